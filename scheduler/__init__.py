@@ -1,0 +1,100 @@
+"""Hearth: workshop and counseling scheduling for recovery communities."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from scheduler import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, CLI, error pages."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    register_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_errors(app)
+    register_templates(app)
+    return app
+
+
+def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_mapping(config.defaults(app.instance_path))
+    if test_config is None:
+        app.config.update(config.from_environment(os.environ))
+    else:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.development_secret_key(app.instance_path)
+    # Cookies travel only over HTTPS, except on a developer's own machine.
+    secure = app.config.get("SESSION_COOKIE_SECURE", not (app.debug or app.testing))
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+
+
+def register_extensions(app: Flask) -> None:
+    from scheduler.database import configure_engine
+    from scheduler.extensions import csrf, db, login_manager, migrate
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    from scheduler.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from scheduler.web.admin.routes import bp as admin_bp
+    from scheduler.web.auth.routes import bp as auth_bp
+    from scheduler.web.family.routes import bp as family_bp
+    from scheduler.web.manage.routes import bp as manage_bp
+    from scheduler.web.public.routes import bp as public_bp
+
+    for blueprint in (public_bp, auth_bp, family_bp, manage_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_cli(app: Flask) -> None:
+    from scheduler.cli import demo_cli, users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+
+def register_errors(app: Flask) -> None:
+    from scheduler.web.errors import register
+
+    register(app)
+
+
+def register_templates(app: Flask) -> None:
+    from scheduler.web.filters import register
+
+    register(app)

@@ -1,0 +1,57 @@
+"""Command-line tools: accounts and demo data."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask.cli import AppGroup
+
+from scheduler import demo
+from scheduler.models import Role
+from scheduler.services import accounts
+from scheduler.services.errors import DomainError
+
+users_cli = AppGroup("users", help="Manage accounts.")
+demo_cli = AppGroup("demo", help="Demo data for trying Hearth out.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.FAMILY.value)
+@click.option("--password", help="Omit to be asked, or to get a generated one with --generate.")
+@click.option("--timezone", default="America/New_York", show_default=True)
+@click.option("--generate", is_flag=True, help="Generate a strong password and print it once.")
+def create_user(
+    email: str, name: str, role: str, password: str | None, timezone: str, generate: bool
+) -> None:
+    """Create an account."""
+    if password is None:
+        if generate:
+            password = secrets.token_urlsafe(12)
+            click.echo(f"Generated password: {password}")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise click.UsageError("The password needs at least 10 characters.")
+    try:
+        user = accounts.create_user(
+            email=email, name=name, password=password, role=role, timezone=timezone
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when accounts already exist.")
+def load_demo(if_empty: bool) -> None:
+    """Load demo facilitators, families, workshops and bookings; print the logins."""
+    if if_empty and demo.has_accounts():
+        click.echo("Demo data not loaded: the database already has accounts.")
+        return
+    logins = demo.load()
+    click.echo("Demo data loaded. Log in at http://127.0.0.1:5000/login with:")
+    for login in logins:
+        click.echo(f"  {login.role:<12} {login.email:<34} password: {login.password}")

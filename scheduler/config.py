@@ -1,0 +1,97 @@
+"""Configuration: safe defaults, overridden by the environment (DESIGN.md lists the names)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+#: Environment variables read as plain strings.
+_STRING_SETTINGS = (
+    "SECRET_KEY",
+    "BASE_URL",
+    "SMTP_HOST",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_SECURITY",
+    "MAIL_FROM",
+    "REMINDER_OFFSETS",
+    "RATELIMIT_STORAGE_URI",
+)
+#: Environment variables read as whole numbers.
+_INT_SETTINGS = (
+    "SMTP_PORT",
+    "MAX_SEATS_PER_BOOKING",
+    "WAITLIST_PROMOTION_CUTOFF_HOURS",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_LOCKOUT_MINUTES",
+)
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Return the settings a fresh checkout runs with."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'hearth.sqlite3'}",
+        "BASE_URL": "http://127.0.0.1:5000",
+        "SMTP_HOST": "",
+        "SMTP_PORT": 587,
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_SECURITY": "starttls",
+        "MAIL_FROM": "Hearth <no-reply@localhost>",
+        "REMINDER_OFFSETS": "48h,2h",
+        "SCHEDULER_IN_PROCESS": False,
+        # Largest household one booking may hold; bigger groups call the facilitator.
+        "MAX_SEATS_PER_BOOKING": 6,
+        # Inside this many hours before a session, freed seats are no longer given to the
+        # waitlist automatically: a family might not see the email in time, so the
+        # facilitator promotes by hand from the roster.
+        "WAITLIST_PROMOTION_CUTOFF_HOURS": 24,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCKOUT_MINUTES": 15,
+        # argon2id at RFC 9106's low-memory profile, above OWASP's minimum (19 MiB, t=2, p=1).
+        "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # a form left open overnight must still submit
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+    }
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    """Read the settings DESIGN.md names from the environment, ignoring unset ones."""
+    settings: dict[str, Any] = {}
+    for name in _STRING_SETTINGS:
+        if environ.get(name):
+            settings[name] = environ[name]
+    for name in _INT_SETTINGS:
+        if environ.get(name):
+            settings[name] = int(environ[name])
+    if environ.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
+    if "SCHEDULER_IN_PROCESS" in environ:
+        settings["SCHEDULER_IN_PROCESS"] = environ["SCHEDULER_IN_PROCESS"] == "1"
+    if "SESSION_COOKIE_SECURE" in environ:
+        settings["SESSION_COOKIE_SECURE"] = environ["SESSION_COOKIE_SECURE"] == "1"
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Point bare ``postgres://`` URLs (as hosting providers hand them out) at psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def development_secret_key(instance_path: str) -> str:
+    """Return a per-checkout secret kept in ``instance/``, so a newcomer needs no set-up."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

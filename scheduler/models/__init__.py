@@ -1,0 +1,19 @@
+"""Typed SQLAlchemy models, one module per aggregate."""
+
+from scheduler.models.audit import AuditEvent
+from scheduler.models.bookings import Booking, BookingStatus
+from scheduler.models.people import LoginFailure, Role, User
+from scheduler.models.workshops import SessionStatus, Workshop, WorkshopSession, WorkshopStatus
+
+__all__ = [
+    "AuditEvent",
+    "Booking",
+    "BookingStatus",
+    "LoginFailure",
+    "Role",
+    "SessionStatus",
+    "User",
+    "Workshop",
+    "WorkshopSession",
+    "WorkshopStatus",
+]

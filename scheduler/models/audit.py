@@ -1,0 +1,27 @@
+"""Who looked at or exported whose data, and when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scheduler.extensions import db
+from scheduler.models.types import UTCDateTime
+from scheduler.timeutil import utcnow
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Kept as a name too, so the trail survives an account being removed.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(120))
+    #: What happened, e.g. ``roster.view`` or ``roster.export``.
+    action: Mapped[str] = mapped_column(String(60))
+    #: What it happened to, e.g. ``session:12``.
+    subject: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,70 @@
+"""Accounts: families, facilitators, admins, and failed-login records for throttling."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scheduler.extensions import db
+from scheduler.models.types import UTCDateTime
+from scheduler.timeutil import utcnow
+
+
+class Role(StrEnum):
+    FAMILY = "family"
+    FACILITATOR = "facilitator"
+    ADMIN = "admin"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('family', 'facilitator', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Lower-cased on the way in, so uniqueness is case-insensitive on every backend.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: The household's or facilitator's display name.
+    name: Mapped[str] = mapped_column(String(120))
+    #: argon2id hash, re-hashed on login when the parameters change.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=Role.FAMILY)
+    #: IANA zone the person reads times in.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: A deactivated account cannot log in; its bookings stay for the rosters.
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def is_family(self) -> bool:
+        return self.role == Role.FAMILY
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == Role.FACILITATOR
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class LoginFailure(db.Model):
+    """One failed login, kept in the database so every web process sees the same count."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_failed_at", "key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``email:<sha256 of address>`` or ``ip:<address>``; never the address in clear.
+    key: Mapped[str] = mapped_column(String(100))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,37 @@
+"""The audit trail of who saw or exported families' data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from scheduler.database import write_transaction
+from scheduler.extensions import db
+from scheduler.models import AuditEvent, User
+
+
+def record(actor: User, action: str, subject: str, *, now: datetime) -> None:
+    """Write one audit event in its own transaction, before the data is shown."""
+    actor_id, actor_name = actor.id, actor.name
+    with write_transaction() as session:
+        session.add(
+            AuditEvent(
+                actor_id=actor_id,
+                actor_name=actor_name,
+                action=action,
+                subject=subject,
+                created_at=now,
+            )
+        )
+
+
+def recent(limit: int = 200) -> list[AuditEvent]:
+    """Return the newest audit events first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

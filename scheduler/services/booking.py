@@ -1,0 +1,181 @@
+"""Booking seats, enrolling in a series, cancelling, and promoting by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from scheduler.database import write_transaction
+from scheduler.extensions import db
+from scheduler.models import Booking, BookingStatus, Workshop, WorkshopSession
+from scheduler.services.errors import DomainError
+from scheduler.services.locks import lock_session, lock_sessions
+from scheduler.services.seats import seat_count
+from scheduler.services.waitlist import confirm, promote_waitlisted
+from scheduler.timeutil import format_local
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a household tells the facilitator so they can prepare."""
+
+    accessibility_needs: str = ""
+    childcare_needed: bool = False
+    interpreter_language: str = ""
+    notes: str = ""
+
+
+def check_seats(seats: int) -> None:
+    """Refuse seat numbers outside 1..MAX_SEATS_PER_BOOKING."""
+    maximum = current_app.config["MAX_SEATS_PER_BOOKING"]
+    if seats < 1:
+        raise DomainError("too_few_seats")
+    if seats > maximum:
+        raise DomainError("too_many_seats", maximum=maximum)
+
+
+def _check_bookable(session: WorkshopSession, now: datetime) -> None:
+    if not session.workshop.is_published:
+        raise DomainError("not_published")
+    if session.is_cancelled:
+        raise DomainError("session_cancelled")
+    if session.starts_at <= now:
+        raise DomainError("session_started")
+
+
+def _active_booking(session_id: int, family_id: int) -> Booking | None:
+    return db.session.scalar(
+        select(Booking).where(
+            Booking.session_id == session_id,
+            Booking.family_id == family_id,
+            Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
+        )
+    )
+
+
+def _new_booking(
+    session: WorkshopSession, family_id: int, seats: int, needs: Needs, status: str, now: datetime
+) -> Booking:
+    booking = Booking(
+        session_id=session.id,
+        family_id=family_id,
+        seats=seats,
+        status=status,
+        accessibility_needs=needs.accessibility_needs.strip(),
+        childcare_needed=needs.childcare_needed,
+        interpreter_language=needs.interpreter_language.strip(),
+        notes=needs.notes.strip(),
+        created_at=now,
+        confirmed_at=now if status == BookingStatus.CONFIRMED else None,
+        updated_at=now,
+    )
+    db.session.add(booking)
+    return booking
+
+
+def book_seats(
+    session_id: int,
+    family_id: int,
+    seats: int,
+    needs: Needs,
+    *,
+    now: datetime,
+    join_waitlist: bool = False,
+) -> Booking:
+    """Book seats for a household, or put it on the waitlist when it asked to be.
+
+    The seat check and the insert run under the session's lock, so two households can
+    never both take the last seat. Without ``join_waitlist`` a full session raises
+    ``full`` so the page can offer the waitlist.
+    """
+    check_seats(seats)
+    try:
+        with write_transaction():
+            session = lock_session(session_id)
+            _check_bookable(session, now)
+            if seats > session.capacity:
+                raise DomainError("larger_than_session", capacity=session.capacity)
+            if _active_booking(session.id, family_id) is not None:
+                raise DomainError("already_booked")
+            if seats <= seat_count(session).open:
+                status = BookingStatus.CONFIRMED
+            elif join_waitlist:
+                status = BookingStatus.WAITLISTED
+            else:
+                raise DomainError("full", seats=seats)
+            booking = _new_booking(session, family_id, seats, needs, status, now)
+    except IntegrityError as error:  # the unique index caught a double submission
+        raise DomainError("already_booked") from error
+    return booking
+
+
+def enroll_series(
+    workshop_id: int, family_id: int, seats: int, needs: Needs, *, now: datetime
+) -> list[Booking]:
+    """Book every upcoming session of a series the household isn't in yet, or none of them."""
+    check_seats(seats)
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise DomainError("workshop_not_found")
+    upcoming_ids = [s.id for s in workshop.sessions if not s.is_cancelled and s.starts_at > now]
+    try:
+        with write_transaction():
+            sessions = lock_sessions(upcoming_ids)
+            wanted = [s for s in sessions if _active_booking(s.id, family_id) is None]
+            if not wanted:
+                raise DomainError("nothing_to_enroll")
+            for session in wanted:
+                _check_bookable(session, now)
+            short = [s for s in wanted if seats > seat_count(s).open]
+            if short:
+                dates = ", ".join(format_local(s.starts_at, workshop.timezone) for s in short)
+                raise DomainError("series_full", seats=seats, dates=dates)
+            bookings = [
+                _new_booking(s, family_id, seats, needs, BookingStatus.CONFIRMED, now)
+                for s in wanted
+            ]
+    except IntegrityError as error:
+        raise DomainError("already_booked") from error
+    return bookings
+
+
+def cancel_booking(booking_id: int, family_id: int, *, now: datetime) -> list[Booking]:
+    """Cancel a household's own booking and seat the waitlist; return who was promoted."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.family_id != family_id:
+        raise DomainError("booking_not_found")
+    with write_transaction():
+        session = lock_session(booking.session_id)
+        booking = db.session.get_one(Booking, booking_id, populate_existing=True)
+        if booking.is_cancelled:
+            raise DomainError("booking_cancelled")
+        if session.starts_at <= now:
+            raise DomainError("session_started")
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = now
+        db.session.flush()
+        promoted = promote_waitlisted(session, now)
+    return promoted
+
+
+def promote_by_hand(booking_id: int, *, now: datetime) -> Booking:
+    """Seat one waitlisted household chosen by the facilitator, if its seats are free."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise DomainError("booking_not_found")
+    with write_transaction():
+        session = lock_session(booking.session_id)
+        booking = db.session.get_one(Booking, booking_id, populate_existing=True)
+        if not booking.is_waitlisted:
+            raise DomainError("not_waitlisted")
+        if session.is_cancelled:
+            raise DomainError("session_cancelled")
+        free = seat_count(session).free
+        if booking.seats > free:
+            raise DomainError("no_room_to_promote", free=free, seats=booking.seats)
+        confirm(booking, now)
+    return booking

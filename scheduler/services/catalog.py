@@ -1,0 +1,86 @@
+"""What families can browse: published workshops and their upcoming sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from scheduler.extensions import db
+from scheduler.models import (
+    Booking,
+    BookingStatus,
+    Workshop,
+    WorkshopSession,
+    WorkshopStatus,
+)
+from scheduler.services.seats import SeatCount, seat_counts
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session: WorkshopSession
+    seats: SeatCount
+    #: The viewer's own active booking in this session, if any.
+    my_booking: Booking | None
+    bookable: bool
+
+
+@dataclass(frozen=True)
+class WorkshopListing:
+    workshop: Workshop
+    sessions: list[SessionRow]
+
+
+def _rows(
+    sessions: list[WorkshopSession], family_id: int | None, now: datetime
+) -> list[SessionRow]:
+    counts = seat_counts(sessions)
+    mine: dict[int, Booking] = {}
+    if family_id is not None and sessions:
+        mine = {
+            b.session_id: b
+            for b in db.session.scalars(
+                select(Booking).where(
+                    Booking.family_id == family_id,
+                    Booking.session_id.in_([s.id for s in sessions]),
+                    Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
+                )
+            )
+        }
+    return [
+        SessionRow(
+            session=s,
+            seats=counts[s.id],
+            my_booking=mine.get(s.id),
+            bookable=(not s.is_cancelled and s.starts_at > now and s.workshop.is_published),
+        )
+        for s in sessions
+    ]
+
+
+def upcoming_workshops(*, now: datetime, family_id: int | None = None) -> list[WorkshopListing]:
+    """List published workshops with sessions still to come, soonest first."""
+    sessions = list(
+        db.session.scalars(
+            select(WorkshopSession)
+            .join(Workshop)
+            .options(joinedload(WorkshopSession.workshop).joinedload(Workshop.facilitator))
+            .where(Workshop.status == WorkshopStatus.PUBLISHED, WorkshopSession.starts_at > now)
+            .order_by(WorkshopSession.starts_at, WorkshopSession.id)
+        )
+    )
+    listings: dict[int, list[SessionRow]] = {}
+    for row in _rows(sessions, family_id, now):
+        listings.setdefault(row.session.workshop_id, []).append(row)
+    return [WorkshopListing(rows[0].session.workshop, rows) for rows in listings.values()]
+
+
+def workshop_sessions(
+    workshop: Workshop, *, now: datetime, family_id: int | None = None
+) -> list[SessionRow]:
+    """Return a workshop's sessions that have not ended, with seats and the viewer's booking."""
+    sessions = [s for s in workshop.sessions if s.ends_at > now]
+    return _rows(sessions, family_id, now)

@@ -1,0 +1,63 @@
+"""The one domain error type, and every message it can show a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Plain-spoken text for each failure, shown as is by the views.
+MESSAGES: dict[str, str] = {
+    # accounts
+    "email_taken": ("This email can't be used for a new account. If it is yours, log in instead."),
+    "login_failed": "That email and password don't match an account. Please try again.",
+    "login_throttled": (
+        "Too many attempts to log in. For your safety, please wait {minutes} minutes and try again."
+    ),
+    "invalid_zone": "Choose a time zone from the list.",
+    # workshops and sessions
+    "workshop_not_found": "We couldn't find that workshop.",
+    "session_not_found": "We couldn't find that session.",
+    "not_published": "This workshop isn't open for booking yet.",
+    "session_cancelled": "This session has been cancelled.",
+    "session_started": "This session has already started, so it can't be changed.",
+    "start_in_past": "Choose a start time in the future.",
+    "time_does_not_exist": "{detail}. Choose another time.",
+    "unpublish_with_bookings": (
+        "Families have booked this workshop, so it can't go back to draft. "
+        "Cancel its sessions instead."
+    ),
+    "capacity_below_booked": (
+        "{booked} seats are already booked in the session on {when}, more than {capacity}. "
+        "Confirm below to move the latest bookings to the front of the waitlist."
+    ),
+    # booking
+    "too_many_seats": "You can book at most {maximum} seats at once.",
+    "too_few_seats": "Book at least 1 seat.",
+    "larger_than_session": (
+        "This session has {capacity} seats in all. Please contact the facilitator "
+        "about a larger group."
+    ),
+    "already_booked": "You already have a booking for this session.",
+    "full": "This session doesn't have {seats} seats free right now.",
+    "series_full": (
+        "Not every session has {seats} seats free ({dates}), so nothing was booked. "
+        "You can book the other sessions one by one, or join a waitlist."
+    ),
+    "nothing_to_enroll": "You're already booked into every upcoming session of this series.",
+    "booking_not_found": "We couldn't find that booking.",
+    "booking_cancelled": "This booking was already cancelled.",
+    "not_waitlisted": "Only a booking on the waitlist can be given a seat.",
+    "no_room_to_promote": (
+        "There are {free} seats free and this household needs {seats}. "
+        "Raise the capacity first if the room allows."
+    ),
+}
+
+
+class DomainError(Exception):
+    """A rule said no; ``message`` is safe to show to the person who asked."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        self.message = MESSAGES[code].format(**params)
+        super().__init__(self.message)

@@ -1,0 +1,95 @@
+"""What a facilitator needs to run a session: who is coming and what they need."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from scheduler.extensions import db
+from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
+from scheduler.services import audit
+from scheduler.services.seats import SeatCount, seat_count, seat_counts
+from scheduler.services.waitlist import promotes_automatically
+
+
+@dataclass(frozen=True)
+class NeedsSummary:
+    """The needs of confirmed households, added up so the facilitator can prepare."""
+
+    childcare_households: int
+    interpreter_languages: dict[str, int]
+    accessibility_notes: list[str]
+
+
+@dataclass(frozen=True)
+class Roster:
+    session: WorkshopSession
+    seats: SeatCount
+    confirmed: list[Booking]
+    waitlist: list[Booking]
+    needs: NeedsSummary
+    #: False inside the cutoff, where freed seats wait for a promotion by hand.
+    promotes_automatically: bool
+
+
+def summarise_needs(bookings: list[Booking]) -> NeedsSummary:
+    """Add up childcare, interpreter languages and accessibility notes."""
+    languages = Counter(
+        b.interpreter_language.strip().title() for b in bookings if b.interpreter_language.strip()
+    )
+    return NeedsSummary(
+        childcare_households=sum(1 for b in bookings if b.childcare_needed),
+        interpreter_languages=dict(sorted(languages.items())),
+        accessibility_notes=[b.accessibility_needs for b in bookings if b.accessibility_needs],
+    )
+
+
+def build_roster(session: WorkshopSession, viewer: User, *, action: str, now: datetime) -> Roster:
+    """Collect a session's roster, writing the view or export to the audit log first."""
+    audit.record(viewer, action, f"session:{session.id}", now=now)
+    bookings = list(
+        db.session.scalars(
+            select(Booking)
+            .options(joinedload(Booking.family))
+            .where(
+                Booking.session_id == session.id,
+                Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
+            )
+            .order_by(Booking.created_at, Booking.id)
+        )
+    )
+    confirmed = [b for b in bookings if b.is_confirmed]
+    return Roster(
+        session=session,
+        seats=seat_count(session),
+        confirmed=confirmed,
+        waitlist=[b for b in bookings if b.is_waitlisted],
+        needs=summarise_needs(confirmed),
+        promotes_automatically=promotes_automatically(session, now),
+    )
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    session: WorkshopSession
+    seats: SeatCount
+
+
+def upcoming_for(facilitator: User, *, now: datetime) -> list[DashboardRow]:
+    """List a facilitator's sessions from today on (admins see everyone's)."""
+    query = (
+        select(WorkshopSession)
+        .join(Workshop)
+        .options(joinedload(WorkshopSession.workshop))
+        .where(WorkshopSession.ends_at > now)
+        .order_by(WorkshopSession.starts_at)
+    )
+    if not facilitator.is_admin:
+        query = query.where(Workshop.facilitator_id == facilitator.id)
+    sessions = list(db.session.scalars(query))
+    counts = seat_counts(sessions)
+    return [DashboardRow(s, counts[s.id]) for s in sessions]

@@ -1,0 +1,79 @@
+"""Seat arithmetic: what is booked, what is free, what the waitlist holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from scheduler.extensions import db
+from scheduler.models import Booking, BookingStatus, WorkshopSession
+
+
+@dataclass(frozen=True)
+class SeatCount:
+    """Seats of one session, as the pages and the rules need them."""
+
+    capacity: int
+    confirmed: int = 0
+    #: Seats each waitlisted household needs, in waitlist order.
+    waitlist: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.confirmed, 0)
+
+    @property
+    def held_for_waitlist(self) -> int:
+        """Free seats the waitlist could use, kept for it before anyone new books.
+
+        Outside the promotion cutoff these are given out at once, so this is zero; inside
+        it they wait for the facilitator to promote by hand, and a newcomer must not
+        jump the queue.
+        """
+        return self.free - _fill(self.free, self.waitlist)
+
+    @property
+    def open(self) -> int:
+        """Seats a new household can book right now."""
+        return self.free - self.held_for_waitlist
+
+    @property
+    def waitlisted_households(self) -> int:
+        return len(self.waitlist)
+
+
+def _fill(free: int, waitlist: Sequence[int]) -> int:
+    """Return the seats left after seating, in order, every household that fits."""
+    for seats in waitlist:
+        if seats <= free:
+            free -= seats
+    return free
+
+
+def seat_counts(sessions: Iterable[WorkshopSession]) -> dict[int, SeatCount]:
+    """Count seats for many sessions in one query (list pages must not query per row)."""
+    sessions = list(sessions)
+    confirmed: dict[int, int] = {s.id: 0 for s in sessions}
+    waitlists: dict[int, list[int]] = {s.id: [] for s in sessions}
+    if sessions:
+        rows = db.session.execute(
+            select(Booking.session_id, Booking.status, Booking.seats)
+            .where(
+                Booking.session_id.in_(confirmed),
+                Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
+            )
+            .order_by(Booking.created_at, Booking.id)
+        )
+        for session_id, status, seats in rows:
+            if status == BookingStatus.CONFIRMED:
+                confirmed[session_id] += seats
+            else:
+                waitlists[session_id].append(seats)
+    return {s.id: SeatCount(s.capacity, confirmed[s.id], tuple(waitlists[s.id])) for s in sessions}
+
+
+def seat_count(session: WorkshopSession) -> SeatCount:
+    """Count seats for one session."""
+    return seat_counts([session])[session.id]

@@ -1,0 +1,287 @@
+"""Publishing and changing workshops: single sessions and weekly series."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import exists, select
+
+from scheduler.database import write_transaction
+from scheduler.extensions import db
+from scheduler.models import (
+    Booking,
+    BookingStatus,
+    SessionStatus,
+    Workshop,
+    WorkshopSession,
+    WorkshopStatus,
+)
+from scheduler.services.errors import DomainError
+from scheduler.services.locks import lock_sessions
+from scheduler.services.seats import seat_count
+from scheduler.services.waitlist import promote_waitlisted
+from scheduler.timeutil import format_local, to_utc, wall_time, weekly
+
+#: The longest series one form may create; a longer programme is a second series.
+MAX_WEEKS = 52
+
+
+class Scope(StrEnum):
+    """Which sessions of a series a change applies to."""
+
+    ONE = "one"
+    FOLLOWING = "following"
+
+
+@dataclass(frozen=True)
+class WorkshopDetails:
+    title: str
+    description: str
+    location: str
+    online_url: str
+    publish: bool
+
+
+@dataclass(frozen=True)
+class Affected:
+    """A household that a change would move, named so the facilitator can call them."""
+
+    booking_id: int
+    family_name: str
+    seats: int
+    when: str
+
+
+def _utc_or_error(local: datetime, zone: str) -> datetime:
+    try:
+        return to_utc(local, zone)
+    except ValueError as error:
+        raise DomainError("time_does_not_exist", detail=str(error)) from error
+
+
+def create_workshop(
+    facilitator_id: int,
+    details: WorkshopDetails,
+    *,
+    timezone: str,
+    capacity: int,
+    first_start: datetime,
+    duration_minutes: int,
+    weeks: int,
+    now: datetime,
+) -> Workshop:
+    """Create a workshop with ``weeks`` weekly sessions at the same local wall time."""
+    try:
+        starts = weekly(first_start, weeks, timezone)
+    except ValueError as error:
+        raise DomainError("time_does_not_exist", detail=str(error)) from error
+    if starts[0] <= now:
+        raise DomainError("start_in_past")
+    length = timedelta(minutes=duration_minutes)
+    with write_transaction() as session:
+        workshop = Workshop(
+            facilitator_id=facilitator_id,
+            title=details.title.strip(),
+            description=details.description.strip(),
+            location=details.location.strip(),
+            online_url=details.online_url.strip(),
+            timezone=timezone,
+            status=WorkshopStatus.PUBLISHED if details.publish else WorkshopStatus.DRAFT,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(workshop)
+        session.flush()
+        session.add_all(
+            WorkshopSession(
+                workshop_id=workshop.id,
+                starts_at=start,
+                ends_at=start + length,
+                capacity=capacity,
+                created_at=now,
+                updated_at=now,
+            )
+            for start in starts
+        )
+    return workshop
+
+
+def _has_active_bookings(workshop_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists()
+                .where(Booking.session_id == WorkshopSession.id)
+                .where(WorkshopSession.workshop_id == workshop_id)
+                .where(Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]))
+            )
+        )
+    )
+
+
+def update_details(workshop_id: int, details: WorkshopDetails, *, now: datetime) -> Workshop:
+    """Change what a workshop says; a new place counts as a change to every upcoming session."""
+    with write_transaction():
+        workshop = db.session.get_one(Workshop, workshop_id, with_for_update=True)
+        if not details.publish and workshop.is_published and _has_active_bookings(workshop.id):
+            raise DomainError("unpublish_with_bookings")
+        place_changed = (details.location.strip(), details.online_url.strip()) != (
+            workshop.location,
+            workshop.online_url,
+        )
+        workshop.title = details.title.strip()
+        workshop.description = details.description.strip()
+        workshop.location = details.location.strip()
+        workshop.online_url = details.online_url.strip()
+        workshop.status = WorkshopStatus.PUBLISHED if details.publish else WorkshopStatus.DRAFT
+        workshop.updated_at = now
+        for session in workshop.sessions:
+            if place_changed and session.starts_at > now:
+                session.sequence += 1
+            session.updated_at = now
+    return workshop
+
+
+def _in_scope(session: WorkshopSession, scope: Scope, now: datetime) -> list[int]:
+    """Return ids of the not-yet-started, scheduled sessions a change covers."""
+    if scope is Scope.ONE:
+        return [session.id]
+    return [
+        s.id
+        for s in session.workshop.sessions
+        if s.starts_at >= session.starts_at and s.starts_at > now and not s.is_cancelled
+    ]
+
+
+def _editable(session_id: int) -> WorkshopSession:
+    session = db.session.get(WorkshopSession, session_id)
+    if session is None:
+        raise DomainError("session_not_found")
+    return session
+
+
+def _check_changeable(session: WorkshopSession, now: datetime) -> None:
+    if session.is_cancelled:
+        raise DomainError("session_cancelled")
+    if session.starts_at <= now:
+        raise DomainError("session_started")
+
+
+def reschedule(
+    session_id: int,
+    *,
+    new_start: datetime,
+    duration_minutes: int,
+    scope: Scope,
+    now: datetime,
+) -> list[WorkshopSession]:
+    """Move one session, or it and every later one by the same shift of local wall time.
+
+    Shifting wall times (not instants) keeps a series at its local hour across DST.
+    """
+    anchor = _editable(session_id)
+    zone = anchor.workshop.timezone
+    shift = new_start - wall_time(anchor.starts_at, zone)
+    length = timedelta(minutes=duration_minutes)
+    with write_transaction():
+        sessions = lock_sessions(_in_scope(anchor, scope, now))
+        moved = []
+        for session in sessions:
+            _check_changeable(session, now)
+            start = _utc_or_error(wall_time(session.starts_at, zone) + shift, zone)
+            if start <= now:
+                raise DomainError("start_in_past")
+            if (start, start + length) != (session.starts_at, session.ends_at):
+                session.starts_at, session.ends_at = start, start + length
+                session.sequence += 1
+                session.updated_at = now
+                moved.append(session)
+    return moved
+
+
+def _overflow(session: WorkshopSession, capacity: int, zone: str) -> list[Affected]:
+    """Return the latest confirmed bookings that no longer fit in ``capacity`` seats."""
+    count = seat_count(session)
+    excess = count.confirmed - capacity
+    affected: list[Affected] = []
+    if excess <= 0:
+        return affected
+    latest_first = db.session.scalars(
+        select(Booking)
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
+        .order_by(Booking.created_at.desc(), Booking.id.desc())
+    )
+    for booking in latest_first:
+        if excess <= 0:
+            break
+        affected.append(
+            Affected(
+                booking.id,
+                booking.family.name,
+                booking.seats,
+                format_local(session.starts_at, zone),
+            )
+        )
+        excess -= booking.seats
+    return affected
+
+
+class CapacityConflict(DomainError):
+    """Lowering capacity would unseat households; carries who, for the confirm step."""
+
+    def __init__(self, affected: list[Affected], booked: int, capacity: int, when: str) -> None:
+        super().__init__("capacity_below_booked", booked=booked, capacity=capacity, when=when)
+        self.affected = affected
+
+
+def change_capacity(
+    session_id: int, *, capacity: int, scope: Scope, move_to_waitlist: bool, now: datetime
+) -> list[Affected]:
+    """Set the seats of one session or the rest of a series.
+
+    Never drops below the seats already booked silently: without ``move_to_waitlist``
+    it raises CapacityConflict naming the households affected; with it, those move to the
+    front of the waitlist. Added seats go to the waitlist straight away.
+    """
+    anchor = _editable(session_id)
+    zone = anchor.workshop.timezone
+    with write_transaction():
+        sessions = lock_sessions(_in_scope(anchor, scope, now))
+        moved: list[Affected] = []
+        for session in sessions:
+            _check_changeable(session, now)
+            affected = _overflow(session, capacity, zone)
+            if affected and not move_to_waitlist:
+                raise CapacityConflict(
+                    affected,
+                    seat_count(session).confirmed,
+                    capacity,
+                    format_local(session.starts_at, zone),
+                )
+            for item in affected:
+                booking = db.session.get_one(Booking, item.booking_id)
+                booking.status = BookingStatus.WAITLISTED
+                booking.confirmed_at = None
+            moved.extend(affected)
+            if session.capacity != capacity:
+                session.capacity = capacity
+                session.updated_at = now
+            db.session.flush()
+            promote_waitlisted(session, now)
+    return moved
+
+
+def cancel_sessions(session_id: int, *, scope: Scope, now: datetime) -> list[WorkshopSession]:
+    """Cancel one session or the rest of a series; bookings stay so families see it."""
+    anchor = _editable(session_id)
+    with write_transaction():
+        sessions = lock_sessions(_in_scope(anchor, scope, now))
+        for session in sessions:
+            _check_changeable(session, now)
+            session.status = SessionStatus.CANCELLED
+            session.cancelled_at = now
+            session.sequence += 1
+            session.updated_at = now
+    return sessions

@@ -1,0 +1,1 @@
+"""The web layer: thin blueprints by audience."""

@@ -1,0 +1,95 @@
+"""Who may see what: one decorator for roles, one loader per owned thing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from scheduler.extensions import db
+from scheduler.models import Booking, Workshop, WorkshopSession
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Send anonymous visitors to log in, and answer 403 to the wrong role."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def can_manage(workshop: Workshop) -> bool:
+    """Tell whether the current user runs this workshop (its facilitator, or an admin)."""
+    if not current_user.is_authenticated:
+        return False
+    return current_user.is_admin or workshop.facilitator_id == current_user.id
+
+
+def owned_workshop(workshop_id: int) -> Workshop:
+    """Load a workshop the current user manages, or 404 (other people's don't exist)."""
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None or not can_manage(workshop):
+        abort(404)
+    return workshop
+
+
+def owned_session(session_id: int) -> WorkshopSession:
+    """Load a session of a workshop the current user manages, or 404."""
+    session = db.session.get(WorkshopSession, session_id)
+    if session is None or not can_manage(session.workshop):
+        abort(404)
+    return session
+
+
+def own_booking(booking_id: int) -> Booking:
+    """Load one of the current household's bookings, or 404."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.family_id != current_user.id:
+        abort(404)
+    return booking
+
+
+def visible_workshop(workshop_id: int) -> Workshop:
+    """Load a published workshop, or a draft its facilitator is previewing; else 404."""
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None or not (workshop.is_published or can_manage(workshop)):
+        abort(404)
+    return workshop
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return ``target`` only when it is a path on this site (no open redirects)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or any(c in target for c in "\r\n\t\\")
+    ):
+        return default
+    return target
+
+
+def managed_booking(booking_id: int) -> Booking:
+    """Load a booking in a session the current user manages, or 404."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not can_manage(booking.session.workshop):
+        abort(404)
+    return booking

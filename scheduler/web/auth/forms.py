@@ -1,0 +1,49 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from scheduler.web.fields import TimezoneField, strip
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(
+        "Your name or your family's name",
+        filters=[strip],
+        validators=[DataRequired("Tell us what to call you."), Length(max=120)],
+        description="Only the facilitators of sessions you book will see it.",
+    )
+    email = EmailField(
+        "Email",
+        filters=[strip],
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254),
+            Email("Enter an email address like name@example.com.", check_deliverability=False),
+        ],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired("Choose a password."),
+            Length(min=10, max=128, message="Use 10 to 128 characters."),
+        ],
+        description="At least 10 characters. A short sentence is easy to remember.",
+    )
+    password_confirm = PasswordField(
+        "Password again",
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("password", "The two passwords don't match."),
+        ],
+    )
+    timezone = TimezoneField(
+        description="We show every time in this zone too.", render_kw={"data-guess": ""}
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email", filters=[strip], validators=[DataRequired("Enter your email address.")]
+    )
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    remember = BooleanField("Keep me logged in on this device")

@@ -1,0 +1,50 @@
+"""Friendly error pages (and JSON for the health check)."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from scheduler.extensions import db
+
+_TITLES = {
+    400: "We couldn't read that request",
+    403: "This page isn't yours to see",
+    404: "We couldn't find that page",
+    405: "That didn't work",
+    413: "That was too much to send",
+    429: "Please slow down",
+    500: "Something went wrong on our side",
+}
+
+
+def register(app: Flask) -> None:
+    """Render every HTTP error with the site's layout and a plain explanation."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title="This form expired",
+            detail="Please go back, reload the page and try again. Nothing was saved.",
+        ), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        return render_template(
+            "errors/error.html", code=code, title=_TITLES.get(code, error.name), detail=None
+        ), code
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[str, int]:
+        app.logger.exception("unhandled error")
+        db.session.rollback()
+        return render_template(
+            "errors/error.html",
+            code=500,
+            title=_TITLES[500],
+            detail="Your last change may not have been saved. Please try again in a minute.",
+        ), 500

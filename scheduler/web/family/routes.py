@@ -1,0 +1,129 @@
+"""A household's own pages: booking, enrolling, its bookings, its account."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug import Response
+
+from scheduler.extensions import db
+from scheduler.models import Booking, Role, WorkshopSession
+from scheduler.services import accounts
+from scheduler.services import booking as booking_service
+from scheduler.services.errors import DomainError
+from scheduler.timeutil import utcnow
+from scheduler.web.access import own_booking, role_required, visible_workshop
+from scheduler.web.family.forms import AccountForm, BookingForm, ConfirmForm, EnrollForm
+from scheduler.web.public.routes import render_workshop
+
+bp = Blueprint("family", __name__)
+
+
+def _seats_word(seats: int) -> str:
+    return "1 seat" if seats == 1 else f"{seats} seats"
+
+
+@bp.post("/sessions/<int:session_id>/book")
+@role_required(Role.FAMILY)
+def book(session_id: int) -> Response | tuple[str, int]:
+    session = db.session.get(WorkshopSession, session_id) or abort(404)
+    workshop = visible_workshop(session.workshop_id)
+    form = BookingForm()
+    if not form.validate_on_submit():
+        return render_workshop(workshop, status=422, form_session_id=session_id, booking_form=form)
+    try:
+        booking = booking_service.book_seats(
+            session_id,
+            current_user.id,
+            form.seats.data,
+            form.needs(),
+            now=utcnow(),
+            join_waitlist=form.join_waitlist.data == "1",
+        )
+    except DomainError as error:
+        return render_workshop(
+            workshop,
+            status=409,
+            form_session_id=session_id,
+            booking_form=form,
+            offer_waitlist=error.code == "full",
+            error=error.message,
+        )
+    if booking.is_confirmed:
+        flash(f"You're booked: {_seats_word(booking.seats)}.", "success")
+    else:
+        flash(
+            f"You're on the waitlist for {_seats_word(booking.seats)}. "
+            "We'll email you if seats free up.",
+            "success",
+        )
+    return redirect(url_for("family.bookings"), 303)
+
+
+@bp.post("/workshops/<int:workshop_id>/enroll")
+@role_required(Role.FAMILY)
+def enroll(workshop_id: int) -> Response | tuple[str, int]:
+    workshop = visible_workshop(workshop_id)
+    form = EnrollForm()
+    if not form.validate_on_submit():
+        return render_workshop(workshop, status=422, enroll_form=form)
+    try:
+        bookings = booking_service.enroll_series(
+            workshop_id, current_user.id, form.seats.data, form.needs(), now=utcnow()
+        )
+    except DomainError as error:
+        return render_workshop(workshop, status=409, enroll_form=form, error=error.message)
+    flash(f"You're booked into {len(bookings)} sessions.", "success")
+    return redirect(url_for("family.bookings"), 303)
+
+
+@bp.get("/bookings")
+@role_required(Role.FAMILY)
+def bookings() -> str:
+    now = utcnow()
+    mine = db.session.scalars(
+        select(Booking)
+        .join(WorkshopSession)
+        .options(joinedload(Booking.session).joinedload(WorkshopSession.workshop))
+        .where(Booking.family_id == current_user.id)
+        .order_by(WorkshopSession.starts_at, Booking.id)
+    ).all()
+    upcoming = [b for b in mine if b.session.ends_at > now and not b.is_cancelled]
+    past_or_cancelled = [b for b in mine if b not in upcoming]
+    return render_template(
+        "family/bookings.html",
+        upcoming=upcoming,
+        past=list(reversed(past_or_cancelled)),
+        cancel_form=ConfirmForm(),
+        can_cancel={
+            b.id: not b.session.is_cancelled and b.session.starts_at > now for b in upcoming
+        },
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@role_required(Role.FAMILY)
+def cancel(booking_id: int) -> Response:
+    booking = own_booking(booking_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            booking_service.cancel_booking(booking.id, current_user.id, now=utcnow())
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Your booking is cancelled. Thank you for letting us know.", "success")
+    return redirect(url_for("family.bookings"), 303)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> Response | tuple[str, int]:
+    form = AccountForm(obj=current_user)
+    if form.validate_on_submit():
+        accounts.update_settings(current_user.id, name=form.name.data, timezone=form.timezone.data)
+        flash("Your settings are saved.", "success")
+        return redirect(url_for("family.account"), 303)
+    return render_template("family/account.html", form=form), 422 if form.errors else 200

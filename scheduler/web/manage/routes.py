@@ -1,0 +1,241 @@
+"""Facilitator pages: dashboard, publishing, changing sessions, rosters."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from scheduler.csvexport import RosterLine, roster_csv
+from scheduler.models import Role, WorkshopSession
+from scheduler.services import booking as booking_service
+from scheduler.services import rosters, series
+from scheduler.services.errors import DomainError
+from scheduler.services.seats import seat_count
+from scheduler.timeutil import format_local, utcnow, wall_time
+from scheduler.web.access import managed_booking, owned_session, owned_workshop, role_required
+from scheduler.web.family.forms import ConfirmForm
+from scheduler.web.manage.forms import (
+    CancelSessionForm,
+    CapacityForm,
+    DetailsForm,
+    RescheduleForm,
+    WorkshopForm,
+)
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+_STAFF = (Role.FACILITATOR, Role.ADMIN)
+
+
+@bp.get("")
+@role_required(*_STAFF)
+def dashboard() -> str:
+    rows = rosters.upcoming_for(current_user, now=utcnow())
+    return render_template("manage/dashboard.html", rows=rows)
+
+
+@bp.route("/workshops/new", methods=["GET", "POST"])
+@role_required(*_STAFF)
+def new_workshop() -> Response | tuple[str, int]:
+    form = WorkshopForm()
+    if form.validate_on_submit():
+        try:
+            workshop = series.create_workshop(
+                current_user.id,
+                form.details(),
+                timezone=form.timezone.data,
+                capacity=form.capacity.data,
+                first_start=form.starts_at.data,
+                duration_minutes=form.duration_minutes.data,
+                weeks=form.weeks.data,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            form.starts_at.errors.append(error.message)
+        else:
+            state = "published" if workshop.is_published else "saved as a draft"
+            flash(f"“{workshop.title}” is {state}.", "success")
+            return redirect(url_for("manage.workshop", workshop_id=workshop.id), 303)
+    return render_template("manage/new_workshop.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/workshops/<int:workshop_id>")
+@role_required(*_STAFF)
+def workshop(workshop_id: int) -> str:
+    workshop = owned_workshop(workshop_id)
+    rows = [
+        r
+        for r in rosters.upcoming_for(current_user, now=utcnow())
+        if r.session.workshop_id == workshop.id
+    ]
+    return render_template("manage/workshop.html", workshop=workshop, rows=rows)
+
+
+@bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
+@role_required(*_STAFF)
+def edit_workshop(workshop_id: int) -> Response | tuple[str, int]:
+    workshop = owned_workshop(workshop_id)
+    form = DetailsForm(obj=workshop, publish=workshop.is_published)
+    if form.validate_on_submit():
+        try:
+            series.update_details(workshop.id, form.details(), now=utcnow())
+        except DomainError as error:
+            form.publish.errors.append(error.message)
+        else:
+            flash("Your changes are saved.", "success")
+            return redirect(url_for("manage.workshop", workshop_id=workshop.id), 303)
+    return render_template(
+        "manage/edit_workshop.html", workshop=workshop, form=form
+    ), 422 if form.errors else 200
+
+
+def _session_page(
+    session: WorkshopSession,
+    *,
+    status: int = 200,
+    reschedule: RescheduleForm | None = None,
+    capacity: CapacityForm | None = None,
+    cancel: CancelSessionForm | None = None,
+    affected: list[series.Affected] | None = None,
+) -> tuple[str, int]:
+    zone = session.workshop.timezone
+    return render_template(
+        "manage/session.html",
+        session=session,
+        seats=seat_count(session),
+        reschedule_form=reschedule
+        or RescheduleForm(
+            starts_at=wall_time(session.starts_at, zone),
+            duration_minutes=session.duration_minutes,
+        ),
+        capacity_form=capacity or CapacityForm(capacity=session.capacity),
+        cancel_form=cancel or CancelSessionForm(),
+        affected=affected or [],
+        changeable=not session.is_cancelled and session.starts_at > utcnow(),
+    ), status
+
+
+@bp.get("/sessions/<int:session_id>")
+@role_required(*_STAFF)
+def session(session_id: int) -> tuple[str, int]:
+    return _session_page(owned_session(session_id))
+
+
+@bp.post("/sessions/<int:session_id>/reschedule")
+@role_required(*_STAFF)
+def reschedule(session_id: int) -> Response | tuple[str, int]:
+    target = owned_session(session_id)
+    form = RescheduleForm()
+    if form.validate_on_submit():
+        try:
+            moved = series.reschedule(
+                target.id,
+                new_start=form.starts_at.data,
+                duration_minutes=form.duration_minutes.data,
+                scope=series.Scope(form.scope.data),
+                now=utcnow(),
+            )
+        except DomainError as error:
+            form.starts_at.errors.append(error.message)
+        else:
+            flash(f"Moved {len(moved)} session(s).", "success")
+            return redirect(url_for("manage.session", session_id=target.id), 303)
+    return _session_page(target, status=422, reschedule=form)
+
+
+@bp.post("/sessions/<int:session_id>/capacity")
+@role_required(*_STAFF)
+def capacity(session_id: int) -> Response | tuple[str, int]:
+    target = owned_session(session_id)
+    form = CapacityForm()
+    if form.validate_on_submit():
+        try:
+            moved = series.change_capacity(
+                target.id,
+                capacity=form.capacity.data,
+                scope=series.Scope(form.scope.data),
+                move_to_waitlist=form.move_to_waitlist.data,
+                now=utcnow(),
+            )
+        except series.CapacityConflict as conflict:
+            form.capacity.errors.append(conflict.message)
+            return _session_page(target, status=409, capacity=form, affected=conflict.affected)
+        except DomainError as error:
+            form.capacity.errors.append(error.message)
+        else:
+            note = f" {len(moved)} household(s) moved to the waitlist." if moved else ""
+            flash(f"Seats updated.{note}", "success")
+            return redirect(url_for("manage.session", session_id=target.id), 303)
+    return _session_page(target, status=422, capacity=form)
+
+
+@bp.post("/sessions/<int:session_id>/cancel")
+@role_required(*_STAFF)
+def cancel_session(session_id: int) -> Response | tuple[str, int]:
+    target = owned_session(session_id)
+    form = CancelSessionForm()
+    if form.validate_on_submit():
+        try:
+            cancelled = series.cancel_sessions(
+                target.id, scope=series.Scope(form.scope.data), now=utcnow()
+            )
+        except DomainError as error:
+            form.scope.errors.append(error.message)
+        else:
+            flash(f"Cancelled {len(cancelled)} session(s). Booked families see it.", "success")
+            return redirect(url_for("manage.workshop", workshop_id=target.workshop_id), 303)
+    return _session_page(target, status=422, cancel=form)
+
+
+@bp.get("/sessions/<int:session_id>/roster")
+@role_required(*_STAFF)
+def roster(session_id: int) -> str:
+    target = owned_session(session_id)
+    data = rosters.build_roster(target, current_user, action="roster.view", now=utcnow())
+    return render_template("manage/roster.html", roster=data, promote_form=ConfirmForm())
+
+
+@bp.get("/sessions/<int:session_id>/roster.csv")
+@role_required(*_STAFF)
+def roster_export(session_id: int) -> Response:
+    target = owned_session(session_id)
+    data = rosters.build_roster(target, current_user, action="roster.export", now=utcnow())
+    zone = target.workshop.timezone
+    lines = [
+        RosterLine(
+            status=b.status,
+            waitlist_position=(data.waitlist.index(b) + 1) if b.is_waitlisted else None,
+            household=b.family.name,
+            email=b.family.email,
+            seats=b.seats,
+            childcare_needed=b.childcare_needed,
+            interpreter_language=b.interpreter_language,
+            accessibility_needs=b.accessibility_needs,
+            notes=b.notes,
+            booked_at=format_local(b.created_at, zone),
+        )
+        for b in data.confirmed + data.waitlist
+    ]
+    filename = f"roster-{target.starts_at:%Y-%m-%d}-session-{target.id}.csv"
+    return Response(
+        roster_csv(lines),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/promote")
+@role_required(*_STAFF)
+def promote(booking_id: int) -> Response:
+    booking = managed_booking(booking_id)
+    target = booking.session
+    if ConfirmForm().validate_on_submit():
+        try:
+            booking_service.promote_by_hand(booking.id, now=utcnow())
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{booking.family.name} now has a seat.", "success")
+    return redirect(url_for("manage.roster", session_id=target.id), 303)

@@ -1,0 +1,77 @@
+"""Pages anyone can see: upcoming workshops, a workshop, the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug import Response
+
+from scheduler.extensions import db
+from scheduler.models import Workshop
+from scheduler.services import catalog
+from scheduler.timeutil import utcnow
+from scheduler.web.access import can_manage, visible_workshop
+from scheduler.web.family.forms import BookingForm, EnrollForm
+
+bp = Blueprint("public", __name__)
+
+
+def _family_id() -> int | None:
+    return current_user.id if current_user.is_authenticated and current_user.is_family else None
+
+
+@bp.get("/")
+def index() -> str:
+    listings = catalog.upcoming_workshops(now=utcnow(), family_id=_family_id())
+    return render_template("public/index.html", listings=listings)
+
+
+def render_workshop(
+    workshop: Workshop,
+    *,
+    status: int = 200,
+    form_session_id: int | None = None,
+    booking_form: BookingForm | None = None,
+    enroll_form: EnrollForm | None = None,
+    offer_waitlist: bool = False,
+    error: str | None = None,
+) -> tuple[str, int]:
+    """Render a workshop page, with one booking form carrying errors when a POST failed."""
+    now = utcnow()
+    rows = catalog.workshop_sessions(workshop, now=now, family_id=_family_id())
+    forms: dict[int, Any] = {
+        row.session.id: (booking_form if row.session.id == form_session_id else BookingForm())
+        for row in rows
+    }
+    bookable_without_mine = [r for r in rows if r.bookable and r.my_booking is None]
+    return render_template(
+        "public/workshop.html",
+        workshop=workshop,
+        rows=rows,
+        forms=forms,
+        form_session_id=form_session_id,
+        enroll_form=enroll_form or EnrollForm(),
+        can_enroll=workshop.is_series and len(bookable_without_mine) > 1,
+        offer_waitlist=offer_waitlist,
+        error=error,
+        manages=can_manage(workshop),
+    ), status
+
+
+@bp.get("/workshops/<int:workshop_id>")
+def workshop(workshop_id: int) -> tuple[str, int]:
+    return render_workshop(visible_workshop(workshop_id))
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok"), 200
