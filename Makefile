@@ -1,0 +1,45 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is set up on demand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test lint format migrate demo reminders clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Runtime dependencies, reinstalled when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+# Development extras (pytest, ruff, hypothesis, ...).
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+migrate: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+run: migrate
+	@$(FLASK) demo load --if-empty
+	@echo "Hearth is at http://127.0.0.1:5000 (Ctrl+C stops it)."
+	SCHEDULER_IN_PROCESS=$${SCHEDULER_IN_PROCESS:-1} $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
