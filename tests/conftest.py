@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -48,27 +49,40 @@ def settings(database_url: str, **overrides: Any) -> dict[str, Any]:
     return config
 
 
-def _reset_postgresql(url: str) -> None:
+def _postgresql_schema(url: str, schema: str, *, create: bool) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        if create:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Migrate a fresh database once per backend; tests then share its schema."""
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Migrate a fresh database once per backend; tests then share its schema.
+
+    On PostgreSQL each run gets a schema of its own, so two runs on one server (a
+    developer and CI, say) cannot trample each other.
+    """
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'hearth-test.sqlite3'}"
+        server, schema = None, None
     else:
-        url = normalise_database_url(os.environ["TEST_DATABASE_URL"])
-        _reset_postgresql(url)  # fails loudly when PostgreSQL is unreachable
+        server = normalise_database_url(os.environ["TEST_DATABASE_URL"])
+        schema = f"hearth_test_{os.getpid()}"
+        _postgresql_schema(server, schema, create=True)  # fails loudly if unreachable
+        separator = "&" if "?" in server else "?"
+        url = f"{server}{separator}options=-csearch_path%3D{schema}"
     app = create_app(settings(url))
     with app.app_context():
         upgrade()
         _db.engine.dispose()
-    return url
+    yield url
+    if server and schema:
+        _postgresql_schema(server, schema, create=False)
 
 
 class IsolatedClient(FlaskClient):
@@ -97,14 +111,27 @@ def _empty_tables() -> None:
                 conn.execute(table.delete())
 
 
-@pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    app = create_app(settings(database_url))
+@contextmanager
+def _serving(app: Flask) -> Iterator[Flask]:
+    """Run a test inside the app's context, then empty the tables it filled."""
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         _empty_tables()
         _db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    with _serving(create_app(settings(database_url))) as app:
+        yield app
+
+
+@pytest.fixture
+def csrf_app(database_url: str) -> Iterator[Flask]:
+    """An app that checks CSRF tokens as production does (the `app` fixture skips them)."""
+    with _serving(create_app(settings(database_url, WTF_CSRF_ENABLED=True))) as app:
+        yield app
 
 
 @pytest.fixture
@@ -209,10 +236,17 @@ class AuthActions:
 
     def login(self, user: User | str, password: str = PASSWORD) -> Any:
         email = user if isinstance(user, str) else user.email
-        return self._client.post("/login", data={"email": email, "password": password})
+        data = {"email": email, "password": password}
+        return self._client.post("/login", data=data | self._token_from("/login"))
 
     def logout(self) -> Any:
-        return self._client.post("/logout")
+        return self._client.post("/logout", data=self._token_from("/"))
+
+    def _token_from(self, page: str) -> dict[str, str]:
+        """Take the CSRF token from a rendered page, as a browser would, when the app checks it."""
+        if not self._client.application.config["WTF_CSRF_ENABLED"]:
+            return {}
+        return {"csrf_token": csrf_token_from(self._client.get(page).get_data(as_text=True))}
 
 
 @pytest.fixture

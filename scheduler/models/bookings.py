@@ -55,7 +55,8 @@ class Booking(db.Model):
     interpreter_language: Mapped[str] = mapped_column(String(80), default="")
     #: Private note from the household to the facilitator.
     notes: Mapped[str] = mapped_column(Text, default="")
-    #: When the household asked; also its place in the waitlist.
+    #: When the household asked. Its place in the waitlist is its id: the order in which
+    #: bookings were recorded under the session's lock, which a clock can't promise.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

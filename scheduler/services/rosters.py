@@ -59,7 +59,7 @@ def build_roster(session: WorkshopSession, viewer: User, *, action: str, now: da
                 Booking.session_id == session.id,
                 Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
             )
-            .order_by(Booking.created_at, Booking.id)
+            .order_by(Booking.id)
         )
     )
     confirmed = [b for b in bookings if b.is_confirmed]

@@ -64,7 +64,7 @@ def seat_counts(sessions: Iterable[WorkshopSession]) -> dict[int, SeatCount]:
                 Booking.session_id.in_(confirmed),
                 Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
             )
-            .order_by(Booking.created_at, Booking.id)
+            .order_by(Booking.id)
         )
         for session_id, status, seats in rows:
             if status == BookingStatus.CONFIRMED:

@@ -211,7 +211,7 @@ def _overflow(session: WorkshopSession, capacity: int, zone: str) -> list[Affect
     latest_first = db.session.scalars(
         select(Booking)
         .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
-        .order_by(Booking.created_at.desc(), Booking.id.desc())
+        .order_by(Booking.id.desc())
     )
     for booking in latest_first:
         if excess <= 0:

@@ -28,7 +28,7 @@ def waitlist(session_id: int) -> list[Booking]:
         db.session.scalars(
             select(Booking)
             .where(Booking.session_id == session_id, Booking.status == BookingStatus.WAITLISTED)
-            .order_by(Booking.created_at, Booking.id)
+            .order_by(Booking.id)
         )
     )
 
