@@ -33,14 +33,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_mapping(config.defaults(app.instance_path))
-    if test_config is None:
-        app.config.update(config.from_environment(os.environ))
-    else:
-        app.config.update(test_config)
+    overrides = config.from_environment(os.environ) if test_config is None else test_config
+    app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.development_secret_key(app.instance_path)
-    # Cookies travel only over HTTPS, except on a developer's own machine.
-    secure = app.config.get("SESSION_COOKIE_SECURE", not (app.debug or app.testing))
+    # Cookies travel only over HTTPS, except on a developer's own machine. (Flask's own
+    # default is False, so only an explicit setting may override this.)
+    secure = overrides.get("SESSION_COOKIE_SECURE", not (app.debug or app.testing))
     app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = secure
 

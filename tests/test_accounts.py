@@ -1,0 +1,280 @@
+"""Accounts: sign-up, login, throttling, password hashing, cookies, redirects, CLI."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+import pytest
+from argon2 import PasswordHasher, Type, extract_parameters
+
+from scheduler import config, create_app
+from scheduler.models import LoginFailure, Role, User
+from scheduler.web.access import safe_next
+from tests.conftest import FAST_HASH, PASSWORD, settings
+
+
+def test_register_creates_family_and_logs_in(client, db):
+    response = client.post(
+        "/register",
+        data={
+            "name": "The Rivera family",
+            "email": "  Rivera@Example.org ",
+            "password": "a long enough passphrase",
+            "password_confirm": "a long enough passphrase",
+            "timezone": "America/Chicago",
+        },
+    )
+    assert response.status_code == 303
+    user = db.session.scalar(db.select(User).filter_by(email="rivera@example.org"))
+    assert (user.role, user.timezone, user.name) == (
+        "family",
+        "America/Chicago",
+        "The Rivera family",
+    )
+    assert client.get("/bookings").status_code == 200  # logged in
+
+
+def test_register_shows_field_errors_and_keeps_nothing(client, db):
+    response = client.post(
+        "/register",
+        data={
+            "name": "",
+            "email": "not-an-email",
+            "password": "short",
+            "password_confirm": "other",
+            "timezone": "Mars/Olympus",
+        },
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    for message in (
+        "Tell us what to call you",
+        "email address like",
+        "10 to 128",
+        "don&#39;t match",
+        "Choose a time zone",
+    ):
+        assert message in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+
+
+def test_existing_email_cannot_sign_up_again(client, make_user):
+    existing = make_user(email="taken@example.org")
+    response = client.post(
+        "/register",
+        data={
+            "name": "Someone",
+            "email": "TAKEN@example.org",
+            "password": "x" * 12,
+            "password_confirm": "x" * 12,
+            "timezone": "UTC",
+        },
+    )
+    assert response.status_code == 422
+    assert "can&#39;t be used for a new account" in response.get_data(as_text=True)
+    assert existing.email == "taken@example.org"
+
+
+def test_login_message_does_not_reveal_whether_account_exists(client, make_user):
+    user = make_user()
+    wrong_password = client.post("/login", data={"email": user.email, "password": "nope"})
+    unknown_email = client.post("/login", data={"email": "ghost@example.org", "password": "x"})
+    assert wrong_password.status_code == unknown_email.status_code == 401
+    message = "That email and password don&#39;t match an account"
+    assert message in wrong_password.get_data(as_text=True)
+    assert message in unknown_email.get_data(as_text=True)
+
+
+def test_login_is_throttled_after_repeated_failures(app, client, make_user, db):
+    user = make_user()
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for _ in range(limit):
+        assert (
+            client.post("/login", data={"email": user.email, "password": "bad"}).status_code == 401
+        )
+    throttled = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert throttled.status_code == 429
+    assert "Too many attempts" in throttled.get_data(as_text=True)
+    # Failures are stored hashed, never as the address in clear.
+    keys = db.session.scalars(db.select(LoginFailure.key)).all()
+    assert keys and not any(user.email in k for k in keys)
+
+
+def test_successful_login_clears_earlier_failures(app, client, make_user, db):
+    user = make_user()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        client.post("/login", data={"email": user.email, "password": "bad"})
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 303
+    )
+    client.post("/logout")
+    client.post("/login", data={"email": user.email, "password": "bad"})
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 303
+    )
+
+
+def test_deactivated_account_cannot_log_in(client, make_user, db):
+    user = make_user()
+    db.session.get_one(User, user.id).active = False
+    db.session.commit()
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 401
+    )
+
+
+def test_default_hashing_is_argon2id_at_or_above_owasp():
+    params = config.defaults("instance")["PASSWORD_HASH"]
+    hashed = PasswordHasher(**params).hash("secret")
+    parsed = extract_parameters(hashed)
+    assert parsed.type is Type.ID
+    # OWASP Password Storage Cheat Sheet: argon2id, m >= 19 MiB, t >= 2, p >= 1.
+    assert parsed.memory_cost >= 19 * 1024 and parsed.time_cost >= 2
+    assert parsed.parallelism >= 1
+
+
+def test_password_is_rehashed_on_login_when_parameters_change(app, client, make_user, db):
+    user = make_user()
+    assert extract_parameters(user.password_hash).time_cost == FAST_HASH["time_cost"]
+    app.config["PASSWORD_HASH"] = {**FAST_HASH, "time_cost": 2}
+
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 303
+    )
+    rehashed = db.session.get_one(User, user.id).password_hash
+    assert extract_parameters(rehashed).time_cost == 2
+    assert PasswordHasher().verify(rehashed, PASSWORD)
+
+
+def _cookies(response) -> dict[str, SimpleCookie]:
+    jar = {}
+    for header in response.headers.getlist("Set-Cookie"):
+        cookie = SimpleCookie()
+        cookie.load(header)
+        jar.update({name: morsel for name, morsel in cookie.items()})
+    return jar
+
+
+def test_session_and_remember_cookies_are_httponly_lax_and_secure(database_url, make_user):
+    user = make_user()
+    production = create_app(settings(database_url, TESTING=False))
+    client = production.test_client()
+    response = client.post(
+        "/login",
+        base_url="https://localhost",
+        data={"email": user.email, "password": PASSWORD, "remember": "y"},
+    )
+    assert response.status_code == 303
+    cookies = _cookies(response)
+    for name in ("session", "remember_token"):
+        assert cookies[name]["httponly"] is True, name
+        assert cookies[name]["samesite"] == "Lax", name
+        assert cookies[name]["secure"] is True, name
+
+
+def test_cookies_are_not_secure_in_development(database_url):
+    development = create_app(settings(database_url, TESTING=False, DEBUG=True))
+    assert development.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_login_starts_a_fresh_session(client, make_user):
+    user = make_user()
+    with client.session_transaction() as before:
+        before["planted"] = "by someone else"
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    with client.session_transaction() as after:
+        assert "planted" not in after
+        assert after["_user_id"] == str(user.id)
+
+
+def test_logout_needs_post_and_ends_the_session(client, auth, make_user):
+    user = make_user()
+    auth.login(user)
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 303
+    assert client.get("/bookings").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/bookings", "/bookings"),
+        ("/workshops/3?x=1", "/workshops/3?x=1"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/ok\r\nSet-Cookie: x", "/"),
+        ("", "/"),
+    ],
+)
+def test_next_only_goes_to_same_site_paths(target, expected):
+    assert safe_next(target, "/") == expected
+
+
+def test_login_follows_safe_next_and_ignores_offsite(client, make_user):
+    user = make_user()
+    good = client.post("/login?next=/bookings", data={"email": user.email, "password": PASSWORD})
+    assert good.headers["Location"] == "/bookings"
+    client.post("/logout")
+    bad = client.post(
+        "/login?next=https://evil.example/", data={"email": user.email, "password": PASSWORD}
+    )
+    assert bad.headers["Location"] == "/"
+
+
+def test_facilitator_lands_on_dashboard(client, make_user):
+    facilitator = make_user(Role.FACILITATOR)
+    response = client.post("/login", data={"email": facilitator.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/manage"
+
+
+def test_cli_creates_users_of_each_role(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Coach@Example.org",
+            "--name",
+            "Coach",
+            "--role",
+            "facilitator",
+            "--password",
+            "long password",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(db.select(User).filter_by(email="coach@example.org"))
+    assert user.role == "facilitator"
+
+    again = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "coach@example.org",
+            "--name",
+            "Coach",
+            "--password",
+            "long password",
+        ]
+    )
+    assert again.exit_code != 0 and "can't be used" in again.output
+
+    short = runner.invoke(
+        args=["users", "create", "--email", "x@example.org", "--name", "X", "--password", "short"]
+    )
+    assert short.exit_code != 0 and "10 characters" in short.output
+
+
+def test_account_settings_change_zone_and_name(client, auth, make_user, db):
+    user = make_user()
+    auth.login(user)
+    response = client.post("/account", data={"name": "New name", "timezone": "Europe/Dublin"})
+    assert response.status_code == 303
+    saved = db.session.get_one(User, user.id)
+    assert (saved.name, saved.timezone) == ("New name", "Europe/Dublin")
+    bad = client.post("/account", data={"name": "New name", "timezone": "Nowhere/Atlantis"})
+    assert bad.status_code == 422
