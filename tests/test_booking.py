@@ -178,7 +178,7 @@ def test_seats_freed_inside_cutoff_are_held_for_the_waitlist(
 
     count = seat_count(session)
     assert (count.free, count.held_for_waitlist, count.open) == (1, 1, 0)
-    with pytest.raises(DomainError, match="seats free"):
+    with pytest.raises(DomainError, match="have 1 seat free"):
         make_booking(session.id, now=late)  # a newcomer does not jump the queue
 
 

@@ -26,20 +26,20 @@ MESSAGES: dict[str, str] = {
         "Cancel its sessions instead."
     ),
     "capacity_below_booked": (
-        "{booked} seats are already booked in the session on {when}, more than {capacity}. "
+        "{booked} are already booked in the session on {when}, more than {capacity}. "
         "Confirm below to move the latest bookings to the front of the waitlist."
     ),
     # booking
-    "too_many_seats": "You can book at most {maximum} seats at once.",
+    "too_many_seats": "You can book at most {maximum} at once.",
     "too_few_seats": "Book at least 1 seat.",
     "larger_than_session": (
-        "This session has {capacity} seats in all. Please contact the facilitator "
+        "This session has {capacity} in all. Please contact the facilitator "
         "about a larger group."
     ),
     "already_booked": "You already have a booking for this session.",
-    "full": "This session doesn't have {seats} seats free right now.",
+    "full": "This session doesn't have {seats} free right now.",
     "series_full": (
-        "Not every session has {seats} seats free ({dates}), so nothing was booked. "
+        "Not every session has {seats} free ({dates}), so nothing was booked. "
         "You can book the other sessions one by one, or join a waitlist."
     ),
     "nothing_to_enroll": "You're already booked into every upcoming session of this series.",
@@ -47,10 +47,19 @@ MESSAGES: dict[str, str] = {
     "booking_cancelled": "This booking was already cancelled.",
     "not_waitlisted": "Only a booking on the waitlist can be given a seat.",
     "no_room_to_promote": (
-        "There are {free} seats free and this household needs {seats}. "
+        "This household needs {seats}; free right now: {free}. "
         "Raise the capacity first if the room allows."
     ),
 }
+
+
+#: Parameters that count seats, shown as "1 seat" / "3 seats" in messages.
+_SEAT_COUNTS = frozenset({"seats", "free", "booked", "capacity", "maximum"})
+
+
+def seats_text(count: int) -> str:
+    """Say a number of seats the way people do."""
+    return "1 seat" if count == 1 else f"{count} seats"
 
 
 class DomainError(Exception):
@@ -59,5 +68,6 @@ class DomainError(Exception):
     def __init__(self, code: str, **params: Any) -> None:
         self.code = code
         self.params = params
-        self.message = MESSAGES[code].format(**params)
+        shown = {k: seats_text(v) if k in _SEAT_COUNTS else v for k, v in params.items()}
+        self.message = MESSAGES[code].format(**shown)
         super().__init__(self.message)
