@@ -1,0 +1,418 @@
+"""Who may see and change what: every route for every role, privacy of families, CSRF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from scheduler.extensions import db as _db
+from scheduler.models import AuditEvent, Booking, BookingStatus, Role
+from scheduler.services.booking import Needs, cancel_booking
+from tests.conftest import PASSWORD, AuthActions, csrf_token_from, local_start
+
+ROLES = ("anonymous", "family_a", "family_b", "owner", "other_facilitator", "admin")
+HOUSEHOLDS = ("Alvarez household", "Brennan household", "Chen household", "Walsh household")
+ALVAREZ_NEEDS = Needs(accessibility_needs="Step-free access for the Alvarez family")
+OWN_HOUSEHOLD = {"family_a": "Alvarez household", "family_b": "Brennan household"}
+
+# Statuses: 200 shown · 303 done, redirected · 302 to /login (anonymous) or home (logged
+# in) · 403 wrong role · 404 someone else's or a draft (it doesn't exist for you) ·
+# 409 refused by a rule (family A already holds a seat there).
+#
+# Placeholders: {workshop} is the owner's published 3-week series and {session} its first
+# session, where family A holds {booking}; family B is booked into the second session only.
+# {draft} is the owner's unpublished workshop; {waiting} a waitlisted booking in another of
+# the owner's sessions, {waiting_session}, with a seat free to promote into.
+#
+# fmt: off
+ACCESS_TABLE = [
+    # method  route                                      anon  fam A fam B owner other admin
+    ("GET",  "/",                                         200,  200,  200,  200,  200,  200),
+    ("GET",  "/healthz",                                  200,  200,  200,  200,  200,  200),
+    ("GET",  "/workshops/{workshop}",                     200,  200,  200,  200,  200,  200),
+    ("GET",  "/workshops/{draft}",                        404,  404,  404,  200,  404,  200),
+    ("GET",  "/workshops/{missing}",                      404,  404,  404,  404,  404,  404),
+    ("GET",  "/register",                                 200,  302,  302,  302,  302,  302),
+    ("POST", "/register",                                 303,  302,  302,  302,  302,  302),
+    ("GET",  "/login",                                    200,  200,  200,  200,  200,  200),
+    ("POST", "/login",                                    303,  303,  303,  303,  303,  303),
+    ("POST", "/logout",                                   303,  303,  303,  303,  303,  303),
+    ("POST", "/sessions/{session}/book",                  302,  409,  303,  403,  403,  403),
+    ("POST", "/sessions/{draft_session}/book",            302,  404,  404,  403,  403,  403),
+    ("POST", "/sessions/{missing}/book",                  302,  404,  404,  403,  403,  403),
+    ("POST", "/workshops/{workshop}/enroll",              302,  303,  303,  403,  403,  403),
+    ("POST", "/workshops/{draft}/enroll",                 302,  404,  404,  403,  403,  403),
+    ("GET",  "/bookings",                                 302,  200,  200,  403,  403,  403),
+    ("POST", "/bookings/{booking}/cancel",                302,  303,  404,  403,  403,  403),
+    ("POST", "/bookings/{missing}/cancel",                302,  404,  404,  403,  403,  403),
+    ("GET",  "/account",                                  302,  200,  200,  200,  200,  200),
+    ("POST", "/account",                                  302,  303,  303,  303,  303,  303),
+    ("GET",  "/manage",                                   302,  403,  403,  200,  200,  200),
+    ("GET",  "/manage/workshops/new",                     302,  403,  403,  200,  200,  200),
+    ("POST", "/manage/workshops/new",                     302,  403,  403,  303,  303,  303),
+    ("GET",  "/manage/workshops/{workshop}",              302,  403,  403,  200,  404,  200),
+    ("GET",  "/manage/workshops/{draft}",                 302,  403,  403,  200,  404,  200),
+    ("GET",  "/manage/workshops/{missing}",               302,  403,  403,  404,  404,  404),
+    ("GET",  "/manage/workshops/{workshop}/edit",         302,  403,  403,  200,  404,  200),
+    ("POST", "/manage/workshops/{workshop}/edit",         302,  403,  403,  303,  404,  303),
+    ("GET",  "/manage/sessions/{session}",                302,  403,  403,  200,  404,  200),
+    ("POST", "/manage/sessions/{session}/reschedule",     302,  403,  403,  303,  404,  303),
+    ("POST", "/manage/sessions/{session}/capacity",       302,  403,  403,  303,  404,  303),
+    ("POST", "/manage/sessions/{session}/cancel",         302,  403,  403,  303,  404,  303),
+    ("GET",  "/manage/sessions/{session}/roster",         302,  403,  403,  200,  404,  200),
+    ("GET",  "/manage/sessions/{session}/roster.csv",     302,  403,  403,  200,  404,  200),
+    ("GET",  "/manage/sessions/{missing}/roster",         302,  403,  403,  404,  404,  404),
+    ("POST", "/manage/bookings/{waiting}/promote",        302,  403,  403,  303,  404,  303),
+    ("GET",  "/admin/audit",                              302,  403,  403,  403,  403,  200),
+]
+
+# Every POST form, posted by someone allowed to, with the token from the page that
+# carries the form: (route, who posts, page with the form).
+CSRF_TABLE = [
+    ("/register",                             "anonymous", "/register"),
+    ("/login",                                "anonymous", "/login"),
+    ("/logout",                               "family_a",  "/"),
+    ("/sessions/{session}/book",              "family_b",  "/workshops/{workshop}"),
+    ("/workshops/{workshop}/enroll",          "family_a",  "/workshops/{workshop}"),
+    ("/bookings/{booking}/cancel",            "family_a",  "/bookings"),
+    ("/account",                              "family_a",  "/account"),
+    ("/manage/workshops/new",                 "owner",     "/manage/workshops/new"),
+    ("/manage/workshops/{workshop}/edit",     "owner",     "/manage/workshops/{workshop}/edit"),
+    ("/manage/sessions/{session}/reschedule", "owner",     "/manage/sessions/{session}"),
+    ("/manage/sessions/{session}/capacity",   "owner",     "/manage/sessions/{session}"),
+    ("/manage/sessions/{session}/cancel",     "owner",     "/manage/sessions/{session}"),
+    ("/manage/bookings/{waiting}/promote",    "owner",     "/manage/sessions/{waiting_session}/roster"),  # noqa: E501
+]
+# fmt: on
+
+
+def _access_cases() -> list[Any]:
+    return [
+        pytest.param(role, method, route, status, id=f"{role} {method} {route}")
+        for method, route, *statuses in ACCESS_TABLE
+        for role, status in zip(ROLES, statuses, strict=True)
+    ]
+
+
+def _local(days: int, at: time = time(18, 0)) -> str:
+    return local_start(days=days, at=at).strftime("%Y-%m-%dT%H:%M")
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class World:
+    """Two families, two facilitators and an admin around one facilitator's workshops."""
+
+    people: dict[str, Person]
+    ids: dict[str, int]
+    auth: AuthActions
+
+    def log_in_as(self, role: str) -> None:
+        if role != "anonymous":
+            assert self.auth.login(self.people[role].email).status_code == 303
+
+    def path(self, route: str) -> str:
+        return route.format(**self.ids)
+
+    def form(self, route: str) -> dict[str, str]:
+        """Return a valid submission of the form that posts to ``route``."""
+        forms = {
+            "/register": {
+                "name": "Newcomer household",
+                "email": "newcomer@example.org",
+                "password": PASSWORD,
+                "password_confirm": PASSWORD,
+                "timezone": "America/New_York",
+            },
+            "/login": {"email": self.people["family_a"].email, "password": PASSWORD},
+            "/sessions/{session}/book": {"seats": "1"},
+            "/workshops/{workshop}/enroll": {"seats": "1"},
+            "/account": {"name": "A new name", "timezone": "Europe/London"},
+            "/manage/workshops/new": {
+                "title": "Evening group",
+                "location": "Room 2",
+                "timezone": "America/New_York",
+                "capacity": "8",
+                "starts_at": _local(days=20),
+                "duration_minutes": "90",
+                "weeks": "1",
+                "publish": "y",
+            },
+            "/manage/workshops/{workshop}/edit": {
+                "title": "Family education, week by week",
+                "location": "Room 1",
+                "publish": "y",
+            },
+            "/manage/sessions/{session}/reschedule": {
+                "starts_at": _local(days=10, at=time(19, 0)),
+                "duration_minutes": "90",
+                "scope": "one",
+            },
+            "/manage/sessions/{session}/capacity": {"capacity": "6", "scope": "one"},
+            "/manage/sessions/{session}/cancel": {"scope": "one"},
+        }
+        return forms.get(route, {})
+
+
+@pytest.fixture
+def world(make_user, make_workshop, make_booking, auth) -> World:
+    owner = make_user(Role.FACILITATOR, name="Olsen, facilitator")
+    family_a = make_user(name="Alvarez household")
+    family_b = make_user(name="Brennan household")
+    users = {
+        "family_a": family_a,
+        "family_b": family_b,
+        "owner": owner,
+        "other_facilitator": make_user(Role.FACILITATOR, name="Other facilitator"),
+        "admin": make_user(Role.ADMIN, name="Site admin"),
+    }
+    workshop = make_workshop(facilitator=owner, weeks=3, capacity=4)
+    session, second = workshop.sessions[0], workshop.sessions[1]
+    booking = make_booking(session.id, family=family_a, needs=ALVAREZ_NEEDS)
+    make_booking(second.id, family=family_b)
+    draft = make_workshop(facilitator=owner, publish=False, title="Not yet announced")
+
+    # A waitlisted household and a free seat: inside the promotion cutoff seats are not
+    # handed out by themselves, so only a facilitator's promotion seats the Walshes.
+    small = make_workshop(facilitator=owner, capacity=1, title="Small group").sessions[0]
+    chen = make_user(name="Chen household")
+    leaving = make_booking(small.id, family=chen)
+    waiting = make_booking(small.id, family=make_user(name="Walsh household"), join_waitlist=True)
+    cancel_booking(leaving.id, chen.id, now=small.starts_at - timedelta(hours=1))
+
+    return World(
+        people={role: Person(u.id, u.email, u.name) for role, u in users.items()},
+        ids={
+            "workshop": workshop.id,
+            "session": session.id,
+            "booking": booking.id,
+            "draft": draft.id,
+            "draft_session": draft.sessions[0].id,
+            "waiting": waiting.id,
+            "waiting_session": small.id,
+            "missing": 999_999,
+        },
+        auth=auth,
+    )
+
+
+def _post_or_get(client: FlaskClient, world: World, method: str, route: str) -> Any:
+    data = world.form(route) if method == "POST" else None
+    return client.open(world.path(route), method=method, data=data)
+
+
+def _routes_of(app: Flask, rows: list[tuple[str, str]], world: World) -> set[tuple[str, str]]:
+    adapter = app.url_map.bind("localhost")
+    return {(adapter.match(world.path(route), method=method)[0], method) for method, route in rows}
+
+
+def _registered_routes(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_access_table_covers_every_route_the_app_registers(app, world):
+    table = _routes_of(app, [(method, route) for method, route, *_ in ACCESS_TABLE], world)
+    assert table == _registered_routes(app)
+
+
+def test_csrf_table_covers_every_post_route_the_app_registers(app, world):
+    table = _routes_of(app, [("POST", route) for route, *_ in CSRF_TABLE], world)
+    assert table == {(endpoint, m) for endpoint, m in _registered_routes(app) if m == "POST"}
+
+
+@pytest.mark.parametrize(("role", "method", "route", "expected"), _access_cases())
+def test_each_role_gets_the_status_the_access_table_gives(
+    client, world, role, method, route, expected
+):
+    world.log_in_as(role)
+
+    response = _post_or_get(client, world, method, route)
+
+    assert response.status_code == expected
+    if expected == 302:
+        where = "/login" if role == "anonymous" else "/"
+        assert urlsplit(response.location).path == where
+
+
+def _status_of(booking_id: int) -> str:
+    _db.session.rollback()
+    return _db.session.get_one(Booking, booking_id).status
+
+
+def test_a_family_cannot_cancel_another_familys_booking(client, world):
+    world.log_in_as("family_b")
+
+    response = client.post(world.path("/bookings/{booking}/cancel"))
+
+    assert response.status_code == 404
+    assert _status_of(world.ids["booking"]) == BookingStatus.CONFIRMED
+
+
+def test_a_family_can_cancel_its_own_booking(client, world):
+    world.log_in_as("family_a")
+
+    response = client.post(world.path("/bookings/{booking}/cancel"))
+
+    assert response.status_code == 303
+    assert _status_of(world.ids["booking"]) == BookingStatus.CANCELLED
+
+
+def test_a_familys_bookings_page_shows_only_its_own_bookings(client, world):
+    a_details = (
+        "Step-free access for the Alvarez family",
+        world.path("/bookings/{booking}/cancel"),
+    )
+    world.log_in_as("family_a")
+    own_page = client.get("/bookings").get_data(as_text=True)
+    world.log_in_as("family_b")
+
+    page = client.get("/bookings").get_data(as_text=True)
+
+    assert all(detail in own_page for detail in a_details)
+    assert "Family education" in page  # B's own booking, in the same series as A's
+    assert [leak for leak in (*a_details, "Alvarez") if leak in page] == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", ["/", "/workshops/{workshop}"])
+def test_workshop_pages_never_show_other_households_names(client, world, role, page):
+    world.log_in_as(role)
+
+    html = client.get(world.path(page)).get_data(as_text=True)
+
+    assert "Family education" in html
+    others = [name for name in HOUSEHOLDS if name != OWN_HOUSEHOLD.get(role)]
+    assert [name for name in others if name in html] == []
+
+
+def _audit_events() -> list[tuple[int | None, str, str]]:
+    _db.session.rollback()
+    rows = _db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))
+    return [(e.actor_id, e.action, e.subject) for e in rows]
+
+
+@pytest.mark.parametrize(
+    ("view", "action"),
+    [
+        ("/manage/sessions/{session}/roster", "roster.view"),
+        ("/manage/sessions/{session}/roster.csv", "roster.export"),
+    ],
+)
+@pytest.mark.parametrize("role", ["owner", "admin"])
+def test_owner_facilitator_and_admins_see_the_roster_and_each_view_is_audited(
+    client, world, role, view, action
+):
+    world.log_in_as(role)
+
+    first = client.get(world.path(view))
+    second = client.get(world.path(view))
+
+    for response in (first, second):
+        assert response.status_code == 200
+        assert "Alvarez household" in response.get_data(as_text=True)
+    event = (world.people[role].id, action, f"session:{world.ids['session']}")
+    assert _audit_events() == [event, event]
+
+
+@pytest.mark.parametrize(
+    "view", ["/manage/sessions/{session}/roster", "/manage/sessions/{session}/roster.csv"]
+)
+@pytest.mark.parametrize("role", ["anonymous", "family_a", "family_b", "other_facilitator"])
+def test_nobody_else_sees_a_roster_and_no_audit_event_is_written(client, world, role, view):
+    world.log_in_as(role)
+
+    response = client.get(world.path(view))
+
+    assert response.status_code in {302, 403, 404}
+    assert "Alvarez" not in response.get_data(as_text=True)
+    assert _audit_events() == []
+
+
+def _database_contents() -> dict[str, list[tuple[Any, ...]]]:
+    _db.session.rollback()
+    with _db.engine.connect() as conn:
+        return {
+            table.name: [
+                tuple(row)
+                for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in _db.metadata.sorted_tables
+        }
+
+
+def _logged_in(client: FlaskClient) -> bool:
+    return client.get("/account").status_code == 200
+
+
+def _csrf_cases() -> list[Any]:
+    return [pytest.param(*row, id=row[0]) for row in CSRF_TABLE]
+
+
+def _expected(method: str, route: str, role: str) -> int:
+    """Look up the status the access table gives ``role`` on ``route``."""
+    (statuses,) = [s for m, r, *s in ACCESS_TABLE if (m, r) == (method, route)]
+    return statuses[ROLES.index(role)]
+
+
+class TestEveryPostNeedsACsrfToken:
+    """With CSRF checks on, as in production."""
+
+    @pytest.fixture
+    def app(self, csrf_app: Flask) -> Flask:
+        return csrf_app
+
+    @pytest.mark.parametrize(("route", "role", "form_page"), _csrf_cases())
+    def test_a_post_without_csrf_token_is_rejected_and_changes_nothing(
+        self, client, world, route, role, form_page
+    ):
+        world.log_in_as(role)
+        before, was_logged_in = _database_contents(), _logged_in(client)
+
+        response = client.post(world.path(route), data=world.form(route))
+
+        assert response.status_code == 400
+        assert "Nothing was saved" in response.get_data(as_text=True)
+        assert _database_contents() == before
+        assert _logged_in(client) == was_logged_in
+
+    @pytest.mark.parametrize(("route", "role", "form_page"), _csrf_cases())
+    def test_the_same_post_with_the_token_from_its_page_goes_through(
+        self, client, world, route, role, form_page
+    ):
+        world.log_in_as(role)
+        token = csrf_token_from(client.get(world.path(form_page)).get_data(as_text=True))
+        before = _database_contents(), _logged_in(client)
+
+        response = client.post(world.path(route), data=world.form(route) | {"csrf_token": token})
+
+        assert response.status_code != 400
+        assert response.status_code == _expected("POST", route, role)
+        assert (_database_contents(), _logged_in(client)) != before  # something happened
+
+    def test_a_token_from_another_browser_session_is_rejected(self, app, client, world):
+        stranger = app.test_client()
+        token = csrf_token_from(stranger.get("/login").get_data(as_text=True))
+        world.log_in_as("family_a")
+
+        response = client.post(world.path("/bookings/{booking}/cancel"), data={"csrf_token": token})
+
+        assert response.status_code == 400
+        assert _status_of(world.ids["booking"]) == BookingStatus.CONFIRMED

@@ -1,0 +1,310 @@
+"""The pages end to end: browsing, booking through forms, publishing, changing sessions."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from scheduler.models import Booking, BookingStatus, Role, User, Workshop, WorkshopSession
+from scheduler.timeutil import utcnow, wall_time
+from tests.conftest import local_start
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_home_lists_published_workshops_with_seats_left_and_zone(
+    client, make_workshop, make_booking
+):
+    session = make_workshop(title="Understanding addiction", capacity=5).sessions[0]
+    make_workshop(title="Secret draft", publish=False)
+    make_booking(session.id, seats=2)
+
+    page = text_of(client.get("/"))
+
+    assert "Understanding addiction" in page and "3 seats left" in page
+    assert "Secret draft" not in page
+    assert re.search(r"\d{1,2}:\d\d (AM|PM) E[SD]T", page)  # every time names its zone
+
+
+def test_home_explains_what_to_do_when_nothing_is_on(client):
+    assert "No workshops are open for booking right now" in text_of(client.get("/"))
+
+
+def test_workshop_page_shows_sessions_in_its_zone_and_the_viewers(
+    client, auth, make_user, make_workshop
+):
+    workshop = make_workshop(timezone="America/Los_Angeles", weeks=2)
+    auth.login(make_user(timezone="Europe/London"))
+    page = text_of(client.get(f"/workshops/{workshop.id}"))
+    assert re.search(r"P[SD]T \(your time: .* (GMT|BST)\)", page)
+    assert page.count('action="/sessions/') == 2
+    assert "Book the whole series" in page
+
+
+def test_anonymous_visitor_is_asked_to_log_in_to_book(client, make_workshop):
+    workshop = make_workshop()
+    page = text_of(client.get(f"/workshops/{workshop.id}"))
+    assert "Log in to book" in page and 'action="/sessions/' not in page
+
+
+def test_family_books_seats_with_needs_through_the_form(client, auth, make_user, make_workshop, db):
+    family = make_user()
+    session = make_workshop(capacity=5).sessions[0]
+    auth.login(family)
+
+    response = client.post(
+        f"/sessions/{session.id}/book",
+        data={
+            "seats": "2",
+            "childcare_needed": "y",
+            "interpreter_language": "Spanish",
+            "accessibility_needs": "Step-free access",
+            "notes": "First time",
+        },
+    )
+
+    assert response.status_code == 303 and response.headers["Location"] == "/bookings"
+    booking = db.session.scalar(db.select(Booking).filter_by(family_id=family.id))
+    assert (booking.seats, booking.childcare_needed, booking.status) == (2, True, "confirmed")
+    bookings_page = text_of(client.get("/bookings"))
+    assert "You&#39;re booked: 2 seats." in bookings_page
+    assert "Booked: 2 seats" in bookings_page and "Cancel my booking" in bookings_page
+
+
+def test_full_session_offers_waitlist_and_keeps_what_was_typed(
+    client, auth, make_user, make_workshop, make_booking, db
+):
+    session = make_workshop(capacity=2).sessions[0]
+    make_booking(session.id, seats=1)
+    family = make_user()
+    auth.login(family)
+
+    offered = client.post(f"/sessions/{session.id}/book", data={"seats": "2", "notes": "Two of us"})
+
+    assert offered.status_code == 409
+    page = text_of(offered)
+    assert "doesn&#39;t have 2 seats free" in page
+    assert "Join the waitlist" in page and "Two of us" in page
+    assert db.session.scalar(db.select(Booking).filter_by(family_id=family.id)) is None
+
+    joined = client.post(
+        f"/sessions/{session.id}/book",
+        data={"seats": "2", "notes": "Two of us", "join_waitlist": "1"},
+    )
+    assert joined.status_code == 303
+    assert "On the waitlist for 2 seats" in text_of(client.get("/bookings"))
+
+
+def test_stale_form_cannot_double_book(client, auth, make_user, make_workshop, db):
+    family = make_user()
+    session = make_workshop(capacity=5).sessions[0]
+    auth.login(family)
+    client.post(f"/sessions/{session.id}/book", data={"seats": "1"})
+    again = client.post(f"/sessions/{session.id}/book", data={"seats": "1"})
+    assert again.status_code == 409
+    assert "already have a booking" in text_of(again)
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(Booking).filter_by(family_id=family.id)
+        )
+        == 1
+    )
+
+
+def test_seat_field_errors_are_shown_next_to_the_field(client, auth, make_user, make_workshop):
+    session = make_workshop().sessions[0]
+    auth.login(make_user())
+    response = client.post(f"/sessions/{session.id}/book", data={"seats": "99"})
+    assert response.status_code == 422
+    page = text_of(response)
+    assert f'id="seats-{session.id}-error"' in page and "Choose from 1 to 6 seats" in page
+    assert f'aria-describedby="seats-{session.id}-error"' in page
+
+
+def test_family_enrolls_in_whole_series_from_the_workshop_page(
+    client, auth, make_user, make_workshop, db
+):
+    family = make_user()
+    workshop = make_workshop(weeks=4)
+    auth.login(family)
+    response = client.post(f"/workshops/{workshop.id}/enroll", data={"seats": "1"})
+    assert response.status_code == 303
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(Booking).filter_by(family_id=family.id)
+        )
+        == 4
+    )
+
+
+def test_family_cancels_and_the_waitlist_moves_up(
+    client, auth, make_user, make_workshop, make_booking, db
+):
+    family = make_user()
+    session = make_workshop(capacity=1).sessions[0]
+    booking = make_booking(session.id, family=family)
+    waiting = make_booking(session.id, join_waitlist=True)
+    auth.login(family)
+
+    assert client.post(f"/bookings/{booking.id}/cancel").status_code == 303
+    assert db.session.get_one(Booking, booking.id).status == BookingStatus.CANCELLED
+    assert db.session.get_one(Booking, waiting.id).status == BookingStatus.CONFIRMED
+    page = text_of(client.get("/bookings"))
+    assert "Your booking is cancelled" in page and "you cancelled" in page
+
+
+def test_facilitator_publishes_a_weekly_series_through_the_form(client, auth, make_user, db):
+    facilitator = make_user(Role.FACILITATOR)
+    auth.login(facilitator)
+    start = local_start(days=12)
+    response = client.post(
+        "/manage/workshops/new",
+        data={
+            "title": "Family education series",
+            "description": "Six evenings",
+            "location": "Room 2",
+            "online_url": "",
+            "timezone": "America/New_York",
+            "capacity": "12",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "duration_minutes": "90",
+            "weeks": "6",
+            "publish": "y",
+        },
+    )
+    assert response.status_code == 303
+    workshop = db.session.scalar(db.select(Workshop))
+    assert workshop.is_published and len(workshop.sessions) == 6
+    assert all(s.capacity == 12 for s in workshop.sessions)
+    assert wall_time(workshop.sessions[5].starts_at, "America/New_York") == start + timedelta(
+        weeks=5
+    )
+    assert "Family education series" in text_of(client.get("/"))
+
+
+def test_workshop_form_needs_a_place_and_a_future_start(client, auth, make_user, db):
+    auth.login(make_user(Role.FACILITATOR))
+    past = wall_time(utcnow(), "America/New_York") - timedelta(hours=2)
+    response = client.post(
+        "/manage/workshops/new",
+        data={
+            "title": "X",
+            "timezone": "America/New_York",
+            "capacity": "5",
+            "starts_at": past.strftime("%Y-%m-%dT%H:%M"),
+            "duration_minutes": "60",
+            "weeks": "1",
+        },
+    )
+    assert response.status_code == 422
+    assert "Give a location, an online link, or both" in text_of(response)
+    with_place = client.post(
+        "/manage/workshops/new",
+        data={
+            "title": "X",
+            "location": "Room",
+            "timezone": "America/New_York",
+            "capacity": "5",
+            "starts_at": past.strftime("%Y-%m-%dT%H:%M"),
+            "duration_minutes": "60",
+            "weeks": "1",
+        },
+    )
+    assert with_place.status_code == 422
+    assert "Choose a start time in the future" in text_of(with_place)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Workshop)) == 0
+
+
+def test_facilitator_reschedules_rest_of_series_through_the_form(
+    client, auth, make_user, make_workshop, db
+):
+    owner = make_user(Role.FACILITATOR)
+    workshop = make_workshop(facilitator=owner, weeks=3)
+    second = workshop.sessions[1]
+    new_start = wall_time(second.starts_at, "America/New_York") + timedelta(hours=1)
+    auth.login(owner)
+
+    response = client.post(
+        f"/manage/sessions/{second.id}/reschedule",
+        data={
+            "starts_at": new_start.strftime("%Y-%m-%dT%H:%M"),
+            "duration_minutes": "60",
+            "scope": "following",
+        },
+    )
+
+    assert response.status_code == 303
+    moved = [db.session.get_one(WorkshopSession, s.id) for s in workshop.sessions]
+    assert [wall_time(s.starts_at, "America/New_York").hour for s in moved] == [18, 19, 19]
+
+
+def test_lowering_capacity_lists_affected_households_before_anything_changes(
+    client, auth, make_user, make_workshop, make_booking, db
+):
+    owner = make_user(Role.FACILITATOR)
+    session = make_workshop(facilitator=owner, capacity=4).sessions[0]
+    make_booking(session.id, seats=2, family=make_user(name="Early family"))
+    late = make_booking(session.id, seats=2, family=make_user(name="Late family"))
+    auth.login(owner)
+
+    asked = client.post(
+        f"/manage/sessions/{session.id}/capacity", data={"capacity": "3", "scope": "one"}
+    )
+    assert asked.status_code == 409
+    page = text_of(asked)
+    assert "Late family, 2 seats" in page and "Early family" not in page
+    assert db.session.get_one(WorkshopSession, session.id).capacity == 4
+
+    confirmed = client.post(
+        f"/manage/sessions/{session.id}/capacity",
+        data={"capacity": "3", "scope": "one", "move_to_waitlist": "y"},
+    )
+    assert confirmed.status_code == 303
+    assert db.session.get_one(WorkshopSession, session.id).capacity == 3
+    assert db.session.get_one(Booking, late.id).status == BookingStatus.WAITLISTED
+
+
+def test_cancelled_session_stays_visible_to_its_booked_family(
+    client, auth, make_user, make_workshop, make_booking
+):
+    owner, family = make_user(Role.FACILITATOR), make_user()
+    session = make_workshop(facilitator=owner).sessions[0]
+    make_booking(session.id, family=family)
+    auth.login(owner)
+    assert (
+        client.post(f"/manage/sessions/{session.id}/cancel", data={"scope": "one"}).status_code
+        == 303
+    )
+    client.post("/logout")
+
+    auth.login(family)
+    page = text_of(client.get("/bookings"))
+    assert "Cancelled by the facilitator" in page and "Cancel my booking" not in page
+
+
+def test_unknown_pages_get_a_friendly_404(client):
+    response = client.get("/workshops/999999")
+    assert response.status_code == 404
+    assert "We couldn&#39;t find that page" in text_of(response)
+
+
+def test_demo_load_creates_logins_workshops_bookings_and_a_waitlist(app, db):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "hearth-demo-2026" in result.output and "facilitator" in result.output
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) >= 10
+    series = db.session.scalars(db.select(Workshop)).all()
+    assert any(len(w.sessions) >= 4 for w in series)
+    assert (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(Booking)
+            .filter_by(status=BookingStatus.WAITLISTED)
+        )
+        >= 2
+    )
+
+    again = app.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
+    assert again.exit_code == 0 and "not loaded" in again.output
