@@ -26,7 +26,9 @@ migrate: $(VENV)/.installed
 run: migrate
 	@$(FLASK) demo load --if-empty
 	@echo "Hearth is at http://127.0.0.1:5000 (Ctrl+C stops it)."
-	SCHEDULER_IN_PROCESS=$${SCHEDULER_IN_PROCESS:-1} $(FLASK) run --host 127.0.0.1 --port 5000
+	@# Plain HTTP on this machine only, so cookies can't be Secure-only here.
+	SCHEDULER_IN_PROCESS=$${SCHEDULER_IN_PROCESS:-1} SESSION_COOKIE_SECURE=0 \
+		$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

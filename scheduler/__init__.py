@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     register_errors(app)
     register_templates(app)
+    register_headers(app)
     return app
 
 
@@ -95,5 +96,11 @@ def register_errors(app: Flask) -> None:
 
 def register_templates(app: Flask) -> None:
     from scheduler.web.filters import register
+
+    register(app)
+
+
+def register_headers(app: Flask) -> None:
+    from scheduler.web.headers import register
 
     register(app)

@@ -308,3 +308,12 @@ def test_demo_load_creates_logins_workshops_bookings_and_a_waitlist(app, db):
 
     again = app.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
+
+
+def test_signed_in_pages_are_never_cached_and_carry_security_headers(client, auth, make_user):
+    auth.login(make_user())
+    response = client.get("/bookings")
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
