@@ -317,3 +317,27 @@ def test_signed_in_pages_are_never_cached_and_carry_security_headers(client, aut
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_unexpected_errors_get_a_friendly_500_page(database_url):
+    from scheduler import create_app
+    from tests.conftest import settings
+
+    app = create_app(settings(database_url))
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("bug")
+
+    with app.app_context():
+        response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    page = text_of(response)
+    assert "Something went wrong on our side" in page and "RuntimeError" not in page
+
+
+def test_wrong_role_gets_a_friendly_403_page(client, auth, make_user):
+    auth.login(make_user())
+    response = client.get("/manage")
+    assert response.status_code == 403
+    assert "This page isn&#39;t yours to see" in text_of(response)
