@@ -174,9 +174,8 @@ def test_facilitator_promotes_by_hand_inside_the_cutoff(
         assert "1 seat free and held for the waitlist" in roster
 
         refused = client.post(f"/manage/bookings/{big.id}/promote")
-        assert "needs 2 seats; free right now: 1 seat" in client.get(refused.headers["Location"]).get_data(
-            as_text=True
-        )
+        page = client.get(refused.headers["Location"]).get_data(as_text=True)
+        assert "needs 2 seats; free right now: 1 seat" in page
         assert client.post(f"/manage/bookings/{small.id}/promote").status_code == 303
 
     db.session.rollback()

@@ -33,8 +33,7 @@ MESSAGES: dict[str, str] = {
     "too_many_seats": "You can book at most {maximum} at once.",
     "too_few_seats": "Book at least 1 seat.",
     "larger_than_session": (
-        "This session has {capacity} in all. Please contact the facilitator "
-        "about a larger group."
+        "This session has {capacity} in all. Please contact the facilitator about a larger group."
     ),
     "already_booked": "You already have a booking for this session.",
     "full": "This session doesn't have {seats} free right now.",
