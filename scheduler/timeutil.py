@@ -15,7 +15,8 @@ def utcnow() -> datetime:
 @cache
 def all_zones() -> frozenset[str]:
     """Return every IANA zone name this machine knows."""
-    return frozenset(available_timezones())
+    # "localtime" is the server's own zone file, not an IANA name: its meaning varies by machine.
+    return frozenset(available_timezones() - {"localtime"})
 
 
 @cache

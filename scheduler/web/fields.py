@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 from wtforms.validators import ValidationError
 
-from scheduler.timeutil import common_zones, is_valid_zone
+from scheduler.timeutil import common_zones, is_valid_zone, utcnow
 
 
 class TimezoneField(SelectField):
@@ -17,7 +19,7 @@ class TimezoneField(SelectField):
         kwargs.setdefault("default", "America/New_York")
         super().__init__(
             label,
-            choices=[(z, z.replace("_", " ")) for z in common_zones()],
+            choices=[SelectChoice(z, z.replace("_", " ")) for z in common_zones()],
             validate_choice=False,
             **kwargs,
         )
@@ -30,3 +32,44 @@ class TimezoneField(SelectField):
 def strip(value: Any) -> Any:
     """Trim surrounding spaces from text input."""
     return value.strip() if isinstance(value, str) else value
+
+
+#: C0 and C1 control characters and DEL. Nobody types them; pasted, they break mail
+#: headers and calendar files, and PostgreSQL refuses NUL in text outright.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: The same, less the tab and line breaks a text area legitimately sends.
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class PlainText:
+    """Refuse hidden control characters (NUL included); line breaks only when multiline."""
+
+    def __init__(self, *, multiline: bool = False) -> None:
+        self.pattern = _CONTROL_MULTILINE if multiline else _CONTROL
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if isinstance(field.data, str) and self.pattern.search(field.data):
+            raise ValidationError(
+                "This has hidden characters in it (often from copy and paste). "
+                "Please type it again."
+            )
+
+
+class WithinYears:
+    """Refuse local times more than ``years`` ahead or long past.
+
+    Catches typos like 20266, and keeps times where UTC conversion and weekly
+    arithmetic stay inside the calendar (year 1 to 9999); the service then judges
+    "in the future" exactly.
+    """
+
+    def __init__(self, years: int) -> None:
+        self.years = years
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if not isinstance(field.data, datetime):
+            return
+        # A naive wall time anywhere is within a day of the naive UTC clock.
+        today = utcnow().replace(tzinfo=None)
+        if not today - timedelta(days=1) <= field.data <= today + timedelta(days=365 * self.years):
+            raise ValidationError(f"Choose a date within the next {self.years} years.")

@@ -2,14 +2,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from scheduler.web.fields import TimezoneField, strip
+from scheduler.web.fields import PlainText, TimezoneField, strip
 
 
 class RegisterForm(FlaskForm):
     name = StringField(
         "Your name or your family's name",
         filters=[strip],
-        validators=[DataRequired("Tell us what to call you."), Length(max=120)],
+        validators=[DataRequired("Tell us what to call you."), Length(max=120), PlainText()],
         description="Only the facilitators of sessions you book will see it.",
     )
     email = EmailField(
@@ -43,7 +43,9 @@ class RegisterForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        "Email", filters=[strip], validators=[DataRequired("Enter your email address.")]
+        "Email",
+        filters=[strip],
+        validators=[DataRequired("Enter your email address."), PlainText()],
     )
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
     remember = BooleanField("Keep me logged in on this device")

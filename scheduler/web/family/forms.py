@@ -1,10 +1,10 @@
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from scheduler.services.booking import Needs
-from scheduler.web.fields import TimezoneField, strip
+from scheduler.web.fields import PlainText, TimezoneField, strip
 
 
 def _seats_in_range(form: FlaskForm, field: IntegerField) -> None:
@@ -26,18 +26,30 @@ class NeedsFields(FlaskForm):
     interpreter_language = StringField(
         "Interpreter language (if you need one)",
         filters=[strip],
-        validators=[Optional(), Length(max=80, message="Keep this under 80 characters.")],
+        validators=[
+            Optional(),
+            Length(max=80, message="Keep this under 80 characters."),
+            PlainText(),
+        ],
     )
     accessibility_needs = TextAreaField(
         "Accessibility needs",
         filters=[strip],
-        validators=[Optional(), Length(max=1000, message="Keep this under 1,000 characters.")],
+        validators=[
+            Optional(),
+            Length(max=1000, message="Keep this under 1,000 characters."),
+            PlainText(multiline=True),
+        ],
         description="For example step-free access, hearing loop, large print.",
     )
     notes = TextAreaField(
         "Anything else the facilitator should know",
         filters=[strip],
-        validators=[Optional(), Length(max=2000, message="Keep this under 2,000 characters.")],
+        validators=[
+            Optional(),
+            Length(max=2000, message="Keep this under 2,000 characters."),
+            PlainText(multiline=True),
+        ],
         description="Only the facilitator sees this.",
     )
 
@@ -67,6 +79,6 @@ class AccountForm(FlaskForm):
     name = StringField(
         "Your name or your family's name",
         filters=[strip],
-        validators=[InputRequired("Tell us what to call you."), Length(max=120)],
+        validators=[DataRequired("Tell us what to call you."), Length(max=120), PlainText()],
     )
     timezone = TimezoneField()

@@ -12,17 +12,13 @@ from scheduler.extensions import db
 from scheduler.models import Booking, Role, WorkshopSession
 from scheduler.services import accounts
 from scheduler.services import booking as booking_service
-from scheduler.services.errors import DomainError
+from scheduler.services.errors import DomainError, seats_text
 from scheduler.timeutil import utcnow
 from scheduler.web.access import own_booking, role_required, visible_workshop
 from scheduler.web.family.forms import AccountForm, BookingForm, ConfirmForm, EnrollForm
 from scheduler.web.public.routes import render_workshop
 
 bp = Blueprint("family", __name__)
-
-
-def _seats_word(seats: int) -> str:
-    return "1 seat" if seats == 1 else f"{seats} seats"
 
 
 @bp.post("/sessions/<int:session_id>/book")
@@ -52,10 +48,10 @@ def book(session_id: int) -> Response | tuple[str, int]:
             error=error.message,
         )
     if booking.is_confirmed:
-        flash(f"You're booked: {_seats_word(booking.seats)}.", "success")
+        flash(f"You're booked: {seats_text(booking.seats)}.", "success")
     else:
         flash(
-            f"You're on the waitlist for {_seats_word(booking.seats)}. "
+            f"You're on the waitlist for {seats_text(booking.seats)}. "
             "We'll email you if seats free up.",
             "success",
         )

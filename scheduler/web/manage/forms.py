@@ -4,16 +4,27 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     RadioField,
+    SelectChoice,
     StringField,
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from scheduler.services.series import MAX_WEEKS, Scope, WorkshopDetails
-from scheduler.web.fields import TimezoneField, strip
+from scheduler.web.fields import PlainText, TimezoneField, WithinYears, strip
 
 _LOCAL = "%Y-%m-%dT%H:%M"
+#: How far ahead a session may be put; further is almost surely a typo in the year.
+MAX_YEARS_AHEAD = 5
 
 
 def _whole(label: str, low: int, high: int) -> list:
@@ -27,18 +38,19 @@ class DetailsForm(FlaskForm):
     title = StringField(
         "Title",
         filters=[strip],
-        validators=[InputRequired("Give the workshop a title."), Length(max=200)],
+        # DataRequired, not InputRequired: spaces alone are no title once stripped.
+        validators=[DataRequired("Give the workshop a title."), Length(max=200), PlainText()],
     )
     description = TextAreaField(
         "Description",
         filters=[strip],
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), Length(max=5000), PlainText(multiline=True)],
         description="What families will learn, and who it is for.",
     )
     location = StringField(
         "Location",
         filters=[strip],
-        validators=[Optional(), Length(max=300)],
+        validators=[Optional(), Length(max=300), PlainText()],
         description="Address and room. Leave empty if the workshop is online only.",
     )
     online_url = URLField(
@@ -47,6 +59,7 @@ class DetailsForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=500),
+            PlainText(),
             URL(require_tld=False, message="Enter a full link starting with https://"),
         ],
     )
@@ -58,8 +71,11 @@ class DetailsForm(FlaskForm):
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         ok = super().validate(extra_validators)
-        if ok and not (self.location.data or self.online_url.data):
-            self.location.errors.append("Give a location, an online link, or both.")
+        if not (self.location.data or self.online_url.data):
+            self.location.errors = [
+                *self.location.errors,
+                "Give a location, an online link, or both.",
+            ]
             return False
         return ok
 
@@ -79,7 +95,10 @@ class WorkshopForm(DetailsForm):
     starts_at = DateTimeLocalField(
         "First session starts (local time)",
         format=_LOCAL,
-        validators=[InputRequired("Enter the date and time of the first session.")],
+        validators=[
+            InputRequired("Enter the date and time of the first session."),
+            WithinYears(MAX_YEARS_AHEAD),
+        ],
     )
     duration_minutes = IntegerField(
         "Length in minutes", default=90, validators=_whole("length", 15, 600)
@@ -93,8 +112,8 @@ class WorkshopForm(DetailsForm):
 
 
 _SCOPES = [
-    (Scope.ONE.value, "This session only"),
-    (Scope.FOLLOWING.value, "This and all later sessions of the series"),
+    SelectChoice(Scope.ONE.value, "This session only"),
+    SelectChoice(Scope.FOLLOWING.value, "This and all later sessions of the series"),
 ]
 
 
@@ -102,7 +121,7 @@ class RescheduleForm(FlaskForm):
     starts_at = DateTimeLocalField(
         "New start (local time)",
         format=_LOCAL,
-        validators=[InputRequired("Enter the new date and time.")],
+        validators=[InputRequired("Enter the new date and time."), WithinYears(MAX_YEARS_AHEAD)],
     )
     duration_minutes = IntegerField("Length in minutes", validators=_whole("length", 15, 600))
     scope = RadioField("Apply to", choices=_SCOPES, default=Scope.ONE.value)

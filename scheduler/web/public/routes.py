@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug import Response
@@ -30,6 +31,18 @@ def index() -> str:
     return render_template("public/index.html", listings=listings)
 
 
+def _errors_text(form: FlaskForm) -> str | None:
+    """Say in one line what was wrong with a form, for when the form itself isn't shown."""
+    messages = [
+        f"{form[name].label.text}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+        if name != "csrf_token"
+    ]
+    if "csrf_token" in form.errors:
+        messages.append("The form expired. Please try again.")
+    return " ".join(messages) or None
+
+
 def render_workshop(
     workshop: Workshop,
     *,
@@ -48,6 +61,15 @@ def render_workshop(
         for row in rows
     }
     bookable_without_mine = [r for r in rows if r.bookable and r.my_booking is None]
+    can_enroll = workshop.is_series and len(bookable_without_mine) > 1
+    if error is None:
+        # A stale tab can post a form this page no longer shows (the household booked that
+        # session meanwhile, or one session is left): its errors must still be seen.
+        shown = {r.session.id for r in bookable_without_mine}
+        if booking_form is not None and form_session_id not in shown:
+            error = _errors_text(booking_form)
+        elif enroll_form is not None and not can_enroll:
+            error = _errors_text(enroll_form)
     return render_template(
         "public/workshop.html",
         workshop=workshop,
@@ -55,7 +77,7 @@ def render_workshop(
         forms=forms,
         form_session_id=form_session_id,
         enroll_form=enroll_form or EnrollForm(),
-        can_enroll=workshop.is_series and len(bookable_without_mine) > 1,
+        can_enroll=can_enroll,
         offer_waitlist=offer_waitlist,
         error=error,
         manages=can_manage(workshop),
