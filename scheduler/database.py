@@ -50,7 +50,7 @@ def write_transaction() -> Iterator[Session]:
     guards with ``SELECT ... FOR UPDATE`` (``with_for_update()``), which SQLite ignores.
     Commits on success, rolls back on any exception.
     """
-    session = db.session
+    session = db.session()
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("unsaved changes outside a service transaction")
     # End the request's read transaction so the write lock is the first thing taken.

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised by the app factory."""
 
+from typing import TYPE_CHECKING
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -25,3 +27,10 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+# Models subclass ``Model``: Flask-SQLAlchemy's ``db.Model`` at run time, which type
+# checkers can't see through, and the typed declarative base it is built on for them.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from scheduler.extensions import db
+from scheduler.extensions import Model
 from scheduler.models.types import UTCDateTime
 from scheduler.timeutil import utcnow
 
@@ -27,7 +27,7 @@ class BookingStatus(StrEnum):
 _ACTIVE = "status IN ('confirmed', 'waitlisted')"
 
 
-class Booking(db.Model):
+class Booking(Model):
     __tablename__ = "bookings"
     __table_args__ = (
         CheckConstraint("seats >= 1", name="seats_positive"),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from scheduler.extensions import db
+from scheduler.extensions import Model
 from scheduler.models.types import UTCDateTime
 from scheduler.timeutil import utcnow
 
@@ -27,7 +27,7 @@ class SessionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Workshop(db.Model):
+class Workshop(Model):
     __tablename__ = "workshops"
     __table_args__ = (CheckConstraint("status IN ('draft', 'published')", name="status"),)
 
@@ -58,7 +58,7 @@ class Workshop(db.Model):
         return len(self.sessions) > 1
 
 
-class WorkshopSession(db.Model):
+class WorkshopSession(Model):
     """One meeting of a workshop: the unit families book seats in."""
 
     __tablename__ = "workshop_sessions"

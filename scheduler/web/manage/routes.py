@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from scheduler.csvexport import RosterLine, roster_csv
@@ -35,7 +36,7 @@ def dashboard() -> str:
 
 @bp.route("/workshops/new", methods=["GET", "POST"])
 @role_required(*_STAFF)
-def new_workshop() -> Response | tuple[str, int]:
+def new_workshop() -> ResponseReturnValue:
     form = WorkshopForm()
     if form.validate_on_submit():
         try:
@@ -72,7 +73,7 @@ def workshop(workshop_id: int) -> str:
 
 @bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
 @role_required(*_STAFF)
-def edit_workshop(workshop_id: int) -> Response | tuple[str, int]:
+def edit_workshop(workshop_id: int) -> ResponseReturnValue:
     workshop = owned_workshop(workshop_id)
     form = DetailsForm(obj=workshop, publish=workshop.is_published)
     if form.validate_on_submit():
@@ -122,7 +123,7 @@ def session(session_id: int) -> tuple[str, int]:
 
 @bp.post("/sessions/<int:session_id>/reschedule")
 @role_required(*_STAFF)
-def reschedule(session_id: int) -> Response | tuple[str, int]:
+def reschedule(session_id: int) -> ResponseReturnValue:
     target = owned_session(session_id)
     form = RescheduleForm()
     if form.validate_on_submit():
@@ -144,7 +145,7 @@ def reschedule(session_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/sessions/<int:session_id>/capacity")
 @role_required(*_STAFF)
-def capacity(session_id: int) -> Response | tuple[str, int]:
+def capacity(session_id: int) -> ResponseReturnValue:
     target = owned_session(session_id)
     form = CapacityForm()
     if form.validate_on_submit():
@@ -170,7 +171,7 @@ def capacity(session_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/sessions/<int:session_id>/cancel")
 @role_required(*_STAFF)
-def cancel_session(session_id: int) -> Response | tuple[str, int]:
+def cancel_session(session_id: int) -> ResponseReturnValue:
     target = owned_session(session_id)
     form = CancelSessionForm()
     if form.validate_on_submit():
@@ -196,7 +197,7 @@ def roster(session_id: int) -> str:
 
 @bp.get("/sessions/<int:session_id>/roster.csv")
 @role_required(*_STAFF)
-def roster_export(session_id: int) -> Response:
+def roster_export(session_id: int) -> ResponseReturnValue:
     target = owned_session(session_id)
     data = rosters.build_roster(target, current_user, action="roster.export", now=utcnow())
     zone = target.workshop.timezone
@@ -228,7 +229,7 @@ def roster_export(session_id: int) -> Response:
 
 @bp.post("/bookings/<int:booking_id>/promote")
 @role_required(*_STAFF)
-def promote(booking_id: int) -> Response:
+def promote(booking_id: int) -> ResponseReturnValue:
     booking = managed_booking(booking_id)
     target = booking.session
     if ConfirmForm().validate_on_submit():
