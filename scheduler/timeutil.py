@@ -46,9 +46,12 @@ def to_utc(local: datetime, zone: str) -> datetime:
     if local.tzinfo is not None:
         raise ValueError("expected a wall-clock (naive) time")
     tz = ZoneInfo(zone)
-    aware = local.replace(tzinfo=tz, fold=0)
-    instant = aware.astimezone(UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) != local:
+    try:
+        instant = local.replace(tzinfo=tz, fold=0).astimezone(UTC)
+        round_trip = instant.astimezone(tz).replace(tzinfo=None)
+    except OverflowError as error:
+        raise ValueError(f"{local:%Y-%m-%d} is outside the calendar") from error
+    if round_trip != local:
         raise ValueError(f"{local:%Y-%m-%d %H:%M} does not exist in {zone} (clocks change)")
     return instant
 
@@ -69,7 +72,11 @@ def weekly(first_local: datetime, weeks: int, zone: str) -> list[datetime]:
     Adding 7 days to the *wall time* (not the instant) is what keeps a 6 PM session at
     6 PM after the clocks change.
     """
-    return [to_utc(first_local + timedelta(weeks=i), zone) for i in range(weeks)]
+    try:
+        walls = [first_local + timedelta(weeks=i) for i in range(weeks)]
+    except OverflowError as error:
+        raise ValueError("the series runs past the end of the calendar") from error
+    return [to_utc(wall, zone) for wall in walls]
 
 
 def format_local(instant: datetime, zone: str, *, with_date: bool = True) -> str:

@@ -135,6 +135,23 @@ def csrf_app(database_url: str) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build extra apps with other settings; their connections are closed afterwards."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        extra = create_app(settings(database_url, **overrides))
+        extra.test_client_class = IsolatedClient
+        made.append(extra)
+        return extra
+
+    yield make
+    for extra in made:
+        with extra.app_context():
+            _db.engine.dispose()
+
+
+@pytest.fixture
 def db(app: Flask) -> Any:
     return _db
 

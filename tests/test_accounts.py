@@ -7,10 +7,10 @@ from http.cookies import SimpleCookie
 import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
 
-from scheduler import config, create_app
+from scheduler import config
 from scheduler.models import LoginFailure, Role, User
 from scheduler.web.access import safe_next
-from tests.conftest import FAST_HASH, PASSWORD, settings
+from tests.conftest import FAST_HASH, PASSWORD
 
 
 def test_register_creates_family_and_logs_in(client, db):
@@ -155,9 +155,9 @@ def _cookies(response) -> dict[str, SimpleCookie]:
     return jar
 
 
-def test_session_and_remember_cookies_are_httponly_lax_and_secure(database_url, make_user):
+def test_session_and_remember_cookies_are_httponly_lax_and_secure(make_app, make_user):
     user = make_user()
-    production = create_app(settings(database_url, TESTING=False))
+    production = make_app(TESTING=False)
     client = production.test_client()
     response = client.post(
         "/login",
@@ -172,8 +172,8 @@ def test_session_and_remember_cookies_are_httponly_lax_and_secure(database_url, 
         assert cookies[name]["secure"] is True, name
 
 
-def test_cookies_are_not_secure_in_development(database_url):
-    development = create_app(settings(database_url, TESTING=False, DEBUG=True))
+def test_cookies_are_not_secure_in_development(make_app):
+    development = make_app(TESTING=False, DEBUG=True)
     assert development.config["SESSION_COOKIE_SECURE"] is False
 
 

@@ -8,7 +8,6 @@ deliberately naive check-then-insert must find the oversell, which shows it can.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -77,29 +76,37 @@ def booking_job(session_id: int, family_id: int, seats: int, *, waitlist: bool =
     return job
 
 
-def naive_booking_job(session_id: int, family_id: int, seats: int):
-    """Check, then insert in a second transaction: the classic race this project forbids."""
+def naive_booking_jobs(session_id: int, requests: list[tuple[int, int]]):
+    """Check, then insert in a second transaction: the classic race this project forbids.
 
-    def job() -> Outcome:
-        session = db.session.get_one(WorkshopSession, session_id)
-        left = seat_count(session).open
-        db.session.commit()
-        time.sleep(0.01)  # the gap every real server has between a read and a write
-        if seats > left:
-            return Outcome(family_id, seats, "full")
-        with write_transaction():
-            db.session.add(
-                Booking(
-                    session_id=session_id,
-                    family_id=family_id,
-                    seats=seats,
-                    status=BookingStatus.CONFIRMED,
-                    confirmed_at=utcnow(),
+    A second barrier between the check and the insert makes the gap every real server
+    has between a read and a write certain, so the oversell is found on every run.
+    """
+    between = threading.Barrier(len(requests))
+
+    def job_for(family_id: int, seats: int):
+        def job() -> Outcome:
+            session = db.session.get_one(WorkshopSession, session_id)
+            left = seat_count(session).open
+            db.session.commit()
+            between.wait(timeout=30)
+            if seats > left:
+                return Outcome(family_id, seats, "full")
+            with write_transaction():
+                db.session.add(
+                    Booking(
+                        session_id=session_id,
+                        family_id=family_id,
+                        seats=seats,
+                        status=BookingStatus.CONFIRMED,
+                        confirmed_at=utcnow(),
+                    )
                 )
-            )
-        return Outcome(family_id, seats, "booked")
+            return Outcome(family_id, seats, "booked")
 
-    return job
+        return job
+
+    return [job_for(family_id, seats) for family_id, seats in requests]
 
 
 def active_bookings(session_id: int) -> dict[int, Booking]:
@@ -211,7 +218,7 @@ def test_race_harness_catches_naive_check_then_insert(app, make_workshop, make_b
         make_booking(session.id)
     racers = families(WORKERS)
 
-    outcomes = race(app, [naive_booking_job(session.id, f.id, 1) for f in racers])
+    outcomes = race(app, naive_booking_jobs(session.id, [(f.id, 1) for f in racers]))
 
     found = violations(session.id, 10, outcomes)
     assert any(v.startswith("oversold") for v in found), found

@@ -319,11 +319,8 @@ def test_signed_in_pages_are_never_cached_and_carry_security_headers(client, aut
     assert response.headers["Referrer-Policy"] == "same-origin"
 
 
-def test_unexpected_errors_get_a_friendly_500_page(database_url):
-    from scheduler import create_app
-    from tests.conftest import settings
-
-    app = create_app(settings(database_url))
+def test_unexpected_errors_get_a_friendly_500_page(make_app):
+    app = make_app()
 
     @app.get("/boom")
     def boom():

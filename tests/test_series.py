@@ -231,3 +231,8 @@ def test_booked_workshop_cannot_go_back_to_draft(make_workshop, make_booking):
     with pytest.raises(DomainError) as refused:
         series.update_details(workshop.id, details(publish=False), now=utcnow())
     assert refused.value.code == "unpublish_with_bookings"
+
+
+def test_dates_at_the_edge_of_the_calendar_are_a_clear_error_not_a_crash(make_workshop):
+    with pytest.raises(DomainError):
+        make_workshop(start=datetime(9999, 12, 30, 18, 0), weeks=2)

@@ -71,5 +71,7 @@ class WithinYears:
             return
         # A naive wall time anywhere is within a day of the naive UTC clock.
         today = utcnow().replace(tzinfo=None)
-        if not today - timedelta(days=1) <= field.data <= today + timedelta(days=365 * self.years):
+        if field.data < today - timedelta(days=1):
+            raise ValidationError("Choose a start time in the future.")
+        if field.data > today + timedelta(days=365 * self.years):
             raise ValidationError(f"Choose a date within the next {self.years} years.")
