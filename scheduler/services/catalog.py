@@ -84,3 +84,30 @@ def workshop_sessions(
     """Return a workshop's sessions that have not ended, with seats and the viewer's booking."""
     sessions = [s for s in workshop.sessions if s.ends_at > now]
     return _rows(sessions, family_id, now)
+
+
+@dataclass(frozen=True)
+class MyBookings:
+    #: Bookings still to come, including those in sessions the facilitator cancelled.
+    upcoming: list[Booking]
+    #: Past sessions and bookings the household cancelled, newest first.
+    past: list[Booking]
+    #: Booking ids the household may still cancel (before the session starts).
+    cancellable: frozenset[int]
+
+
+def bookings_of(family_id: int, *, now: datetime) -> MyBookings:
+    """Return a household's bookings, split the way its My bookings page shows them."""
+    mine = db.session.scalars(
+        select(Booking)
+        .join(WorkshopSession)
+        .options(joinedload(Booking.session).joinedload(WorkshopSession.workshop))
+        .where(Booking.family_id == family_id)
+        .order_by(WorkshopSession.starts_at, Booking.id)
+    ).all()
+    upcoming = [b for b in mine if b.session.ends_at > now and not b.is_cancelled]
+    past = [b for b in reversed(mine) if b not in upcoming]
+    cancellable = frozenset(
+        b.id for b in upcoming if not b.session.is_cancelled and b.session.starts_at > now
+    )
+    return MyBookings(upcoming, past, cancellable)

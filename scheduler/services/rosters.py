@@ -9,11 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from scheduler.csvexport import RosterLine
 from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
 from scheduler.services import audit
 from scheduler.services.seats import SeatCount, seat_count, seat_counts
 from scheduler.services.waitlist import promotes_automatically
+from scheduler.timeutil import format_local
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,37 @@ def build_roster(session: WorkshopSession, viewer: User, *, action: str, now: da
     )
 
 
+def roster_lines(roster: Roster) -> list[RosterLine]:
+    """Flatten a roster into export lines: confirmed first, then the waitlist in order."""
+    zone = roster.session.workshop.timezone
+    positions = {b.id: place for place, b in enumerate(roster.waitlist, start=1)}
+    return [
+        RosterLine(
+            status=b.status,
+            waitlist_position=positions.get(b.id),
+            household=b.family.name,
+            email=b.family.email,
+            seats=b.seats,
+            childcare_needed=b.childcare_needed,
+            interpreter_language=b.interpreter_language,
+            accessibility_needs=b.accessibility_needs,
+            notes=b.notes,
+            booked_at=format_local(b.created_at, zone),
+        )
+        for b in roster.confirmed + roster.waitlist
+    ]
+
+
 @dataclass(frozen=True)
 class DashboardRow:
     session: WorkshopSession
     seats: SeatCount
 
 
-def upcoming_for(facilitator: User, *, now: datetime) -> list[DashboardRow]:
-    """List a facilitator's sessions from today on (admins see everyone's)."""
+def upcoming_for(
+    facilitator: User, *, now: datetime, workshop_id: int | None = None
+) -> list[DashboardRow]:
+    """List sessions not yet ended that this person runs (admins: everyone's)."""
     query = (
         select(WorkshopSession)
         .join(Workshop)
@@ -90,6 +115,8 @@ def upcoming_for(facilitator: User, *, now: datetime) -> list[DashboardRow]:
     )
     if not facilitator.is_admin:
         query = query.where(Workshop.facilitator_id == facilitator.id)
+    if workshop_id is not None:
+        query = query.where(WorkshopSession.workshop_id == workshop_id)
     sessions = list(db.session.scalars(query))
     counts = seat_counts(sessions)
     return [DashboardRow(s, counts[s.id]) for s in sessions]

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug import Response
 
 from scheduler.extensions import db
-from scheduler.models import Booking, Role, WorkshopSession
-from scheduler.services import accounts
+from scheduler.models import Role, WorkshopSession
+from scheduler.services import accounts, catalog
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError, seats_text
 from scheduler.timeutil import utcnow
@@ -78,25 +76,8 @@ def enroll(workshop_id: int) -> Response | tuple[str, int]:
 @bp.get("/bookings")
 @role_required(Role.FAMILY)
 def bookings() -> str:
-    now = utcnow()
-    mine = db.session.scalars(
-        select(Booking)
-        .join(WorkshopSession)
-        .options(joinedload(Booking.session).joinedload(WorkshopSession.workshop))
-        .where(Booking.family_id == current_user.id)
-        .order_by(WorkshopSession.starts_at, Booking.id)
-    ).all()
-    upcoming = [b for b in mine if b.session.ends_at > now and not b.is_cancelled]
-    past_or_cancelled = [b for b in mine if b not in upcoming]
-    return render_template(
-        "family/bookings.html",
-        upcoming=upcoming,
-        past=list(reversed(past_or_cancelled)),
-        cancel_form=ConfirmForm(),
-        can_cancel={
-            b.id: not b.session.is_cancelled and b.session.starts_at > now for b in upcoming
-        },
-    )
+    mine = catalog.bookings_of(current_user.id, now=utcnow())
+    return render_template("family/bookings.html", mine=mine, cancel_form=ConfirmForm())
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")

@@ -6,13 +6,13 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from scheduler.csvexport import RosterLine, roster_csv
+from scheduler.csvexport import roster_csv
 from scheduler.models import Role, WorkshopSession
 from scheduler.services import booking as booking_service
 from scheduler.services import rosters, series
 from scheduler.services.errors import DomainError
 from scheduler.services.seats import seat_count
-from scheduler.timeutil import format_local, utcnow, wall_time
+from scheduler.timeutil import utcnow, wall_time
 from scheduler.web.access import managed_booking, owned_session, owned_workshop, role_required
 from scheduler.web.family.forms import ConfirmForm
 from scheduler.web.manage.forms import (
@@ -63,11 +63,7 @@ def new_workshop() -> ResponseReturnValue:
 @role_required(*_STAFF)
 def workshop(workshop_id: int) -> str:
     workshop = owned_workshop(workshop_id)
-    rows = [
-        r
-        for r in rosters.upcoming_for(current_user, now=utcnow())
-        if r.session.workshop_id == workshop.id
-    ]
+    rows = rosters.upcoming_for(current_user, now=utcnow(), workshop_id=workshop.id)
     return render_template("manage/workshop.html", workshop=workshop, rows=rows)
 
 
@@ -200,25 +196,9 @@ def roster(session_id: int) -> str:
 def roster_export(session_id: int) -> ResponseReturnValue:
     target = owned_session(session_id)
     data = rosters.build_roster(target, current_user, action="roster.export", now=utcnow())
-    zone = target.workshop.timezone
-    lines = [
-        RosterLine(
-            status=b.status,
-            waitlist_position=(data.waitlist.index(b) + 1) if b.is_waitlisted else None,
-            household=b.family.name,
-            email=b.family.email,
-            seats=b.seats,
-            childcare_needed=b.childcare_needed,
-            interpreter_language=b.interpreter_language,
-            accessibility_needs=b.accessibility_needs,
-            notes=b.notes,
-            booked_at=format_local(b.created_at, zone),
-        )
-        for b in data.confirmed + data.waitlist
-    ]
     filename = f"roster-{target.starts_at:%Y-%m-%d}-session-{target.id}.csv"
     return Response(
-        roster_csv(lines),
+        roster_csv(rosters.roster_lines(data)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
