@@ -74,10 +74,11 @@ def register_blueprints(app: Flask) -> None:
     from scheduler.web.admin.routes import bp as admin_bp
     from scheduler.web.auth.routes import bp as auth_bp
     from scheduler.web.family.routes import bp as family_bp
+    from scheduler.web.feeds.routes import bp as feeds_bp
     from scheduler.web.manage.routes import bp as manage_bp
     from scheduler.web.public.routes import bp as public_bp
 
-    for blueprint in (public_bp, auth_bp, family_bp, manage_bp, admin_bp):
+    for blueprint in (public_bp, auth_bp, family_bp, feeds_bp, manage_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 
@@ -101,6 +102,8 @@ def register_templates(app: Flask) -> None:
 
 
 def register_headers(app: Flask) -> None:
+    from scheduler import logs
     from scheduler.web.headers import register
 
     register(app)
+    logs.install(app)

@@ -11,3 +11,18 @@ document.addEventListener("DOMContentLoaded", () => {
     if (guess && [...zone.options].some((o) => o.value === guess)) zone.value = guess;
   }
 });
+
+// "Copy link" buttons: copy the linked field's text and say so to screen readers too.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  const status = document.querySelector(".copy-status");
+  try {
+    await navigator.clipboard.writeText(source.value);
+    if (status) status.textContent = "Link copied.";
+  } catch {
+    source.select();
+    if (status) status.textContent = "Select the link and copy it.";
+  }
+});

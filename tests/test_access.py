@@ -71,6 +71,11 @@ ACCESS_TABLE = [
     ("GET",  "/manage/sessions/{missing}/roster",         302,  403,  403,  404,  404,  404),
     ("POST", "/manage/bookings/{waiting}/promote",        302,  403,  403,  303,  404,  303),
     ("GET",  "/admin/audit",                              302,  403,  403,  403,  403,  200),
+    ("GET",  "/calendar/workshops.ics",                   200,  200,  200,  200,  200,  200),
+    ("GET",  "/calendar/feeds/" + "ab12" * 11 + ".ics",   404,  404,  404,  404,  404,  404),
+    ("GET",  "/bookings/{booking}.ics",                   302,  200,  404,  403,  403,  403),
+    ("GET",  "/bookings/{missing}.ics",                   302,  404,  404,  403,  403,  403),
+    ("POST", "/account/feed/reset",                       302,  303,  303,  303,  303,  303),
 ]
 
 # Every POST form, posted by someone allowed to, with the token from the page that
@@ -83,6 +88,7 @@ CSRF_TABLE = [
     ("/workshops/{workshop}/enroll",          "family_a",  "/workshops/{workshop}"),
     ("/bookings/{booking}/cancel",            "family_a",  "/bookings"),
     ("/account",                              "family_a",  "/account"),
+    ("/account/feed/reset",                   "family_a",  "/account"),
     ("/manage/workshops/new",                 "owner",     "/manage/workshops/new"),
     ("/manage/workshops/{workshop}/edit",     "owner",     "/manage/workshops/{workshop}/edit"),
     ("/manage/sessions/{session}/reschedule", "owner",     "/manage/sessions/{session}"),

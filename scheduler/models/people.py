@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy import CheckConstraint, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.extensions import Model
@@ -37,6 +37,12 @@ class User(UserMixin, Model):
     #: A deactivated account cannot log in; its bookings stay for the rosters.
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Calendar titles name the workshop instead of a neutral "Hearth appointment".
+    descriptive_titles: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Random salt the private feed token is derived from; a reset replaces it.
+    feed_salt: Mapped[str | None] = mapped_column(String(64))
+    #: SHA-256 of the private feed token, for lookup; the token itself is never stored.
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     @property
     def is_active(self) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import LoginFailure, Role, User
+from scheduler.services import feeds
 from scheduler.services.errors import DomainError
 from scheduler.services.passwords import hash_password, needs_rehash, verify_password
 from scheduler.timeutil import is_valid_zone, utcnow
@@ -53,6 +54,7 @@ def create_user(
                 timezone=timezone,
                 created_at=now or utcnow(),
             )
+            feeds.give_feed_token(user)
             session.add(user)
     except IntegrityError as error:  # a concurrent sign-up with the same address
         raise DomainError("email_taken") from error
@@ -116,11 +118,14 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
     return user
 
 
-def update_settings(user_id: int, *, name: str, timezone: str) -> None:
-    """Save a person's name and the zone they read times in."""
+def update_settings(
+    user_id: int, *, name: str, timezone: str, descriptive_titles: bool = False
+) -> None:
+    """Save a person's name, the zone they read times in, and their calendar wording."""
     if not is_valid_zone(timezone):
         raise DomainError("invalid_zone")
     with write_transaction() as session:
         user = session.get_one(User, user_id)
         user.name = name.strip()
         user.timezone = timezone
+        user.descriptive_titles = descriptive_titles

@@ -15,7 +15,7 @@ from scheduler.models import Booking, BookingStatus, Workshop, WorkshopSession
 from scheduler.services.errors import DomainError
 from scheduler.services.locks import lock_session, lock_sessions
 from scheduler.services.seats import seat_count
-from scheduler.services.waitlist import confirm, promote_waitlisted
+from scheduler.services.waitlist import confirm, promote_waitlisted, set_status
 from scheduler.timeutil import format_local
 
 
@@ -155,8 +155,7 @@ def cancel_booking(booking_id: int, family_id: int, *, now: datetime) -> list[Bo
             raise DomainError("booking_cancelled")
         if session.starts_at <= now:
             raise DomainError("session_started")
-        booking.status = BookingStatus.CANCELLED
-        booking.cancelled_at = now
+        set_status(booking, BookingStatus.CANCELLED, now)
         db.session.flush()
         promoted = promote_waitlisted(session, now)
     return promoted

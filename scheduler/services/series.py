@@ -21,7 +21,7 @@ from scheduler.models import (
 from scheduler.services.errors import DomainError
 from scheduler.services.locks import lock_sessions
 from scheduler.services.seats import seat_count
-from scheduler.services.waitlist import promote_waitlisted
+from scheduler.services.waitlist import promote_waitlisted, set_status
 from scheduler.timeutil import format_local, to_utc, wall_time, weekly
 
 #: The longest series one form may create; a longer programme is a second series.
@@ -262,8 +262,7 @@ def change_capacity(
                 )
             for item in affected:
                 booking = db.session.get_one(Booking, item.booking_id)
-                booking.status = BookingStatus.WAITLISTED
-                booking.confirmed_at = None
+                set_status(booking, BookingStatus.WAITLISTED, now)
             moved.extend(affected)
             if session.capacity != capacity:
                 session.capacity = capacity

@@ -33,10 +33,19 @@ def waitlist(session_id: int) -> list[Booking]:
     )
 
 
+def set_status(booking: Booking, status: BookingStatus, now: datetime) -> None:
+    """Change a booking's status the one way that keeps calendars right (SEQUENCE rises)."""
+    booking.status = status
+    booking.sequence += 1
+    booking.updated_at = now
+    booking.confirmed_at = now if status == BookingStatus.CONFIRMED else None
+    if status == BookingStatus.CANCELLED:
+        booking.cancelled_at = now
+
+
 def confirm(booking: Booking, now: datetime) -> None:
     """Give a booking its seats (the caller has checked they are free)."""
-    booking.status = BookingStatus.CONFIRMED
-    booking.confirmed_at = now
+    set_status(booking, BookingStatus.CONFIRMED, now)
 
 
 def promote_waitlisted(session: WorkshopSession, now: datetime) -> list[Booking]:

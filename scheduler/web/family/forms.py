@@ -82,3 +82,10 @@ class AccountForm(FlaskForm):
         validators=[DataRequired("Tell us what to call you."), Length(max=120), PlainText()],
     )
     timezone = TimezoneField()
+    descriptive_titles = BooleanField(
+        "Show workshop names in my calendar",
+        description=(
+            "Off: your calendar and downloads say only “Hearth appointment”, so anyone "
+            "glancing at your phone sees nothing more. The details are behind the link."
+        ),
+    )

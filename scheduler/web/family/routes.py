@@ -8,7 +8,7 @@ from werkzeug import Response
 
 from scheduler.extensions import db
 from scheduler.models import Role, WorkshopSession
-from scheduler.services import accounts, catalog
+from scheduler.services import accounts, catalog, feeds
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError, seats_text
 from scheduler.timeutil import utcnow
@@ -100,7 +100,32 @@ def cancel(booking_id: int) -> Response:
 def account() -> Response | tuple[str, int]:
     form = AccountForm(obj=current_user)
     if form.validate_on_submit():
-        accounts.update_settings(current_user.id, name=form.name.data, timezone=form.timezone.data)
+        accounts.update_settings(
+            current_user.id,
+            name=form.name.data,
+            timezone=form.timezone.data,
+            descriptive_titles=bool(form.descriptive_titles.data),
+        )
         flash("Your settings are saved.", "success")
         return redirect(url_for("family.account"), 303)
-    return render_template("family/account.html", form=form), 422 if form.errors else 200
+    feed_url = feeds.private_feed_url(feeds.ensure_feed_token(current_user))
+    return render_template(
+        "family/account.html",
+        form=form,
+        feed_url=feed_url,
+        webcal_url=feeds.webcal(feed_url),
+        reset_form=ConfirmForm(),
+    ), 422 if form.errors else 200
+
+
+@bp.post("/account/feed/reset")
+@login_required
+def reset_feed() -> Response:
+    if ConfirmForm().validate_on_submit():
+        feeds.reset_feed_token(current_user.id)
+        flash(
+            "Your calendar link is new. The old link stopped working: add the new one "
+            "to your calendar app.",
+            "success",
+        )
+    return redirect(url_for("family.account", _anchor="calendar"), 303)

@@ -13,7 +13,7 @@ from werkzeug import Response
 
 from scheduler.extensions import db
 from scheduler.models import Workshop
-from scheduler.services import catalog
+from scheduler.services import catalog, feeds
 from scheduler.timeutil import utcnow
 from scheduler.web.access import can_manage, visible_workshop
 from scheduler.web.family.forms import BookingForm, EnrollForm
@@ -28,7 +28,11 @@ def _family_id() -> int | None:
 @bp.get("/")
 def index() -> str:
     listings = catalog.upcoming_workshops(now=utcnow(), family_id=_family_id())
-    return render_template("public/index.html", listings=listings)
+    return render_template(
+        "public/index.html",
+        listings=listings,
+        public_feed_webcal=feeds.webcal(feeds.public_feed_url()),
+    )
 
 
 def _errors_text(form: FlaskForm) -> str | None:

@@ -1,0 +1,112 @@
+"""iCalendar builders: pure functions from plain event data to bytes.
+
+One builder serves every feed, download and (later) email attachment, so they all
+agree. No Flask here: callers turn records into :class:`CalendarEvent` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, Timezone, vDuration
+
+PRODID = "-//Hearth//Hearth scheduler//EN"
+
+
+class EventStatus(StrEnum):
+    CONFIRMED = "CONFIRMED"
+    TENTATIVE = "TENTATIVE"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One VEVENT, already worded for its reader (discreet or descriptive)."""
+
+    #: Stable forever: made from the record's id, never from its title or time.
+    uid: str
+    #: Rises on every change of time, place or status.
+    sequence: int
+    starts_at: datetime
+    ends_at: datetime
+    #: IANA zone the event is shown in (its TZID).
+    timezone: str
+    summary: str
+    description: str
+    location: str
+    url: str
+    status: EventStatus
+    #: The record's last change: LAST-MODIFIED and DTSTAMP, so unchanged data gives
+    #: byte-identical output.
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class CalendarInfo:
+    """What a whole calendar says about itself."""
+
+    name: str
+    #: How often subscribers should poll (REFRESH-INTERVAL and X-PUBLISHED-TTL).
+    refresh: timedelta = timedelta(hours=1)
+    method: str = "PUBLISH"
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("calendar times must be aware")
+    return moment.astimezone(UTC)
+
+
+def _vevent(item: CalendarEvent) -> Event:
+    zone = ZoneInfo(item.timezone)
+    event = Event()
+    event.add("uid", item.uid)
+    event.add("dtstamp", _utc(item.last_modified))
+    event.add("last-modified", _utc(item.last_modified))
+    event.add("sequence", item.sequence)
+    event.add("dtstart", item.starts_at.astimezone(zone))
+    event.add("dtend", item.ends_at.astimezone(zone))
+    event.add("summary", item.summary)
+    if item.description:
+        event.add("description", item.description)
+    if item.location:
+        event.add("location", item.location)
+    if item.url:
+        event.add("url", item.url)
+    event.add("status", item.status.value)
+    event.add("transp", "TRANSPARENT" if item.status is EventStatus.CANCELLED else "OPAQUE")
+    return event
+
+
+def _timezones(events: Sequence[CalendarEvent]) -> list[Timezone]:
+    """Return a VTIMEZONE for every zone used, covering the years the events span."""
+    if not events:
+        return []
+    first = date(min(e.starts_at.year for e in events) - 1, 1, 1)
+    last = date(max(e.ends_at.year for e in events) + 2, 1, 1)
+    return [
+        Timezone.from_tzid(zone, first_date=first, last_date=last)
+        for zone in sorted({e.timezone for e in events})
+    ]
+
+
+def build_calendar(events: Iterable[CalendarEvent], info: CalendarInfo) -> bytes:
+    """Return a complete VCALENDAR (CRLF lines folded at 75 octets by icalendar)."""
+    events = sorted(events, key=lambda e: (e.starts_at, e.uid))
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", info.method)
+    calendar.add("x-wr-calname", info.name)
+    calendar.add("refresh-interval", vDuration(info.refresh), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(info.refresh))
+    for timezone in _timezones(events):
+        calendar.add_component(timezone)
+    for item in events:
+        calendar.add_component(_vevent(item))
+    return calendar.to_ical()

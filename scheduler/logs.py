@@ -1,0 +1,50 @@
+"""Logging that never writes a private feed token (they are bearer secrets)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from flask import Flask
+
+TOKEN_IN_PATH = re.compile(r"(/calendar/feeds/)[^/.\s?\"]+")
+
+
+def redact(text: str) -> str:
+    """Replace a private feed token in a path or log line with a placeholder."""
+    return TOKEN_IN_PATH.sub(r"\1[token]", text)
+
+
+class RedactTokens(logging.Filter):
+    """Rewrite log records so a feed token never reaches a handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if TOKEN_IN_PATH.search(message):
+            record.msg, record.args = redact(message), None
+        return True
+
+
+def install(app: Flask) -> None:
+    """Redact tokens in the development server's access log and the app's own log."""
+    for logger in (logging.getLogger("werkzeug"), app.logger):
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
+
+
+try:  # gunicorn is a production dependency, but the app must import without it
+    from gunicorn.glogging import Logger as _GunicornLogger
+except ImportError:  # pragma: no cover
+    _GunicornLogger = object
+
+
+class GunicornLogger(_GunicornLogger):
+    """gunicorn's logger with feed tokens taken out of the access log (gunicorn.conf.py)."""
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        environ = dict(environ)
+        for key in ("RAW_URI", "PATH_INFO", "REQUEST_URI"):
+            if isinstance(environ.get(key), str):
+                environ[key] = redact(environ[key])
+        super().access(resp, req, environ, request_time)
