@@ -31,6 +31,7 @@ run: migrate
 		$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: $(VENV)/.installed-dev
+	@if command -v npm >/dev/null && [ ! -d tests/js/node_modules ]; then npm ci --prefix tests/js --no-audit --no-fund --silent || echo "npm ci failed: the ical.js checks will be skipped" >&2; fi
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -127,7 +127,8 @@ def _in_window(day_start: datetime) -> Any:
 
 def _version(parts: Sequence[Any], newest: Sequence[datetime | None], day: datetime) -> FeedVersion:
     base_url = current_app.config["BASE_URL"]
-    material = repr((FEED_FORMAT, base_url, day.isoformat(), *parts)).encode()
+    changes = [t.isoformat() if t else None for t in newest]
+    material = repr((FEED_FORMAT, base_url, day.isoformat(), *parts, *changes)).encode()
     latest = max([day, *(t for t in newest if t is not None)])
     rounded_up = datetime.fromtimestamp(math.ceil(latest.timestamp()), UTC)
     return FeedVersion(f'"{hashlib.sha256(material).hexdigest()[:40]}"', rounded_up)
@@ -347,13 +348,14 @@ def private_events(user: User, now: datetime) -> list[CalendarEvent]:
     ).all()
     counts = seat_counts(sessions)
     # Seats taken are part of a facilitator's event, so bookings count as its changes.
-    booked = dict(
-        db.session.execute(
+    booked = {
+        session_id: changed
+        for session_id, changed in db.session.execute(
             select(Booking.session_id, func.max(Booking.updated_at))
             .where(Booking.session_id.in_([s.id for s in sessions]))
             .group_by(Booking.session_id)
-        ).tuples()
-    )
+        )
+    }
     return [
         session_event(
             s,
