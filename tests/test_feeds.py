@@ -435,3 +435,18 @@ def test_feed_needs_no_login_but_needs_the_token(
     make_booking(make_workshop().sessions[0].id, family=family, needs=Needs(notes="private"))
     body = private_feed(client, db, family).get_data()
     assert b"private" not in body  # notes to the facilitator stay out of calendars
+
+
+def test_each_token_opens_only_its_own_households_bookings(
+    client, make_workshop, make_user, make_booking, db
+):
+    session = make_workshop(capacity=5).sessions[0]
+    a, b = make_user(), make_user()
+    booking_a = make_booking(session.id, family=a)
+    booking_b = make_booking(session.id, family=b)
+
+    feed_a = vevents(private_feed(client, db, a).get_data())
+    feed_b = vevents(private_feed(client, db, b).get_data())
+
+    assert list(feed_a) == [f"booking-{booking_a.id}@localhost"]
+    assert list(feed_b) == [f"booking-{booking_b.id}@localhost"]
