@@ -2,6 +2,7 @@
 
 from scheduler.models.audit import AuditEvent
 from scheduler.models.bookings import Booking, BookingStatus
+from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus
 from scheduler.models.people import LoginFailure, Role, User
 from scheduler.models.workshops import SessionStatus, Workshop, WorkshopSession, WorkshopStatus
 
@@ -10,6 +11,9 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "LoginFailure",
+    "MessageKind",
+    "OutboxMessage",
+    "OutboxStatus",
     "Role",
     "SessionStatus",
     "User",

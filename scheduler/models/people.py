@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index, String, false
+from sqlalchemy import CheckConstraint, Index, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.extensions import Model
@@ -41,6 +41,10 @@ class User(UserMixin, Model):
     descriptive_titles: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Random salt the private feed token is derived from; a reset replaces it.
     feed_salt: Mapped[str | None] = mapped_column(String(64))
+    #: False when the family turned reminder emails off.
+    reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: The family's own reminder offsets ("48h,2h"); empty means the site's default.
+    reminder_offsets: Mapped[str] = mapped_column(String(100), default="", server_default="")
     #: SHA-256 of the private feed token, for lookup; the token itself is never stored.
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 

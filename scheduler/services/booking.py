@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, Workshop, WorkshopSession
+from scheduler.services import notify
 from scheduler.services.errors import DomainError
 from scheduler.services.locks import lock_session, lock_sessions
 from scheduler.services.seats import seat_count
@@ -74,6 +75,7 @@ def _new_booking(
         updated_at=now,
     )
     db.session.add(booking)
+    notify.booking_created(booking, now)
     return booking
 
 

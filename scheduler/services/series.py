@@ -18,6 +18,7 @@ from scheduler.models import (
     WorkshopSession,
     WorkshopStatus,
 )
+from scheduler.services import notify
 from scheduler.services.errors import DomainError
 from scheduler.services.locks import lock_sessions
 from scheduler.services.seats import seat_count
@@ -198,6 +199,9 @@ def reschedule(
                 session.sequence += 1
                 session.updated_at = now
                 moved.append(session)
+        db.session.flush()
+        for session in moved:
+            notify.session_rescheduled(session, now)
     return moved
 
 
@@ -283,4 +287,5 @@ def cancel_sessions(session_id: int, *, scope: Scope, now: datetime) -> list[Wor
             session.cancelled_at = now
             session.sequence += 1
             session.updated_at = now
+            notify.session_cancelled(session, now)
     return sessions

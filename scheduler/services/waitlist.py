@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, WorkshopSession
+from scheduler.services import notify
 from scheduler.services.seats import seat_count
 
 
@@ -34,13 +35,19 @@ def waitlist(session_id: int) -> list[Booking]:
 
 
 def set_status(booking: Booking, status: BookingStatus, now: datetime) -> None:
-    """Change a booking's status the one way that keeps calendars right (SEQUENCE rises)."""
+    """Change a booking's status the one way that keeps calendars and mail right.
+
+    SEQUENCE rises for calendar clients, and the family's email is queued in the same
+    transaction (notify writes outbox rows; nothing is sent before commit).
+    """
+    old = booking.status
     booking.status = status
     booking.sequence += 1
     booking.updated_at = now
     booking.confirmed_at = now if status == BookingStatus.CONFIRMED else None
     if status == BookingStatus.CANCELLED:
         booking.cancelled_at = now
+    notify.status_changed(booking, old, now)
 
 
 def confirm(booking: Booking, now: datetime) -> None:

@@ -1,0 +1,61 @@
+"""The outbox: every email is first a row, written with the change that caused it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scheduler.extensions import Model
+from scheduler.models.types import UTCDateTime
+from scheduler.timeutil import utcnow
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class MessageKind(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    PROMOTED = "promoted"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"
+    SESSION_CANCELLED = "session_cancelled"
+    REMINDER = "reminder"
+
+
+class OutboxMessage(Model):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'cancelled')", name="status"),
+        Index("ix_outbox_messages_due", "status", "not_before"),
+        Index("ix_outbox_messages_booking_id", "booking_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Idempotency key: the same change can never queue the same email twice.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshop_sessions.id", ondelete="CASCADE")
+    )
+    #: When the message is meant to go out (a reminder's moment, or "now").
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Earliest next attempt: the due time, pushed back after each failure.
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    #: Which dispatcher holds the row, and until when (a dead one's lease runs out).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,191 @@
+"""Queue emails in the outbox, inside the transaction of the change that causes them.
+
+Nothing here sends anything: the dispatcher does, after commit. Every row has an
+idempotency key made from the record and its version, so running the same change
+twice (a retried request, a double click) can never queue the same email twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from scheduler.extensions import db
+from scheduler.models import (
+    Booking,
+    BookingStatus,
+    MessageKind,
+    OutboxMessage,
+    OutboxStatus,
+    User,
+    WorkshopSession,
+)
+from scheduler.timeutil import to_local, to_utc
+
+#: Reminders of a day or more are moved into these local hours (nobody wants 3 a.m.).
+QUIET_OFFSET = timedelta(hours=24)
+EARLIEST_LOCAL, LATEST_LOCAL = time(9, 0), time(20, 0)
+
+_OFFSET = re.compile(r"^\s*(\d{1,4})\s*([mhd])\s*$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+#: Longest reminder offset accepted: a reminder a month ahead is no reminder.
+MAX_OFFSET = timedelta(days=30)
+
+
+def parse_offsets(text: str) -> list[timedelta]:
+    """Read "48h,2h,30m,1d" into offsets, largest first; raise ValueError when unreadable."""
+    offsets = set()
+    for part in text.split(","):
+        match = _OFFSET.match(part)
+        if not match:
+            raise ValueError(f"{part.strip()!r} is not like 48h, 2h, 30m or 1d")
+        offset = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        if not timedelta(minutes=1) <= offset <= MAX_OFFSET:
+            raise ValueError(f"{part.strip()!r} must be between 1 minute and 30 days")
+        offsets.add(offset)
+    return sorted(offsets, reverse=True)
+
+
+def offsets_for(user: User) -> list[timedelta]:
+    """The reminder offsets a family gets: its own choice, or the site's default."""
+    if not user.reminders_enabled:
+        return []
+    return parse_offsets(user.reminder_offsets or current_app.config["REMINDER_OFFSETS"])
+
+
+def reminder_time(starts_at: datetime, offset: timedelta, zone: str) -> datetime:
+    """When a reminder goes out: ``offset`` before the start, moved out of the night.
+
+    Only reminders a day or more ahead move; they land between 9:00 and 20:00 in the
+    family's zone on the same day, which keeps them at least 15 hours before the start.
+    """
+    due = starts_at - offset
+    if offset < QUIET_OFFSET:
+        return due
+    local = to_local(due, zone)
+    if local.time() < EARLIEST_LOCAL:
+        return to_utc(datetime.combine(local.date(), EARLIEST_LOCAL), zone)
+    if local.time() > LATEST_LOCAL:
+        return to_utc(datetime.combine(local.date(), LATEST_LOCAL), zone)
+    return due
+
+
+def _insert(rows: Iterable[dict[str, Any]]) -> None:
+    """Insert outbox rows, silently keeping the existing one when a key is already queued."""
+    rows = list(rows)
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    db.session.execute(statement)
+
+
+def _row(kind: str, key: str, booking: Booking, due: datetime, now: datetime) -> dict[str, Any]:
+    return {
+        "key": key,
+        "kind": kind,
+        "recipient_id": booking.family_id,
+        "booking_id": booking.id,
+        "session_id": booking.session_id,
+        "due_at": due,
+        "not_before": due,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "last_error": "",
+        "created_at": now,
+    }
+
+
+def _tell(booking: Booking, kind: MessageKind, version: int, now: datetime) -> None:
+    _insert([_row(kind, f"booking:{booking.id}:{kind}:{version}", booking, now, now)])
+
+
+def schedule_reminders(booking: Booking, now: datetime) -> None:
+    """Queue the family's reminders for a confirmed booking, skipping those already past."""
+    session = booking.session
+    family = db.session.get_one(User, booking.family_id)
+    rows = []
+    for offset in offsets_for(family):
+        due = reminder_time(session.starts_at, offset, family.timezone)
+        if due <= now:
+            continue  # no "in 48 hours" reminder one hour before
+        minutes = int(offset.total_seconds() // 60)
+        key = f"booking:{booking.id}:reminder:{minutes}m:s{session.sequence}"
+        rows.append(_row(MessageKind.REMINDER, key, booking, due, now))
+    _insert(rows)
+
+
+def cancel_pending_reminders(booking_ids: Iterable[int]) -> None:
+    """Withdraw reminders that have not gone out yet."""
+    ids = list(booking_ids)
+    if not ids:
+        return
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.booking_id.in_(ids),
+            OutboxMessage.kind == MessageKind.REMINDER,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED)
+    )
+
+
+def booking_created(booking: Booking, now: datetime) -> None:
+    """A new booking: confirm it (with reminders) or say the family is on the waitlist."""
+    db.session.flush()
+    if booking.status == BookingStatus.CONFIRMED:
+        _tell(booking, MessageKind.CONFIRMED, booking.sequence, now)
+        schedule_reminders(booking, now)
+    else:
+        _tell(booking, MessageKind.WAITLISTED, booking.sequence, now)
+
+
+def status_changed(booking: Booking, old: str, now: datetime) -> None:
+    """A booking moved between confirmed, waitlisted and cancelled."""
+    new = booking.status
+    if new == BookingStatus.CONFIRMED and old == BookingStatus.WAITLISTED:
+        _tell(booking, MessageKind.PROMOTED, booking.sequence, now)
+        schedule_reminders(booking, now)
+    elif new == BookingStatus.CANCELLED:
+        _tell(booking, MessageKind.CANCELLED, booking.sequence, now)
+        cancel_pending_reminders([booking.id])
+    elif new == BookingStatus.WAITLISTED and old == BookingStatus.CONFIRMED:
+        _tell(booking, MessageKind.WAITLISTED, booking.sequence, now)
+        cancel_pending_reminders([booking.id])
+
+
+def _active_bookings(session: WorkshopSession) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            select(Booking).where(
+                Booking.session_id == session.id,
+                Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
+            )
+        )
+    )
+
+
+def session_rescheduled(session: WorkshopSession, now: datetime) -> None:
+    """Tell every booked family, and move their pending reminders to the new time."""
+    bookings = _active_bookings(session)
+    cancel_pending_reminders(b.id for b in bookings)
+    for booking in bookings:
+        _tell(booking, MessageKind.RESCHEDULED, session.sequence, now)
+        if booking.status == BookingStatus.CONFIRMED:
+            schedule_reminders(booking, now)
+
+
+def session_cancelled(session: WorkshopSession, now: datetime) -> None:
+    """Tell every booked family the session is off, and withdraw their reminders."""
+    bookings = _active_bookings(session)
+    cancel_pending_reminders(b.id for b in bookings)
+    for booking in bookings:
+        _tell(booking, MessageKind.SESSION_CANCELLED, session.sequence, now)
