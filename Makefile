@@ -26,6 +26,8 @@ migrate: $(VENV)/.installed
 run: migrate
 	@$(FLASK) demo load --if-empty
 	@echo "Hearth is at http://127.0.0.1:5000 (Ctrl+C stops it)."
+	@if [ -z "$${SMTP_HOST:-}" ] && ! grep -qs '^SMTP_HOST=.' .env; then \
+		echo "No SMTP_HOST set: emails are written to instance/mail/ as .eml files."; fi
 	@# Plain HTTP on this machine only, so cookies can't be Secure-only here.
 	SCHEDULER_IN_PROCESS=$${SCHEDULER_IN_PROCESS:-1} SESSION_COOKIE_SECURE=0 \
 		$(FLASK) run --host 127.0.0.1 --port 5000

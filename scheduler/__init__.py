@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_errors(app)
     register_templates(app)
     register_headers(app)
+    register_jobs(app)
     return app
 
 
@@ -83,10 +84,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from scheduler.cli import demo_cli, users_cli
+    from scheduler.cli import demo_cli, reminders_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(reminders_cli)
 
 
 def register_errors(app: Flask) -> None:
@@ -107,3 +109,9 @@ def register_headers(app: Flask) -> None:
 
     register(app)
     logs.install(app)
+
+
+def register_jobs(app: Flask) -> None:
+    from scheduler.jobs import start_in_process
+
+    start_in_process(app)

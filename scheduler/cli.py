@@ -13,6 +13,7 @@ from scheduler.services import accounts
 from scheduler.services.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage accounts.")
+reminders_cli = AppGroup("reminders", help="Send queued email: confirmations, changes, reminders.")
 demo_cli = AppGroup("demo", help="Demo data for trying Hearth out.")
 
 
@@ -55,3 +56,23 @@ def load_demo(if_empty: bool) -> None:
     click.echo("Demo data loaded. Log in at http://127.0.0.1:5000/login with:")
     for login in logins:
         click.echo(f"  {login.role:<12} {login.email:<34} password: {login.password}")
+
+
+@reminders_cli.command("send-due")
+def send_due() -> None:
+    """Send every queued email that is due, once, and print how many went out."""
+    from scheduler.jobs import sweep_once
+
+    result = sweep_once()
+    click.echo(f"{result.sent} sent, {result.failed} failed, {result.skipped} skipped")
+
+
+@reminders_cli.command("run")
+def run_dispatcher() -> None:
+    """Run the dispatcher in the foreground (production: under a process manager)."""
+    from flask import current_app
+
+    from scheduler.jobs import SWEEP_SECONDS, build_scheduler
+
+    click.echo(f"Sweeping the outbox every {SWEEP_SECONDS} seconds. Ctrl+C stops.")
+    build_scheduler(current_app._get_current_object(), blocking=True).start()  # type: ignore[attr-defined]

@@ -43,6 +43,9 @@ class CalendarEvent:
     #: The record's last change: LAST-MODIFIED and DTSTAMP, so unchanged data gives
     #: byte-identical output.
     last_modified: datetime
+    #: For emailed invites (METHOD:REQUEST/CANCEL): who sends it, and its one recipient.
+    organizer: str | None = None
+    attendee: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,14 @@ def _vevent(item: CalendarEvent) -> Event:
     if item.url:
         event.add("url", item.url)
     event.add("status", item.status.value)
+    if item.organizer:
+        event.add("organizer", f"mailto:{item.organizer}", parameters={"CN": "Hearth"})
+    if item.attendee:
+        event.add(
+            "attendee",
+            f"mailto:{item.attendee}",
+            parameters={"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED", "RSVP": "FALSE"},
+        )
     event.add("transp", "TRANSPARENT" if item.status is EventStatus.CANCELLED else "OPAQUE")
     return event
 

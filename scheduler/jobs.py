@@ -1,0 +1,92 @@
+"""APScheduler set-up: the clock of the dispatcher, never its source of truth.
+
+The outbox table is what must be sent; APScheduler only says "sweep now". No job
+store is shared between processes, so any number of dispatchers can run (each claims
+its own rows), but one process never runs two schedulers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from datetime import UTC
+
+import click
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask, current_app
+
+from scheduler.mail import transport_from_config
+from scheduler.services.dispatch import LazyConnection, SweepResult, send_due, worker_name
+
+log = logging.getLogger(__name__)
+
+#: Seconds between sweeps of the outbox.
+SWEEP_SECONDS = 20
+
+
+def sweep_once(worker: str | None = None) -> SweepResult:
+    """Send everything due now through one transport connection."""
+    connection = LazyConnection(
+        transport_from_config(current_app.config, current_app.instance_path)
+    )
+    try:
+        return send_due(connection, worker=worker)
+    finally:
+        connection.close()
+
+
+def _sweep(app: Flask, worker: str) -> None:
+    with app.app_context():
+        try:
+            result = sweep_once(worker)
+        except Exception:  # a sweep must never kill the scheduler
+            log.exception("outbox sweep failed")
+            return
+        if result.sent or result.failed:
+            log.info("outbox sweep: %s sent, %s failed", result.sent, result.failed)
+
+
+def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
+    """A scheduler with the outbox sweep as an interval job (one run at a time)."""
+    scheduler: BaseScheduler = (
+        BlockingScheduler(timezone=UTC) if blocking else BackgroundScheduler(timezone=UTC)
+    )
+    scheduler.add_job(
+        _sweep,
+        "interval",
+        seconds=SWEEP_SECONDS,
+        args=[app, worker_name()],
+        id="outbox",
+        max_instances=1,
+        coalesce=True,
+    )
+    return scheduler
+
+
+def runs_in_this_process(app: Flask) -> bool:
+    """Start the in-process dispatcher only in the process that serves `flask run`.
+
+    Never in gunicorn workers (use `flask reminders run` there), never in the reloader's
+    watching parent, and never for other commands (migrations, the CLI).
+    """
+    if not app.config["SCHEDULER_IN_PROCESS"] or "gunicorn" in sys.modules:
+        return False
+    context = click.get_current_context(silent=True)
+    if context is None or context.info_name != "run":
+        return False
+    reload = context.params.get("reload")
+    if reload is None:
+        reload = app.debug
+    return not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+
+
+def start_in_process(app: Flask) -> BaseScheduler | None:
+    """Start the background dispatcher when this process should run it."""
+    if not runs_in_this_process(app):
+        return None
+    scheduler = build_scheduler(app, blocking=False)
+    scheduler.start()
+    return scheduler

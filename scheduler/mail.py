@@ -1,0 +1,409 @@
+"""Email: build one message per recipient, and send it through SMTP or into a folder.
+
+No Flask here. The dispatcher turns an outbox row into a :class:`Message`, calls
+:func:`build_email`, and hands the result to a transport opened once per sweep::
+
+    with transport_from_config(app.config, app.instance_path) as transport:
+        for row in due_rows:
+            transport.send(build_email(message_for(row), sender=..., domain=...))
+
+Calendar invites follow the layout Google Calendar sends and nodemailer copies (its
+``icalEvent`` option): the ``text/calendar; method=...`` part is the last alternative
+of the body, which is what Gmail, Outlook and Apple Mail read to show an invitation,
+and the same bytes ride along as an ``invite.ics`` attachment (``application/ics``,
+so no client sees two calendar parts) for clients that only offer "open attachment".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import smtplib
+import socket
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy as email_policy
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import Policy
+from email.utils import format_datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+from icalendar import Calendar
+
+#: iTIP methods Hearth sends (RFC 5546): invitations, cancellations, plain publication.
+ICS_METHODS: Final = frozenset({"REQUEST", "CANCEL", "PUBLISH"})
+#: SMTP_SECURITY values and the port each uses when SMTP_PORT is not set.
+DEFAULT_PORTS: Final = {"starttls": 587, "ssl": 465, "none": 25}
+#: File name of the calendar attachment, as Google Calendar and nodemailer name it.
+INVITE_FILENAME: Final = "invite.ics"
+
+_POLICY: Final = email_policy.default
+#: RFC 5322 asks for lines of at most 78 characters; longer text goes quoted-printable.
+_MAX_LINE: Final = 78
+_HOSTNAME = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+_URL = re.compile(r"https?://[^\s<>,\"]+")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One email to one person, as the outbox describes it."""
+
+    #: Idempotency key of the outbox row, e.g. ``"confirmed:booking:12:1"``.
+    key: str
+    #: One recipient address; never a list.
+    to: str
+    subject: str
+    #: Plain-text body.
+    text: str
+    #: HTML body.
+    html: str
+    #: Calendar part built by :mod:`scheduler.ics`.
+    ics: bytes | None = None
+    #: ``"REQUEST"``, ``"CANCEL"`` or ``"PUBLISH"``; must equal the METHOD inside ``ics``.
+    ics_method: str | None = None
+    #: URL for ``List-Unsubscribe`` (reminders).
+    list_unsubscribe: str | None = None
+
+
+class _VerbatimHeader(str):
+    """A header value written exactly as given.
+
+    The email package folds a long unbroken value (an unsubscribe URL) into RFC 2047
+    encoded words, which no client decodes in ``List-Unsubscribe``; and it quotes every
+    MIME parameter, where Outlook and Google write ``method=REQUEST`` bare. Header
+    objects with a ``name`` and a ``fold()`` are stored and written unchanged (see
+    ``EmailPolicy.header_store_parse``).
+    """
+
+    name: str
+
+    def __new__(cls, name: str, value: str) -> _VerbatimHeader:
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def fold(self, *, policy: Policy) -> str:
+        linesep = policy.linesep
+        if len(self.name) + 2 + len(self) <= _MAX_LINE:
+            return f"{self.name}: {self}{linesep}"
+        # Folding whitespace is allowed before the value (RFC 2369 section 2).
+        return f"{self.name}:{linesep} {self}{linesep}"
+
+
+def message_id(key: str, domain: str) -> str:
+    """Return the Message-ID of an outbox row: the same key always gives the same ID."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def build_email(
+    message: Message, *, sender: str, domain: str, date: datetime | None = None
+) -> EmailMessage:
+    """Return the MIME message for ``message``: text and HTML, plus an invite when given."""
+    for name, value in (
+        ("key", message.key),
+        ("recipient", message.to),
+        ("subject", message.subject),
+        ("sender", sender),
+        ("domain", domain),
+    ):
+        _refuse_line_breaks(name, value)
+    if not message.key:
+        raise ValueError("a message needs the idempotency key of its outbox row")
+    if not _HOSTNAME.fullmatch(domain):
+        raise ValueError(f"not a host name for Message-ID: {domain!r}")
+    recipient = _recipient(message.to)
+    moment = date or datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError("the Date of an email must be an aware datetime")
+
+    email = EmailMessage(policy=_POLICY)
+    email["From"] = _sender(sender)
+    email["To"] = recipient
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(moment.astimezone(UTC))
+    email["Message-ID"] = message_id(message.key, domain)
+    if message.list_unsubscribe is not None:
+        _refuse_line_breaks("List-Unsubscribe URL", message.list_unsubscribe)
+        if not _URL.fullmatch(message.list_unsubscribe):
+            raise ValueError("List-Unsubscribe needs one http(s) URL")
+        email["List-Unsubscribe"] = _VerbatimHeader(
+            "List-Unsubscribe", f"<{message.list_unsubscribe}>"
+        )
+        # RFC 8058 one-click: mail clients unsubscribe with a POST, no page to visit.
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    # RFC 3834: no vacation notices or auto-replies back to a no-reply address.
+    email["Auto-Submitted"] = "auto-generated"
+
+    email.set_content(message.text, subtype="plain", charset="utf-8", cte=_cte(message.text))
+    email.add_alternative(message.html, subtype="html", charset="utf-8", cte=_cte(message.html))
+    if message.ics is not None or message.ics_method is not None:
+        _add_invite(email, message, recipient)
+    for part in email.walk():
+        if part is not email:
+            del part["MIME-Version"]  # belongs on the message only
+    return email
+
+
+def _refuse_line_breaks(name: str, value: str) -> None:
+    # A CR or LF in a header value would start a new header (Bcc:, say): header injection.
+    if any(char in value for char in "\r\n\0") or len(value.splitlines()) > 1:
+        raise ValueError(f"line breaks are not allowed in the {name}: {value!r}")
+
+
+def _recipient(to: str) -> str:
+    try:
+        address = Address(addr_spec=to.strip())
+    except (ValueError, IndexError, HeaderParseError) as error:
+        raise ValueError(f"not one email address: {to!r}") from error
+    if not address.username or not address.domain:
+        raise ValueError(f"not one email address: {to!r}")
+    return address.addr_spec
+
+
+def _sender(sender: str) -> str:
+    header = _POLICY.header_factory("From", sender)
+    addresses: tuple[Address, ...] = getattr(header, "addresses", ())
+    if header.defects or len(addresses) != 1 or not addresses[0].domain:
+        raise ValueError(f"the sender must be one address, like 'Hearth <no-reply@…>': {sender!r}")
+    return sender
+
+
+def _cte(body: str) -> str:
+    """Send plain ASCII as is; anything else as quoted-printable, which every server relays."""
+    lines = body.splitlines()
+    if body.isascii() and all(len(line) <= _MAX_LINE for line in lines):
+        return "7bit"
+    return "quoted-printable"
+
+
+def _add_invite(email: EmailMessage, message: Message, recipient: str) -> None:
+    if message.ics is None or message.ics_method is None:
+        raise ValueError("a calendar part needs both the ics bytes and its method")
+    method = message.ics_method
+    if method not in ICS_METHODS:
+        raise ValueError(f"calendar method must be one of {sorted(ICS_METHODS)}: {method!r}")
+    calendar = _parse_calendar(message.ics)
+    inside = str(calendar.get("METHOD", "")).upper()
+    if inside != method:
+        # RFC 6047 section 2.4; Outlook rejects the mismatch ("Inbound Mime method and
+        # ICAL method mismatch").
+        raise ValueError(f"the MIME method {method} differs from the calendar's METHOD:{inside}")
+    _refuse_other_attendees(calendar, recipient)
+
+    email.add_alternative(message.ics, maintype="text", subtype="calendar", cte="base64")
+    *_, calendar_part = email.iter_parts()
+    del calendar_part["Content-Type"]
+    calendar_part["Content-Type"] = _VerbatimHeader(
+        "Content-Type", f"text/calendar; charset=utf-8; method={method}"
+    )
+    email.add_attachment(
+        message.ics, maintype="application", subtype="ics", filename=INVITE_FILENAME
+    )
+
+
+def _parse_calendar(ics: bytes) -> Calendar:
+    try:
+        ics.decode("utf-8")
+        calendar = Calendar.from_ical(ics)
+    except ValueError as error:
+        raise ValueError(f"the calendar part does not parse: {error}") from error
+    if not isinstance(calendar, Calendar) or calendar.name != "VCALENDAR":
+        raise ValueError("the calendar part must be one VCALENDAR")
+    return calendar
+
+
+def _refuse_other_attendees(calendar: Calendar, recipient: str) -> None:
+    """One email per person: an invite may name its recipient, never anyone else."""
+    for event in calendar.walk("VEVENT"):
+        attendees = event.get("ATTENDEE", [])
+        for attendee in attendees if isinstance(attendees, list) else [attendees]:
+            address = re.sub(r"(?i)^mailto:", "", str(attendee))
+            if address.lower() != recipient.lower():
+                raise ValueError("the calendar part names an attendee other than the recipient")
+
+
+class FileTransport:
+    """Write each email as one ``.eml`` file, named after its Message-ID, into a folder.
+
+    A resend of the same outbox row overwrites its file instead of adding a copy.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+
+    def __enter__(self) -> FileTransport:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
+
+    def path_for(self, email: EmailMessage) -> Path:
+        """Return the file an email is written to."""
+        ident = str(email.get("Message-ID", "")).strip().strip("<>")
+        if not ident:
+            raise ValueError("an email needs a Message-ID to be filed")
+        return self.folder / (re.sub(r"[^A-Za-z0-9._@-]", "_", ident) + ".eml")
+
+    def send(self, email: EmailMessage) -> None:
+        """Write ``email`` to its file, replacing an earlier copy of the same row."""
+        # LF line ends, as Django's file backend and mailbox tools write them: Python's
+        # parser keeps CRLF inside bodies. The .ics stays CRLF inside its base64.
+        path = self.path_for(email)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(email.as_bytes())
+        # Readers of the folder never see half a message.
+        partial.replace(path)
+
+
+class _SMTPOverTLS(smtplib.SMTP_SSL):
+    """``SMTP_SSL`` that closes its socket when the TLS handshake fails.
+
+    ``smtplib`` leaves the plain socket open then (a ResourceWarning, and a file
+    descriptor lost on every retry against a misconfigured server).
+    """
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        plain = socket.create_connection((host, port), timeout, self.source_address)
+        try:
+            return self.context.wrap_socket(plain, server_hostname=host)
+        except BaseException:
+            plain.close()
+            raise
+
+
+class SMTPTransport:
+    """Send through one SMTP connection per ``with`` block.
+
+    ``send`` raises the ``smtplib`` or ``OSError`` exception of a failure so the caller
+    can retry the message later. A connection the server dropped between messages
+    (idle timeout, restart, a ``421`` goodbye) is reopened once and the message retried.
+    If the drop came after the server had taken the message but before it said so, that
+    one message can arrive twice: the at-most-one in-flight duplicate of the outbox.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        username: str = "",
+        password: str = "",
+        security: str = "starttls",
+        timeout: float = 30.0,
+    ) -> None:
+        if security not in DEFAULT_PORTS:
+            raise ValueError(f"SMTP_SECURITY must be one of {sorted(DEFAULT_PORTS)}: {security!r}")
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.security = security
+        self.timeout = timeout
+        self._connection: smtplib.SMTP | None = None
+        self._open = False
+
+    def __enter__(self) -> SMTPTransport:
+        if self._open:
+            raise RuntimeError("this SMTP transport is already open")
+        self._connection = self._connect()
+        self._open = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._open = False
+        self._disconnect(polite=exc_type is None or issubclass(exc_type, Exception))
+
+    def send(self, email: EmailMessage) -> None:
+        """Send one email over the open connection, reconnecting once if it was dropped."""
+        if not self._open:
+            raise RuntimeError("open the SMTP transport with a `with` block before sending")
+        if self._connection is None:  # the last reconnect failed; try again for this one
+            self._connection = self._connect()
+        try:
+            self._connection.send_message(email)
+        except smtplib.SMTPServerDisconnected:
+            pass
+        except smtplib.SMTPResponseException as error:
+            # 421: "closing transmission channel", e.g. a timeout notice read only now.
+            if error.smtp_code != 421:
+                raise
+        else:
+            return
+        self._disconnect(polite=False)
+        self._connection = self._connect()
+        self._connection.send_message(email)
+
+    def _connect(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        # The host goes to the constructor: smtplib checks the certificate (implicit TLS
+        # and STARTTLS alike) against the host name it was constructed with.
+        connection = (
+            _SMTPOverTLS(self.host, self.port, timeout=self.timeout, context=context)
+            if self.security == "ssl"
+            else smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        )
+        try:
+            connection.ehlo_or_helo_if_needed()
+            if self.security == "starttls":
+                # Raises SMTPNotSupportedError rather than go on in clear text.
+                connection.starttls(context=context)
+                connection.ehlo_or_helo_if_needed()
+            if self.username:
+                connection.login(self.username, self.password)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _disconnect(self, *, polite: bool) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if polite and connection.sock is not None:
+                connection.quit()
+        except (smtplib.SMTPException, OSError):
+            pass  # the server is gone already; nothing left to say to it
+        finally:
+            connection.close()
+
+
+def transport_from_config(
+    config: Mapping[str, Any], instance_path: str
+) -> FileTransport | SMTPTransport:
+    """Return the SMTP transport the settings name, or the file mailbox without SMTP_HOST."""
+    host = str(config.get("SMTP_HOST") or "").strip()
+    if not host:
+        return FileTransport(Path(instance_path) / "mail")
+    security = str(config.get("SMTP_SECURITY") or "starttls").strip().lower()
+    if security not in DEFAULT_PORTS:
+        raise ValueError(f"SMTP_SECURITY must be one of {sorted(DEFAULT_PORTS)}: {security!r}")
+    return SMTPTransport(
+        host,
+        int(config.get("SMTP_PORT") or DEFAULT_PORTS[security]),
+        username=str(config.get("SMTP_USERNAME") or ""),
+        password=str(config.get("SMTP_PASSWORD") or ""),
+        security=security,
+    )

@@ -1,0 +1,203 @@
+"""Send due outbox rows: claimed safely by any number of dispatchers, each sent once.
+
+A sweep claims a batch with a short lease (PostgreSQL skips rows another dispatcher
+holds, ``FOR UPDATE SKIP LOCKED``; SQLite has one writer at a time anyway), then for
+each row: re-checks it under its lock, sends it, and records the result. A dispatcher
+that dies mid-sweep leaves its leases to run out, and the rows go out later: the only
+possible duplicate is the one message that was on the wire when it died.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import smtplib
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from scheduler.database import write_transaction
+from scheduler.extensions import db
+from scheduler.mail import build_email
+from scheduler.models import OutboxMessage, OutboxStatus
+from scheduler.services.messages import compose
+from scheduler.timeutil import utcnow
+
+#: How long a claim protects a row from other dispatchers.
+LEASE = timedelta(minutes=5)
+#: Rows claimed at a time: small, so a crash strands little and others share the work.
+BATCH = 50
+#: After this many failed attempts a message is marked failed, for an admin to see.
+MAX_ATTEMPTS = 8
+#: Retry delays double from this, up to the cap.
+FIRST_RETRY, LONGEST_RETRY = timedelta(minutes=1), timedelta(hours=6)
+
+#: Errors that mean "the mail server is not there": stop the sweep, retry later.
+CONNECTION_ERRORS = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    ConnectionError,
+    socket.timeout,
+    TimeoutError,
+)
+
+
+class Transport(Protocol):
+    def send(self, email: object) -> None: ...
+
+
+class LazyConnection:
+    """Open the transport on the first message only, and once per sweep.
+
+    A sweep with nothing due opens no connection; a mail server that is down fails the
+    first message's send, which is then retried with backoff like any failed attempt.
+    """
+
+    def __init__(self, transport: Any) -> None:
+        self._transport = transport
+        self._open = False
+
+    def send(self, email: object) -> None:
+        if not self._open:
+            self._transport.__enter__()
+            self._open = True
+        self._transport.send(email)
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            self._transport.__exit__(None, None, None)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    sent: int
+    failed: int
+    skipped: int
+
+
+def worker_name() -> str:
+    """Name this dispatcher in its claims: host, process and a random part."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: 1, 2, 4 ... minutes, at most six hours."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+
+
+def claim(worker: str, now: datetime, limit: int = BATCH) -> list[int]:
+    """Lease up to ``limit`` due rows to ``worker``; return their ids, oldest first."""
+    with write_transaction():
+        ids = list(
+            db.session.scalars(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.not_before <= now,
+                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+                )
+                .order_by(OutboxMessage.not_before, OutboxMessage.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if ids:
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(claimed_by=worker, claimed_until=now + LEASE)
+            )
+    return ids
+
+
+def _locked_row(row_id: int, worker: str) -> OutboxMessage | None:
+    """Return the row if it is still pending and still ours, holding its lock."""
+    row = db.session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None or row.status != OutboxStatus.PENDING or row.claimed_by != worker:
+        return None
+    return row
+
+
+def _prepare(row_id: int, worker: str) -> object | None:
+    """Re-check a claimed row and build its email; None when it should not go out."""
+    config = current_app.config
+    with write_transaction():
+        row = _locked_row(row_id, worker)
+        if row is None:
+            return None
+        message = compose(row)
+        if message is None:
+            row.status = OutboxStatus.CANCELLED
+            row.claimed_by = row.claimed_until = None
+            return None
+        domain = config["BASE_URL"].split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        return build_email(message, sender=config["MAIL_FROM"], domain=domain or "hearth")
+
+
+def _record(row_id: int, worker: str, error: Exception | None) -> bool:
+    """Write the outcome of one attempt; return False when the row was marked failed."""
+    now = utcnow()
+    with write_transaction():
+        row = _locked_row(row_id, worker)
+        if row is None:
+            return True
+        row.claimed_by = row.claimed_until = None
+        row.attempts += 1
+        if error is None:
+            row.status, row.sent_at, row.last_error = OutboxStatus.SENT, now, ""
+            return True
+        row.last_error = f"{type(error).__name__}: {error}"[:1000]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status = OutboxStatus.FAILED
+            return False
+        row.not_before = now + retry_delay(row.attempts)
+        return True
+
+
+def _release(ids: list[int], worker: str) -> None:
+    """Give back claimed rows this sweep will not get to (the mail server went away)."""
+    if ids:
+        with write_transaction() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == worker)
+                .values(claimed_by=None, claimed_until=None)
+            )
+
+
+def send_due(
+    transport: Transport, *, now: datetime | None = None, worker: str | None = None
+) -> SweepResult:
+    """One sweep: send every message due at ``now`` through one open transport."""
+    now = now or utcnow()
+    worker = worker or worker_name()
+    sent = failed = skipped = 0
+    while ids := claim(worker, now):
+        for position, row_id in enumerate(ids):
+            email = _prepare(row_id, worker)
+            if email is None:
+                skipped += 1
+                continue
+            try:
+                transport.send(email)
+            except CONNECTION_ERRORS as error:
+                _record(row_id, worker, error)
+                _release(ids[position + 1 :], worker)
+                return SweepResult(sent, failed + 1, skipped)
+            except (smtplib.SMTPException, OSError) as error:
+                failed += 1
+                _record(row_id, worker, error)
+                continue
+            _record(row_id, worker, None)
+            sent += 1
+    return SweepResult(sent, failed, skipped)
