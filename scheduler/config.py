@@ -35,7 +35,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'hearth.sqlite3'}",
         "BASE_URL": "http://127.0.0.1:5000",
         "SMTP_HOST": "",
-        "SMTP_PORT": 587,
+        "SMTP_PORT": None,  # by SMTP_SECURITY: 587 starttls, 465 ssl, 25 none
         "SMTP_USERNAME": "",
         "SMTP_PASSWORD": "",
         "SMTP_SECURITY": "starttls",

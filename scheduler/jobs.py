@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from datetime import UTC
 
 import click
@@ -72,8 +71,10 @@ def runs_in_this_process(app: Flask) -> bool:
     Never in gunicorn workers (use `flask reminders run` there), never in the reloader's
     watching parent, and never for other commands (migrations, the CLI).
     """
-    if not app.config["SCHEDULER_IN_PROCESS"] or "gunicorn" in sys.modules:
+    if not app.config["SCHEDULER_IN_PROCESS"]:
         return False
+    # Only `flask run` has this command context: gunicorn workers, migrations and other
+    # commands create the app outside it and never start a scheduler.
     context = click.get_current_context(silent=True)
     if context is None or context.info_name != "run":
         return False

@@ -233,3 +233,27 @@ def test_send_due_command_prints_the_count(app, mail_to, make_workshop, make_boo
     make_booking(make_workshop().sessions[0].id)
     result = app.test_cli_runner().invoke(args=["reminders", "send-due"])
     assert result.exit_code == 0 and result.output.startswith("1 sent")
+
+
+def test_in_process_dispatcher_starts_only_for_flask_run(app, monkeypatch):
+    import click
+
+    from scheduler.jobs import runs_in_this_process
+
+    app.config["SCHEDULER_IN_PROCESS"] = True
+    assert not runs_in_this_process(app)  # no command: imported by gunicorn or a script
+    run = click.Command("run", params=[click.Option(["--reload/--no-reload"], default=None)])
+    with click.Context(run, info_name="run") as context:
+        context.params["reload"] = False
+        assert runs_in_this_process(app)
+        context.params["reload"] = True  # the reloader's watching parent: not there
+        monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+        assert not runs_in_this_process(app)
+        monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")  # its serving child: there
+        assert runs_in_this_process(app)
+    with click.Context(click.Command("upgrade"), info_name="upgrade"):
+        assert not runs_in_this_process(app)
+    app.config["SCHEDULER_IN_PROCESS"] = False
+    with click.Context(run, info_name="run") as context:
+        context.params["reload"] = False
+        assert not runs_in_this_process(app)

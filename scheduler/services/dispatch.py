@@ -141,7 +141,13 @@ def _prepare(row_id: int, worker: str) -> object | None:
             row.claimed_by = row.claimed_until = None
             return None
         domain = config["BASE_URL"].split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-        return build_email(message, sender=config["MAIL_FROM"], domain=domain or "hearth")
+        try:
+            return build_email(message, sender=config["MAIL_FROM"], domain=domain or "hearth")
+        except ValueError as error:  # a message that can never be built: don't retry it
+            row.status = OutboxStatus.FAILED
+            row.last_error = f"ValueError: {error}"[:1000]
+            row.claimed_by = row.claimed_until = None
+            return None
 
 
 def _record(row_id: int, worker: str, error: Exception | None) -> bool:
