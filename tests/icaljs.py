@@ -43,7 +43,7 @@ def parse_with_icaljs(ics: bytes) -> dict[str, Any]:
     node = _node()
     if node is None:
         raise RuntimeError("node is not installed")
-    result = subprocess.run(  # noqa: S603 - a fixed script; the body goes on stdin
+    result = subprocess.run(
         [node, str(SCRIPT)],
         input=ics,
         capture_output=True,

@@ -27,8 +27,8 @@ from scheduler.models import OutboxMessage, OutboxStatus
 from scheduler.services.messages import compose
 from scheduler.timeutil import utcnow
 
-#: How long a claim protects a row from other dispatchers.
-LEASE = timedelta(minutes=5)
+#: How long a claim protects a row from other dispatchers (OUTBOX_LEASE_SECONDS).
+LEASE_SECONDS = 300
 #: Rows claimed at a time: small, so a crash strands little and others share the work.
 BATCH = 50
 #: After this many failed attempts a message is marked failed, for an admin to see.
@@ -85,6 +85,10 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", LEASE_SECONDS))
+
+
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff: 1, 2, 4 ... minutes, at most six hours."""
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
@@ -110,7 +114,7 @@ def claim(worker: str, now: datetime, limit: int = BATCH) -> list[int]:
             db.session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(ids))
-                .values(claimed_by=worker, claimed_until=now + LEASE)
+                .values(claimed_by=worker, claimed_until=now + _lease())
             )
     return ids
 

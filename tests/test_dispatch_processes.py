@@ -1,0 +1,146 @@
+"""Exactly once with several dispatcher processes, and after one is killed mid-sweep."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from scheduler.database import write_transaction
+from scheduler.models import MessageKind, OutboxMessage, OutboxStatus
+from scheduler.timeutil import utcnow
+
+SCRIPT = Path(__file__).with_name("dispatcher_process.py")
+LEASE_SECONDS = 3
+
+pytestmark = pytest.mark.slow
+
+
+def queue_reminders(booking, count: int) -> None:
+    """Put ``count`` due messages in the outbox, as if that many reminders fell due."""
+    now = utcnow()
+    with write_transaction() as session:
+        session.add_all(
+            OutboxMessage(
+                key=f"load:{booking.id}:{n}",
+                kind=MessageKind.REMINDER,
+                recipient_id=booking.family_id,
+                booking_id=booking.id,
+                session_id=booking.session_id,
+                due_at=now,
+                not_before=now,
+                created_at=now,
+            )
+            for n in range(count)
+        )
+
+
+def due_count(db) -> int:
+    db.session.rollback()
+    return db.session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= utcnow())
+    )
+
+
+def start(database_url: str, smtp_server, folder: Path, name: str, delay: float = 0.0):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "BASE_URL": "http://localhost",
+        "SMTP_HOST": smtp_server.host,
+        "SMTP_PORT": str(smtp_server.port),
+        "SMTP_SECURITY": "none",
+        "MAIL_FROM": "Hearth <no-reply@hearth.test>",
+        "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
+        "SCHEDULER_IN_PROCESS": "0",
+        "HEARTH_TEST_SEND_DELAY": str(delay),
+    }
+    ready = folder / f"{name}.ready"
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPT), str(ready), str(folder / "go")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return process, ready
+
+
+def wait_ready(*readies: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(r.exists() for r in readies):
+        assert time.monotonic() < deadline, "a dispatcher process did not start"
+        time.sleep(0.05)
+
+
+def finish(process) -> dict:
+    out, err = process.communicate(timeout=180)
+    assert process.returncode == 0, err
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def message_ids(smtp_server) -> Counter:
+    return Counter(m.message["Message-ID"] for m in smtp_server.messages)
+
+
+def test_two_dispatcher_processes_send_each_of_500_messages_once(
+    database_url, smtp_server, make_workshop, make_booking, db, tmp_path
+):
+    booking = make_booking(make_workshop().sessions[0].id)
+    queue_reminders(booking, 520)
+    expected = due_count(db)  # the 520 and the booking's confirmation
+    smtp_server.clear()
+
+    first, first_ready = start(database_url, smtp_server, tmp_path, "first")
+    second, second_ready = start(database_url, smtp_server, tmp_path, "second")
+    wait_ready(first_ready, second_ready)
+    (tmp_path / "go").touch()
+    results = [finish(first), finish(second)]
+
+    ids = message_ids(smtp_server)
+    assert sum(r["sent"] for r in results) == expected == len(ids) == sum(ids.values())
+    assert all(r["sent"] > 0 for r in results), results  # both really worked
+    assert due_count(db) == 0
+
+
+def test_killed_dispatcher_loses_nothing_and_duplicates_at_most_one(
+    database_url, smtp_server, make_workshop, make_booking, db, tmp_path
+):
+    booking = make_booking(make_workshop().sessions[0].id)
+    queue_reminders(booking, 300)
+    expected = due_count(db)
+    smtp_server.clear()
+
+    doomed, ready = start(database_url, smtp_server, tmp_path, "doomed", delay=0.01)
+    wait_ready(ready)
+    (tmp_path / "go").touch()
+    deadline = time.monotonic() + 60
+    while len(smtp_server.messages) < 40:
+        assert time.monotonic() < deadline and doomed.poll() is None, "no progress"
+        time.sleep(0.01)
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.communicate(timeout=30)
+    delivered_before = len(smtp_server.messages)
+    assert delivered_before < expected  # it really died mid-sweep
+
+    time.sleep(LEASE_SECONDS + 0.5)  # the dead dispatcher's claims run out
+    survivor, survivor_ready = start(database_url, smtp_server, tmp_path, "survivor")
+    wait_ready(survivor_ready)
+    finish(survivor)
+
+    ids = message_ids(smtp_server)
+    assert len(ids) == expected, "a message was lost"
+    duplicates = sum(ids.values()) - len(ids)
+    assert duplicates <= 1, f"{duplicates} messages sent twice"  # only the one in flight
+    assert due_count(db) == 0
