@@ -181,3 +181,42 @@ def test_reminder_offsets_are_read_in_minutes_hours_and_days(text, expected):
 def test_unreadable_reminder_offsets_are_refused(text):
     with pytest.raises(ValueError):
         notify.parse_offsets(text)
+
+
+def test_family_sets_reminders_on_the_account_page(
+    client, auth, make_user, make_workshop, make_booking, db
+):
+    family = make_user()
+    auth.login(family)
+    page = client.get("/account").get_data(as_text=True)
+    assert 'id="reminders"' in page and "When to remind me" in page
+
+    bad = client.post(
+        "/account",
+        data={
+            "name": family.name,
+            "timezone": NY,
+            "reminders_enabled": "y",
+            "reminder_offsets": "soon",
+        },
+    )
+    assert bad.status_code == 422 and "is not like 48h" in bad.get_data(as_text=True)
+
+    saved = client.post(
+        "/account",
+        data={
+            "name": family.name,
+            "timezone": NY,
+            "reminders_enabled": "y",
+            "reminder_offsets": "2 d, 90m,1h",
+        },
+    )
+    assert saved.status_code == 303
+    assert db.session.get_one(User, family.id).reminder_offsets == "2d, 90m, 1h"
+    booking = make_booking(make_workshop(start=local_start(days=10)).sessions[0].id, family=family)
+    assert len(outbox(db, booking_id=booking.id, kind="reminder")) == 3
+
+    client.post("/account", data={"name": family.name, "timezone": NY})  # box unticked
+    assert db.session.get_one(User, family.id).reminders_enabled is False
+    later = make_booking(make_workshop(start=local_start(days=12)).sessions[0].id, family=family)
+    assert outbox(db, booking_id=later.id, kind="reminder") == []

@@ -14,6 +14,7 @@ from scheduler.extensions import db
 from scheduler.models import LoginFailure, Role, User
 from scheduler.services import feeds
 from scheduler.services.errors import DomainError
+from scheduler.services.notify import parse_offsets
 from scheduler.services.passwords import hash_password, needs_rehash, verify_password
 from scheduler.timeutil import is_valid_zone, utcnow
 
@@ -119,13 +120,38 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
 
 
 def update_settings(
-    user_id: int, *, name: str, timezone: str, descriptive_titles: bool = False
+    user_id: int,
+    *,
+    name: str,
+    timezone: str,
+    descriptive_titles: bool = False,
+    reminders_enabled: bool = True,
+    reminder_offsets: str = "",
 ) -> None:
-    """Save a person's name, the zone they read times in, and their calendar wording."""
+    """Save a person's name, zone, calendar wording and reminder choices.
+
+    New reminder choices apply to bookings made from now on; reminders already queued
+    keep their times (the email links here to change them).
+    """
     if not is_valid_zone(timezone):
         raise DomainError("invalid_zone")
+    offsets = (
+        ", ".join(_offset_text(o) for o in parse_offsets(reminder_offsets))
+        if (reminder_offsets.strip())
+        else ""
+    )
     with write_transaction() as session:
         user = session.get_one(User, user_id)
         user.name = name.strip()
         user.timezone = timezone
         user.descriptive_titles = descriptive_titles
+        user.reminders_enabled = reminders_enabled
+        user.reminder_offsets = offsets
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    for unit, size in (("d", 1440), ("h", 60)):
+        if minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}m"

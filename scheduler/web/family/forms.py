@@ -4,6 +4,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAr
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from scheduler.services.booking import Needs
+from scheduler.services.notify import parse_offsets
 from scheduler.web.fields import PlainText, TimezoneField, strip
 
 
@@ -82,6 +83,16 @@ class AccountForm(FlaskForm):
         validators=[DataRequired("Tell us what to call you."), Length(max=120), PlainText()],
     )
     timezone = TimezoneField()
+    reminders_enabled = BooleanField("Email me reminders before my bookings")
+    reminder_offsets = StringField(
+        "When to remind me",
+        filters=[strip],
+        validators=[Optional(), Length(max=100), PlainText()],
+        description=(
+            "How long before each session, separated by commas: for example 48h, 2h. "
+            "Use m for minutes, h for hours, d for days. Leave empty for the usual 48h, 2h."
+        ),
+    )
     descriptive_titles = BooleanField(
         "Show workshop names in my calendar",
         description=(
@@ -89,3 +100,10 @@ class AccountForm(FlaskForm):
             "glancing at your phone sees nothing more. The details are behind the link."
         ),
     )
+
+    def validate_reminder_offsets(self, field: StringField) -> None:
+        if field.data:
+            try:
+                parse_offsets(field.data)
+            except ValueError as error:
+                raise ValidationError(f"{error}.") from error

@@ -105,6 +105,8 @@ def account() -> Response | tuple[str, int]:
             name=form.name.data,
             timezone=form.timezone.data,
             descriptive_titles=bool(form.descriptive_titles.data),
+            reminders_enabled=bool(form.reminders_enabled.data),
+            reminder_offsets=form.reminder_offsets.data or "",
         )
         flash("Your settings are saved.", "success")
         return redirect(url_for("family.account"), 303)
