@@ -71,6 +71,7 @@ ACCESS_TABLE = [
     ("GET",  "/manage/sessions/{missing}/roster",         302,  403,  403,  404,  404,  404),
     ("POST", "/manage/bookings/{waiting}/promote",        302,  403,  403,  303,  404,  303),
     ("GET",  "/admin/audit",                              302,  403,  403,  403,  403,  200),
+    ("GET",  "/admin/outbox",                             302,  403,  403,  403,  403,  200),
     ("GET",  "/calendar/workshops.ics",                   200,  200,  200,  200,  200,  200),
     ("GET",  "/calendar/feeds/" + "ab12" * 11 + ".ics",   404,  404,  404,  404,  404,  404),
     ("GET",  "/bookings/{booking}.ics",                   302,  200,  404,  403,  403,  403),

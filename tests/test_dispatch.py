@@ -257,3 +257,15 @@ def test_in_process_dispatcher_starts_only_for_flask_run(app, monkeypatch):
     with click.Context(run, info_name="run") as context:
         context.params["reload"] = False
         assert not runs_in_this_process(app)
+
+
+def test_admins_see_failed_and_retrying_mail(
+    app, client, auth, make_user, make_workshop, make_booking, db
+):
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1, SMTP_SECURITY="none")  # nobody there
+    make_booking(make_workshop().sessions[0].id)
+    sweep_once()
+    auth.login(make_user(Role.ADMIN))
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert "confirmed #" in page and "ConnectionRefusedError" in page
+    assert "<strong>3</strong> pending" in page  # the retrying confirmation and 2 reminders

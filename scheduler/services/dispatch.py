@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from scheduler.database import write_transaction
 from scheduler.extensions import db
@@ -211,3 +211,35 @@ def send_due(
             _record(row_id, worker, None)
             sent += 1
     return SweepResult(sent, failed, skipped)
+
+
+@dataclass(frozen=True)
+class OutboxOverview:
+    counts: dict[str, int]
+    #: Messages that failed for good, or are waiting to retry after a failure, newest first.
+    troubled: list[OutboxMessage]
+
+
+def overview(limit: int = 100) -> OutboxOverview:
+    """What an admin needs to see whether mail is flowing."""
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        .tuples()
+        .all()
+    )
+    troubled = list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(
+                or_(
+                    OutboxMessage.status == OutboxStatus.FAILED,
+                    (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.attempts > 0),
+                )
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+    return OutboxOverview({status: counts.get(status, 0) for status in OutboxStatus}, troubled)
