@@ -574,3 +574,16 @@ def smtp_server(_smtp_server_for_session: SMTPServer) -> Iterator[SMTPServer]:
     server.clear()
     yield server
     server.drop_connections()
+
+
+@pytest.fixture
+def mail_to(app: Flask, smtp_server: SMTPServer) -> SMTPServer:
+    """Point the app at the real test SMTP server and return it, empty."""
+    app.config.update(
+        SMTP_HOST=smtp_server.host,
+        SMTP_PORT=smtp_server.port,
+        SMTP_SECURITY="none",
+        MAIL_FROM="Hearth <no-reply@hearth.test>",
+    )
+    smtp_server.clear()
+    return smtp_server

@@ -12,9 +12,13 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from scheduler.database import write_transaction
 from scheduler.extensions import db as _db
-from scheduler.models import AuditEvent, Booking, BookingStatus, Role
+from scheduler.models import AuditEvent, Booking, BookingStatus, LinkPurpose, Role, User
+from scheduler.services import email_links
+from scheduler.services.accounts import unsubscribe_token
 from scheduler.services.booking import Needs, cancel_booking
+from scheduler.timeutil import utcnow
 from tests.conftest import PASSWORD, AuthActions, csrf_token_from, local_start
 
 ROLES = ("anonymous", "family_a", "family_b", "owner", "other_facilitator", "admin")
@@ -77,6 +81,19 @@ ACCESS_TABLE = [
     ("GET",  "/bookings/{booking}.ics",                   302,  200,  404,  403,  403,  403),
     ("GET",  "/bookings/{missing}.ics",                   302,  404,  404,  403,  403,  403),
     ("POST", "/account/feed/reset",                       302,  303,  303,  303,  303,  303),
+    ("POST", "/account/email/confirm",                    302,  303,  303,  303,  303,  303),
+    ("GET",  "/password/forgot",                          200,  200,  200,  200,  200,  200),
+    ("POST", "/password/forgot",                          303,  303,  303,  303,  303,  303),
+    ("GET",  "/password/reset/{reset_b}",                 200,  200,  200,  200,  200,  200),
+    ("POST", "/password/reset/{reset_b}",                 303,  303,  303,  303,  303,  303),
+    ("GET",  "/password/reset/" + "ab12" * 11,            404,  404,  404,  404,  404,  404),
+    ("POST", "/password/reset/" + "ab12" * 11,            404,  404,  404,  404,  404,  404),
+    ("GET",  "/email/confirm/" + "ab12" * 11,             404,  404,  404,  404,  404,  404),
+    # The unsubscribe link is its own proof: it works for whoever holds it, logged in or not.
+    ("GET",  "/reminders/off/{unsubscribe_a}",            200,  200,  200,  200,  200,  200),
+    ("POST", "/reminders/off/{unsubscribe_a}",            303,  303,  303,  303,  303,  303),
+    ("GET",  "/reminders/off/{missing}/" + "ab12" * 11,   404,  404,  404,  404,  404,  404),
+    ("GET",  "/reminders/off",                            200,  200,  200,  200,  200,  200),
 ]
 
 # Every POST form, posted by someone allowed to, with the token from the page that
@@ -90,6 +107,9 @@ CSRF_TABLE = [
     ("/bookings/{booking}/cancel",            "family_a",  "/bookings"),
     ("/account",                              "family_a",  "/account"),
     ("/account/feed/reset",                   "family_a",  "/account"),
+    ("/account/email/confirm",                "family_a",  "/account"),
+    ("/password/forgot",                      "anonymous", "/password/forgot"),
+    ("/password/reset/{reset_b}",             "anonymous", "/password/reset/{reset_b}"),
     ("/manage/workshops/new",                 "owner",     "/manage/workshops/new"),
     ("/manage/workshops/{workshop}/edit",     "owner",     "/manage/workshops/{workshop}/edit"),
     ("/manage/sessions/{session}/reschedule", "owner",     "/manage/sessions/{session}"),
@@ -124,7 +144,7 @@ class World:
     """Two families, two facilitators and an admin around one facilitator's workshops."""
 
     people: dict[str, Person]
-    ids: dict[str, int]
+    ids: dict[str, int | str]
     auth: AuthActions
 
     def log_in_as(self, role: str) -> None:
@@ -148,6 +168,11 @@ class World:
             "/sessions/{session}/book": {"seats": "1"},
             "/workshops/{workshop}/enroll": {"seats": "1"},
             "/account": {"name": "A new name", "timezone": "Europe/London"},
+            "/password/forgot": {"email": self.people["family_a"].email},
+            "/password/reset/{reset_b}": {
+                "password": "a brand new password",
+                "password_confirm": "a brand new password",
+            },
             "/manage/workshops/new": {
                 "title": "Evening group",
                 "location": "Room 2",
@@ -172,6 +197,13 @@ class World:
             "/manage/sessions/{session}/cancel": {"scope": "one"},
         }
         return forms.get(route, {})
+
+
+def _reset_token(user: User) -> str:
+    with write_transaction() as session:
+        link = email_links.issue(session, user, LinkPurpose.PASSWORD_RESET, utcnow())
+        assert link is not None
+        return email_links.link_token(link)
 
 
 @pytest.fixture
@@ -211,6 +243,8 @@ def world(make_user, make_workshop, make_booking, auth) -> World:
             "waiting": waiting.id,
             "waiting_session": small.id,
             "missing": 999_999,
+            "unsubscribe_a": f"{family_a.id}/{unsubscribe_token(family_a.id)}",
+            "reset_b": _reset_token(family_b),
         },
         auth=auth,
     )
@@ -240,9 +274,15 @@ def test_access_table_covers_every_route_the_app_registers(app, world):
     assert table == _registered_routes(app)
 
 
+#: POST routes without a CSRF token, on purpose: mail clients post to the one-click
+#: unsubscribe link for the person (RFC 8058), and the secret in the link is the proof.
+CSRF_EXEMPT = {("family.stop_reminders", "POST")}
+
+
 def test_csrf_table_covers_every_post_route_the_app_registers(app, world):
     table = _routes_of(app, [("POST", route) for route, *_ in CSRF_TABLE], world)
-    assert table == {(endpoint, m) for endpoint, m in _registered_routes(app) if m == "POST"}
+    posts = {(endpoint, m) for endpoint, m in _registered_routes(app) if m == "POST"}
+    assert table == posts - CSRF_EXEMPT
 
 
 @pytest.mark.parametrize(("role", "method", "route", "expected"), _access_cases())

@@ -7,7 +7,6 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 import icalendar
-import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -23,19 +22,6 @@ from tests.ics_checks import cross_check
 
 #: Words that must never show in a discreet subject, sender name or calendar title.
 SERVICE_WORDS = re.compile(r"(?i)addiction|counsel|therap|recovery|workshop|education|naloxone")
-
-
-@pytest.fixture
-def mail_to(app, smtp_server):
-    """Point the app at the real test SMTP server and return its received mail."""
-    app.config.update(
-        SMTP_HOST=smtp_server.host,
-        SMTP_PORT=smtp_server.port,
-        SMTP_SECURITY="none",
-        MAIL_FROM="Hearth <no-reply@hearth.test>",
-    )
-    smtp_server.messages.clear()
-    return smtp_server
 
 
 def received(server) -> list[EmailMessage]:

@@ -455,7 +455,8 @@ def _signup(client: FlaskClient, pairs: Pairs) -> int:
         assert after == before, f"a refused sign-up wrote rows: {delta(before, after)}"
         return response.status_code
 
-    assert delta(before, after) == {"users": 1}
+    # The account, and the email asking to confirm its address.
+    assert delta(before, after) == {"users": 1, "email_links": 1, "outbox_messages": 1}
     assert response.headers["Location"] == "/"
     user = db.session.scalars(select(User).order_by(User.id.desc())).first()
     assert user is not None

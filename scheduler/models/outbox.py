@@ -28,6 +28,9 @@ class MessageKind(StrEnum):
     RESCHEDULED = "rescheduled"
     SESSION_CANCELLED = "session_cancelled"
     REMINDER = "reminder"
+    DIGEST = "digest"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of email, not a password)
+    VERIFY_EMAIL = "verify_email"
 
 
 class OutboxMessage(Model):
@@ -47,6 +50,8 @@ class OutboxMessage(Model):
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("workshop_sessions.id", ondelete="CASCADE")
     )
+    #: The emailed link a password-reset or verification message carries.
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("email_links.id", ondelete="CASCADE"))
     #: When the message is meant to go out (a reminder's moment, or "now").
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Earliest next attempt: the due time, pushed back after each failure.

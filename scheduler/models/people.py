@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Index, String, false, true
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.extensions import Model
@@ -47,6 +47,12 @@ class User(UserMixin, Model):
     reminder_offsets: Mapped[str] = mapped_column(String(100), default="", server_default="")
     #: SHA-256 of the private feed token, for lookup; the token itself is never stored.
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: When the person proved they read mail at ``email``; booking never waits for it.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_active(self) -> bool:
@@ -78,3 +84,35 @@ class LoginFailure(Model):
     #: ``email:<sha256 of address>`` or ``ip:<address>``; never the address in clear.
     key: Mapped[str] = mapped_column(String(100))
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LinkPurpose(StrEnum):
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of email, not a password)
+    VERIFY_EMAIL = "verify_email"
+
+
+class EmailLink(Model):
+    """A single-use, expiring link emailed to a person: password reset or address check.
+
+    Only a random salt and the token's hash are stored; the token is derived from the
+    salt with the app's secret when the email is written, so a copy of the database
+    alone opens nothing.
+    """
+
+    __tablename__ = "email_links"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('password_reset', 'verify_email')", name="purpose"),
+        Index("ix_email_links_user_id_purpose", "user_id", "purpose"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    salt: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The address the link was sent to: a verification proves this address only.
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Set when the link is used, or when a newer link or a password change voids it.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

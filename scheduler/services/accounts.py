@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from scheduler.database import write_transaction
 from scheduler.extensions import db
-from scheduler.models import LoginFailure, Role, User
-from scheduler.services import feeds
+from scheduler.models import LinkPurpose, LoginFailure, Role, User
+from scheduler.services import email_links, feeds, notify, tokens
 from scheduler.services.errors import DomainError
 from scheduler.services.notify import parse_offsets
 from scheduler.services.passwords import hash_password, needs_rehash, verify_password
@@ -35,8 +35,14 @@ def create_user(
     role: str = Role.FAMILY,
     timezone: str = "UTC",
     now: datetime | None = None,
+    ask_to_verify: bool = False,
 ) -> User:
-    """Create an account; raise DomainError when the address is taken."""
+    """Create an account; raise DomainError when the address is taken.
+
+    With ``ask_to_verify`` the welcome email with an address-check link is queued in
+    the same transaction; nothing waits for it (a family in need books first).
+    """
+    now = now or utcnow()
     if role not in set(Role):
         raise ValueError(f"unknown role {role!r}")
     if not is_valid_zone(timezone):
@@ -53,23 +59,56 @@ def create_user(
                 password_hash=password_hash,
                 role=role,
                 timezone=timezone,
-                created_at=now or utcnow(),
+                created_at=now,
             )
             feeds.give_feed_token(user)
             session.add(user)
+            if ask_to_verify:
+                session.flush()
+                email_links.issue(session, user, LinkPurpose.VERIFY_EMAIL, now)
     except IntegrityError as error:  # a concurrent sign-up with the same address
         raise DomainError("email_taken") from error
     return user
 
 
-def register_family(*, email: str, name: str, password: str, timezone: str) -> User:
-    """Sign a household up."""
-    return create_user(email=email, name=name, password=password, timezone=timezone)
+def register_family(
+    *, email: str, name: str, password: str, timezone: str, now: datetime | None = None
+) -> User:
+    """Sign a household up, and ask them to confirm their address."""
+    return create_user(
+        email=email, name=name, password=password, timezone=timezone, now=now, ask_to_verify=True
+    )
+
+
+def request_password_reset(email: str, now: datetime) -> None:
+    """Email a reset link if an active account has this address; say nothing either way."""
+    with write_transaction() as session:
+        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is not None and user.is_active:
+            email_links.issue(session, user, LinkPurpose.PASSWORD_RESET, now)
+
+
+def reset_password(token: str, password: str, now: datetime) -> User:
+    """Set a new password with a reset link; the link and any older ones stop working."""
+    password_hash = hash_password(password)  # slow on purpose: outside the write lock
+    with write_transaction() as session:
+        user = email_links.use(session, token, LinkPurpose.PASSWORD_RESET, now)
+        user.password_hash = password_hash
+        # Whoever was locked out by failed logins can log in with the new password.
+        session.execute(delete(LoginFailure).where(LoginFailure.key == throttle_key(user.email)))
+        # Someone who can reset the password reads this mailbox: the address is proven.
+        if user.email_verified_at is None:
+            user.email_verified_at = now
+    return user
+
+
+def throttle_key(email: str) -> str:
+    """Count failed logins per address without storing the address itself."""
+    return "email:" + hashlib.sha256(normalise_email(email).encode()).hexdigest()
 
 
 def _throttle_keys(email: str, ip: str | None) -> list[str]:
-    digest = hashlib.sha256(normalise_email(email).encode()).hexdigest()
-    keys = [f"email:{digest}"]
+    keys = [throttle_key(email)]
     if ip:
         keys.append(f"ip:{ip}")
     return keys
@@ -110,9 +149,8 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
             session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - _window()))
         raise DomainError("login_failed")
     new_hash = hash_password(password) if needs_rehash(user.password_hash) else None
-    email_key = _throttle_keys(email, None)[0]
     with write_transaction() as session:
-        session.execute(delete(LoginFailure).where(LoginFailure.key == email_key))
+        session.execute(delete(LoginFailure).where(LoginFailure.key == throttle_key(email)))
         if new_hash:
             fresh = session.get_one(User, user.id)
             fresh.password_hash = new_hash
@@ -130,8 +168,9 @@ def update_settings(
 ) -> None:
     """Save a person's name, zone, calendar wording and reminder choices.
 
-    New reminder choices apply to bookings made from now on; reminders already queued
-    keep their times (the email links here to change them).
+    New reminder times apply to bookings made from now on; reminders already queued
+    keep their times (the email links here to change them). Turning reminders off
+    withdraws the queued ones at once.
     """
     if not is_valid_zone(timezone):
         raise DomainError("invalid_zone")
@@ -147,6 +186,29 @@ def update_settings(
         user.descriptive_titles = descriptive_titles
         user.reminders_enabled = reminders_enabled
         user.reminder_offsets = offsets
+        if not reminders_enabled:
+            notify.cancel_family_reminders(user_id)
+
+
+def unsubscribe_token(user_id: int) -> str:
+    """The token of a family's one-click "no more reminders" link (RFC 8058).
+
+    It never expires and needs no login: mail clients POST to it on the person's
+    behalf. All it can do is turn reminders off.
+    """
+    return tokens.derive("unsubscribe", str(user_id))
+
+
+def unsubscribe_is_valid(user_id: int, token: str) -> bool:
+    """Check a one-click unsubscribe token."""
+    return tokens.plausible(token) and tokens.matches(token, unsubscribe_token(user_id))
+
+
+def stop_reminders(user_id: int) -> None:
+    """Turn reminder emails off and withdraw the queued ones (one-click unsubscribe)."""
+    with write_transaction() as session:
+        session.get_one(User, user_id).reminders_enabled = False
+        notify.cancel_family_reminders(user_id)
 
 
 def _offset_text(offset: timedelta) -> str:

@@ -13,6 +13,9 @@ MESSAGES: dict[str, str] = {
         "Too many attempts to log in. For your safety, please wait {minutes} minutes and try again."
     ),
     "invalid_zone": "Choose a time zone from the list.",
+    "link_unusable": (
+        "This link has expired or was already used. You can ask for a new one below."
+    ),
     # workshops and sessions
     "workshop_not_found": "We couldn't find that workshop.",
     "session_not_found": "We couldn't find that session.",

@@ -9,9 +9,7 @@ loading a single event; and the *events*, loaded in one query and turned into
 from __future__ import annotations
 
 import hashlib
-import hmac
 import math
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +32,7 @@ from scheduler.models import (
     WorkshopSession,
     WorkshopStatus,
 )
+from scheduler.services import tokens
 from scheduler.services.seats import seat_counts
 
 #: Change when the wording or shape of events changes, so every ETag changes with it.
@@ -49,30 +48,16 @@ REFRESH = timedelta(hours=1)
 # --- private feed tokens ---------------------------------------------------------
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _derive_token(salt: str) -> str:
-    """Turn the stored random salt into the token, keyed by the app's secret.
-
-    The database holds only the salt and the token's hash, so a copy of it alone
-    opens no feed; the account page can still show the link again whenever asked.
-    """
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"feed:{salt}".encode(), hashlib.sha256).hexdigest()[:43]
-
-
 def feed_token(user: User) -> str | None:
     """Return the user's current private feed token, if one was ever made."""
-    return _derive_token(user.feed_salt) if user.feed_salt else None
+    return tokens.derive("feed", user.feed_salt) if user.feed_salt else None
 
 
 def give_feed_token(user: User) -> str:
     """Give an account a new private feed token (256 random bits behind it)."""
-    user.feed_salt = secrets.token_hex(32)
-    token = _derive_token(user.feed_salt)
-    user.feed_token_hash = _digest(token)
+    user.feed_salt = tokens.new_salt()
+    token = tokens.derive("feed", user.feed_salt)
+    user.feed_token_hash = tokens.digest(token)
     return token
 
 
@@ -91,7 +76,7 @@ def user_for_token(token: str) -> User | None:
     """Find the active account a feed token belongs to (None for unknown or revoked)."""
     if not 20 <= len(token) <= 100:
         return None
-    user = db.session.scalar(select(User).where(User.feed_token_hash == _digest(token)))
+    user = db.session.scalar(select(User).where(User.feed_token_hash == tokens.digest(token)))
     return user if user is not None and user.is_active else None
 
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from email.utils import parseaddr
+from typing import Any
 
 from flask import current_app, render_template
 
 from scheduler.extensions import db
 from scheduler.ics import CalendarInfo, EventStatus, build_calendar
 from scheduler.mail import Message
-from scheduler.models import Booking, MessageKind, OutboxMessage, User
+from scheduler.models import Booking, EmailLink, LinkPurpose, MessageKind, OutboxMessage, User
+from scheduler.services import accounts, digest, email_links
 from scheduler.services.errors import seats_text
 from scheduler.services.feeds import booking_event
-from scheduler.timeutil import to_local
+from scheduler.timeutil import format_local, to_local, utcnow
 
 #: Subject lines by kind; {what} is "your appointment" or the workshop's title.
 SUBJECTS = {
@@ -44,6 +46,12 @@ HEADLINES = {
     ),
     MessageKind.REMINDER: "A reminder: you're booked for {when} ({seats}).",
 }
+#: Kinds that carry an emailed link, and the path the link opens.
+LINK_PATHS = {
+    MessageKind.PASSWORD_RESET: "/password/reset",
+    MessageKind.VERIFY_EMAIL: "/email/confirm",
+}
+LINK_KINDS = frozenset(LINK_PATHS)
 #: Kinds whose email carries a calendar invite, and the invite's method.
 INVITES = {
     MessageKind.CONFIRMED: "REQUEST",
@@ -79,11 +87,44 @@ def _invite(booking: Booking, family: User, method: str) -> bytes:
 
 def compose(row: OutboxMessage) -> Message | None:
     """Word one queued email, or None when there is nothing left to say."""
-    booking = db.session.get(Booking, row.booking_id) if row.booking_id else None
-    family = db.session.get(User, row.recipient_id)
-    if booking is None or family is None:
+    recipient = db.session.get(User, row.recipient_id)
+    if recipient is None or not recipient.is_active:
         return None
     kind = MessageKind(row.kind)
+    if kind in LINK_KINDS:
+        return _link_message(row, kind, recipient)
+    if kind is MessageKind.DIGEST:
+        return _digest_message(row, recipient)
+    return _booking_message(row, kind, recipient)
+
+
+def _message(row: OutboxMessage, to: User, subject: str, **context: Any) -> Message:
+    context.setdefault("greeting", f"Hello {to.name},")
+    context.setdefault("details", [])
+    context.setdefault("links", [])
+    return Message(
+        key=row.key,
+        to=to.email,
+        subject=subject,
+        text=render_template("mail/message.txt", subject=subject, **context),
+        html=render_template("mail/message.html", subject=subject, **context),
+        ics=context.get("ics"),
+        ics_method=context.get("ics_method"),
+        list_unsubscribe=context.get("list_unsubscribe"),
+    )
+
+
+def unsubscribe_url(user: User) -> str:
+    """The family's one-click "no more reminders" link (RFC 8058), no login needed."""
+    return _link(f"/reminders/off/{user.id}/{accounts.unsubscribe_token(user.id)}")
+
+
+def _booking_message(row: OutboxMessage, kind: MessageKind, family: User) -> Message | None:
+    booking = db.session.get(Booking, row.booking_id) if row.booking_id else None
+    if booking is None:
+        return None
+    if kind is MessageKind.REMINDER and not family.reminders_enabled:
+        return None  # turned off after it was queued
     when = when_text(booking, family.timezone)
     what = booking.session.workshop.title if family.descriptive_titles else "your appointment"
     subject = SUBJECTS[kind].format(what=what, when=when)
@@ -98,23 +139,89 @@ def compose(row: OutboxMessage) -> Message | None:
             details.append(f"Join online: {workshop.online_url}")
     else:
         details.append("Open your bookings to see the place and details.")
-    reminders_url = _link("/account#reminders") if kind is MessageKind.REMINDER else None
-    context = {
-        "subject": subject,
-        "greeting": f"Hello {family.name},",
-        "headline": headline,
-        "details": details,
-        "bookings_url": _link("/bookings"),
-        "reminders_url": reminders_url,
-    }
+    links = [("See or change your bookings", _link("/bookings"))]
+    unsubscribe = None
+    if kind is MessageKind.REMINDER:
+        unsubscribe = unsubscribe_url(family)
+        links += [
+            ("Change reminder times", _link("/account#reminders")),
+            ("Stop reminder emails", unsubscribe),
+        ]
     method = INVITES.get(kind)
-    return Message(
-        key=row.key,
-        to=family.email,
-        subject=subject,
-        text=render_template("mail/message.txt", **context),
-        html=render_template("mail/message.html", **context),
+    return _message(
+        row,
+        family,
+        subject,
+        headline=headline,
+        details=details,
+        links=links,
         ics=_invite(booking, family, method) if method else None,
         ics_method=method,
-        list_unsubscribe=reminders_url,
+        list_unsubscribe=unsubscribe,
+    )
+
+
+def _link_message(row: OutboxMessage, kind: MessageKind, user: User) -> Message | None:
+    link = db.session.get(EmailLink, row.link_id) if row.link_id else None
+    if link is None or not email_links.is_usable(link, user, utcnow()):
+        return None  # used, replaced or expired before it could go out: say nothing
+    url = _link(f"{LINK_PATHS[kind]}/{email_links.link_token(link)}")
+    hours = int(email_links.VALID_FOR[LinkPurpose(link.purpose)].total_seconds() // 3600)
+    lasts = f"{hours} hours" if hours < 48 else f"{hours // 24} days"
+    if kind is MessageKind.PASSWORD_RESET:
+        return _message(
+            row,
+            user,
+            "Hearth: reset your password",
+            headline="Someone asked to reset the password of your Hearth account.",
+            details=[
+                f"If it was you, choose a new password with the link below. It works once, "
+                f"for the next {lasts}.",
+                "If it wasn't you, you can ignore this email: your password stays the same.",
+            ],
+            links=[("Choose a new password", url)],
+        )
+    return _message(
+        row,
+        user,
+        "Hearth: please confirm your email address",
+        headline="Please confirm that this is your email address.",
+        details=[
+            f"It lets us reach you about your bookings. The link works for {lasts}.",
+            "You can book without it. If you didn't make a Hearth account, ignore this email.",
+        ],
+        links=[("Confirm my email address", url)],
+    )
+
+
+def _digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
+    day = digest.digest_day(facilitator, row.due_at)
+    lines = digest.day_summary(facilitator, day)
+    if not lines:
+        return None  # every session of the day was cancelled since
+    zone = facilitator.timezone
+    details, links = [], []
+    for line in lines:
+        clock = format_local(line.session.starts_at, zone, with_date=False)
+        parts = [
+            f"{line.seats.confirmed} of {line.seats.capacity} seats booked",
+        ]
+        if line.seats.waitlisted_households:
+            parts.append(f"{line.seats.waitlisted_households} waiting")
+        if line.needs.childcare_households:
+            parts.append(f"childcare for {line.needs.childcare_households}")
+        for language, count in line.needs.interpreter_languages.items():
+            parts.append(f"{language} interpreter for {count}")
+        if line.needs.accessibility_notes:
+            parts.append(f"{len(line.needs.accessibility_notes)} accessibility notes")
+        details.append(f"{clock}: {line.session.workshop.title}. " + "; ".join(parts) + ".")
+        links.append((f"Roster, {clock}", _link(f"/manage/sessions/{line.session.id}/roster")))
+    total = "1 session" if len(lines) == 1 else f"{len(lines)} sessions"
+    return _message(
+        row,
+        facilitator,
+        f"Hearth: your day, {day:%a} {day.day} {day:%b}",
+        headline=f"Good morning. You have {total} today.",
+        details=details,
+        links=links,
     )

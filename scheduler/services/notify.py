@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
@@ -20,6 +20,7 @@ from scheduler.extensions import db
 from scheduler.models import (
     Booking,
     BookingStatus,
+    EmailLink,
     MessageKind,
     OutboxMessage,
     OutboxStatus,
@@ -87,13 +88,16 @@ def _insert(rows: Iterable[dict[str, Any]]) -> None:
     db.session.execute(statement)
 
 
-def _row(kind: str, key: str, booking: Booking, due: datetime, now: datetime) -> dict[str, Any]:
+def _message(
+    kind: str, key: str, recipient_id: int, due: datetime, now: datetime, **refs: int | None
+) -> dict[str, Any]:
     return {
         "key": key,
         "kind": kind,
-        "recipient_id": booking.family_id,
-        "booking_id": booking.id,
-        "session_id": booking.session_id,
+        "recipient_id": recipient_id,
+        "booking_id": refs.get("booking_id"),
+        "session_id": refs.get("session_id"),
+        "link_id": refs.get("link_id"),
         "due_at": due,
         "not_before": due,
         "status": OutboxStatus.PENDING,
@@ -101,6 +105,12 @@ def _row(kind: str, key: str, booking: Booking, due: datetime, now: datetime) ->
         "last_error": "",
         "created_at": now,
     }
+
+
+def _row(kind: str, key: str, booking: Booking, due: datetime, now: datetime) -> dict[str, Any]:
+    return _message(
+        kind, key, booking.family_id, due, now, booking_id=booking.id, session_id=booking.session_id
+    )
 
 
 def _tell(booking: Booking, kind: MessageKind, version: int, now: datetime) -> None:
@@ -131,6 +141,19 @@ def cancel_pending_reminders(booking_ids: Iterable[int]) -> None:
         update(OutboxMessage)
         .where(
             OutboxMessage.booking_id.in_(ids),
+            OutboxMessage.kind == MessageKind.REMINDER,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED)
+    )
+
+
+def cancel_family_reminders(family_id: int) -> None:
+    """Withdraw every pending reminder of one family (they turned reminders off)."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.recipient_id == family_id,
             OutboxMessage.kind == MessageKind.REMINDER,
             OutboxMessage.status == OutboxStatus.PENDING,
         )
@@ -189,3 +212,14 @@ def session_cancelled(session: WorkshopSession, now: datetime) -> None:
     cancel_pending_reminders(b.id for b in bookings)
     for booking in bookings:
         _tell(booking, MessageKind.SESSION_CANCELLED, session.sequence, now)
+
+
+def link_issued(link: EmailLink, now: datetime) -> None:
+    """Email a password-reset or address-check link now."""
+    _insert([_message(link.purpose, f"link:{link.id}", link.user_id, now, now, link_id=link.id)])
+
+
+def digest_due(facilitator_id: int, day: date, now: datetime) -> None:
+    """Queue one facilitator's morning digest for ``day``; a second call changes nothing."""
+    key = f"digest:{facilitator_id}:{day.isoformat()}"
+    _insert([_message(MessageKind.DIGEST, key, facilitator_id, now, now)])

@@ -5,14 +5,9 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from scheduler.web.fields import PlainText, TimezoneField, strip
 
 
-class RegisterForm(FlaskForm):
-    name = StringField(
-        "Your name or your family's name",
-        filters=[strip],
-        validators=[DataRequired("Tell us what to call you."), Length(max=120), PlainText()],
-        description="Only the facilitators of sessions you book will see it.",
-    )
-    email = EmailField(
+def address_field(**kwargs: str) -> EmailField:
+    """An email address someone types to be written to: checked for its shape only."""
+    return EmailField(
         "Email",
         filters=[strip],
         validators=[
@@ -20,7 +15,13 @@ class RegisterForm(FlaskForm):
             Length(max=254),
             Email("Enter an email address like name@example.com.", check_deliverability=False),
         ],
+        **kwargs,
     )
+
+
+class NewPasswordFields(FlaskForm):
+    """Choosing a password, typed twice: sign-up and password reset share it."""
+
     password = PasswordField(
         "Password",
         validators=[
@@ -36,6 +37,16 @@ class RegisterForm(FlaskForm):
             EqualTo("password", "The two passwords don't match."),
         ],
     )
+
+
+class RegisterForm(NewPasswordFields):
+    name = StringField(
+        "Your name or your family's name",
+        filters=[strip],
+        validators=[DataRequired("Tell us what to call you."), Length(max=120), PlainText()],
+        description="Only the facilitators of sessions you book will see it.",
+    )
+    email = address_field()
     timezone = TimezoneField(
         description="We show every time in this zone too.", render_kw={"data-guess": ""}
     )
@@ -49,3 +60,11 @@ class LoginForm(FlaskForm):
     )
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
     remember = BooleanField("Keep me logged in on this device")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = address_field(description="The address you use to log in.")
+
+
+class ResetPasswordForm(NewPasswordFields):
+    pass

@@ -1,4 +1,4 @@
-"""Sign-up, login and logout."""
+"""Sign-up, login and logout, password reset and address confirmation."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 from werkzeug import Response
 
-from scheduler.services import accounts
+from scheduler.models import LinkPurpose
+from scheduler.services import accounts, email_links
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
 from scheduler.web.access import safe_next
-from scheduler.web.auth.forms import LoginForm, RegisterForm
+from scheduler.web.auth.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -38,7 +44,11 @@ def register() -> Response | tuple[str, int] | str:
             form.email.errors.append(error.message)
         else:
             _start_session(user, remember=False)
-            flash(f"Welcome, {user.name}. Your account is ready.", "success")
+            flash(
+                f"Welcome, {user.name}. Your account is ready. We sent an email to "
+                f"{user.email}: the link in it confirms your address.",
+                "success",
+            )
             return redirect(safe_next(request.args.get("next"), url_for("public.index")), 303)
     status = 422 if form.errors else 200
     return render_template("auth/register.html", form=form), status
@@ -71,3 +81,47 @@ def logout() -> Response:
     session.clear()
     flash("You're logged out.", "info")
     return redirect(url_for("public.index"), 303)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> Response | tuple[str, int] | str:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data, utcnow())
+        # The same answer whether or not the address has an account: no one learns who uses Hearth.
+        flash(
+            f"If {form.email.data} has a Hearth account, an email with a link to choose a new "
+            "password is on its way. The link works for one hour. Check your spam folder too.",
+            "success",
+        )
+        return redirect(url_for("auth.login"), 303)
+    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Response | tuple[str, int] | str:
+    if email_links.find(token, LinkPurpose.PASSWORD_RESET, utcnow()) is None:
+        return render_template("auth/link_unusable.html", forgot=True), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data, utcnow())
+        except DomainError:  # used in another tab a moment ago
+            return render_template("auth/link_unusable.html", forgot=True), 404
+        logout_user()
+        session.clear()
+        flash("Your password is changed. Log in with the new one.", "success")
+        return redirect(url_for("auth.login"), 303)
+    return render_template("auth/reset.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/email/confirm/<token>")
+def confirm_email(token: str) -> Response | tuple[str, int]:
+    # A GET on purpose: the click in the email is the proof; it changes nothing else.
+    try:
+        user = email_links.verify_email(token, utcnow())
+    except DomainError:
+        return render_template("auth/link_unusable.html", forgot=False), 404
+    flash(f"Thank you: {user.email} is confirmed.", "success")
+    target = "family.account" if current_user.is_authenticated else "auth.login"
+    return redirect(url_for(target), 303)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug import Response
 
-from scheduler.extensions import db
-from scheduler.models import Role, WorkshopSession
-from scheduler.services import accounts, catalog, feeds
+from scheduler.extensions import csrf, db
+from scheduler.models import Role, User, WorkshopSession
+from scheduler.services import accounts, catalog, email_links, feeds
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError, seats_text
 from scheduler.timeutil import utcnow
@@ -117,7 +117,42 @@ def account() -> Response | tuple[str, int]:
         feed_url=feed_url,
         webcal_url=feeds.webcal(feed_url),
         reset_form=ConfirmForm(),
+        verify_form=ConfirmForm(),
     ), 422 if form.errors else 200
+
+
+@bp.post("/account/email/confirm")
+@login_required
+def send_confirmation() -> Response:
+    if ConfirmForm().validate_on_submit():
+        if email_links.request_verification(current_user.id, utcnow()):
+            flash(f"We sent a new link to {current_user.email}. It works for 7 days.", "success")
+        elif current_user.email_verified:
+            flash("Your email address is already confirmed.", "info")
+        else:
+            flash(
+                "We've sent several links in the last hour. Please use the newest one, "
+                "or try again later.",
+                "error",
+            )
+    return redirect(url_for("family.account"), 303)
+
+
+@bp.route("/reminders/off/<int:user_id>/<token>", methods=["GET", "POST"])
+@csrf.exempt  # mail clients POST here for the person (RFC 8058); the token is the proof
+def stop_reminders(user_id: int, token: str) -> Response | str:
+    if db.session.get(User, user_id) is None or not accounts.unsubscribe_is_valid(user_id, token):
+        abort(404)
+    if request.method == "POST":
+        accounts.stop_reminders(user_id)
+        return redirect(url_for("family.reminders_stopped"), 303)
+    # A GET only asks: link checkers in mail systems open links, and must not unsubscribe.
+    return render_template("family/reminders_off.html", done=False)
+
+
+@bp.get("/reminders/off")
+def reminders_stopped() -> str:
+    return render_template("family/reminders_off.html", done=True)
 
 
 @bp.post("/account/feed/reset")
