@@ -60,9 +60,12 @@ def load_demo(if_empty: bool) -> None:
 
 @reminders_cli.command("send-due")
 def send_due() -> None:
-    """Send every queued email that is due, once, and print how many went out."""
+    """Queue due digests, send every queued email that is due, once; print the counts."""
     from scheduler.jobs import sweep_once
+    from scheduler.services import digest
+    from scheduler.timeutil import utcnow
 
+    digest.queue_due(utcnow())
     result = sweep_once()
     click.echo(f"{result.sent} sent, {result.failed} failed, {result.skipped} skipped")
 

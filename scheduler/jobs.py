@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import UTC
+from datetime import UTC, datetime
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -18,7 +18,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
 from scheduler.mail import transport_from_config
+from scheduler.services import digest
 from scheduler.services.dispatch import LazyConnection, SweepResult, send_due, worker_name
+from scheduler.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,25 @@ def _sweep(app: Flask, worker: str) -> None:
             log.info("outbox sweep: %s sent, %s failed", result.sent, result.failed)
 
 
+def _queue_digests(app: Flask) -> None:
+    with app.app_context():
+        try:
+            queued = digest.queue_due(utcnow())
+        except Exception:  # the next hour tries again; the sweep must go on
+            log.exception("queueing facilitator digests failed")
+            return
+        if queued:
+            log.info("queued %s facilitator digests", queued)
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
-    """A scheduler with the outbox sweep as an interval job (one run at a time)."""
+    """A scheduler with the outbox sweep as an interval job (one run at a time).
+
+    The digest job is a cron job at the top of every hour, in UTC: each run queues the
+    digest of the facilitators whose local morning it is (zones differ per person, so
+    one fixed local hour could not serve them all). It also runs at start-up, so a
+    dispatcher restarted at 9:00 still sends that morning's digests.
+    """
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone=UTC) if blocking else BackgroundScheduler(timezone=UTC)
     )
@@ -61,6 +80,16 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         id="outbox",
         max_instances=1,
         coalesce=True,
+    )
+    scheduler.add_job(
+        _queue_digests,
+        "cron",
+        minute=0,
+        args=[app],
+        id="digests",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
     )
     return scheduler
 

@@ -1,0 +1,106 @@
+"""The facilitator's morning digest: today's sessions, seats and needs, in numbers.
+
+It names no family: email is read on shared screens and forwarded, and the roster
+page (audited) is one click away for the names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from scheduler.database import write_transaction
+from scheduler.extensions import db
+from scheduler.models import (
+    Booking,
+    BookingStatus,
+    Role,
+    SessionStatus,
+    User,
+    Workshop,
+    WorkshopSession,
+    WorkshopStatus,
+)
+from scheduler.services import notify
+from scheduler.services.rosters import NeedsSummary, summarise_needs
+from scheduler.services.seats import SeatCount, seat_counts
+from scheduler.timeutil import to_local, to_utc
+
+#: Digests go out from this local hour; until the last hour a late dispatcher catches up.
+FIRST_HOUR, LAST_HOUR = 7, 12
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    session: WorkshopSession
+    seats: SeatCount
+    needs: NeedsSummary
+
+
+def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
+    """Return the UTC instants where a local day starts and ends."""
+    start = datetime.combine(day, time(0, 0))
+    return to_utc(start, zone), to_utc(start + timedelta(days=1), zone)
+
+
+def sessions_on(facilitator_id: int, day: date, zone: str) -> list[WorkshopSession]:
+    """Return the facilitator's published, not cancelled sessions on a local day."""
+    start, end = day_bounds(day, zone)
+    return list(
+        db.session.scalars(
+            select(WorkshopSession)
+            .join(WorkshopSession.workshop)
+            .options(contains_eager(WorkshopSession.workshop))
+            .where(
+                Workshop.facilitator_id == facilitator_id,
+                Workshop.status == WorkshopStatus.PUBLISHED,
+                WorkshopSession.status == SessionStatus.SCHEDULED,
+                WorkshopSession.starts_at >= start,
+                WorkshopSession.starts_at < end,
+            )
+            .order_by(WorkshopSession.starts_at)
+        )
+    )
+
+
+def day_summary(facilitator: User, day: date) -> list[DigestLine]:
+    """Add up seats and needs for each of the facilitator's sessions on ``day``."""
+    sessions = sessions_on(facilitator.id, day, facilitator.timezone)
+    counts = seat_counts(sessions)
+    confirmed: dict[int, list[Booking]] = {s.id: [] for s in sessions}
+    for booking in db.session.scalars(
+        select(Booking).where(
+            Booking.session_id.in_(confirmed), Booking.status == BookingStatus.CONFIRMED
+        )
+    ):
+        confirmed[booking.session_id].append(booking)
+    return [DigestLine(s, counts[s.id], summarise_needs(confirmed[s.id])) for s in sessions]
+
+
+def digest_day(facilitator: User, due_at: datetime) -> date:
+    """The local day a digest queued at ``due_at`` is about."""
+    return to_local(due_at, facilitator.timezone).date()
+
+
+def queue_due(now: datetime) -> int:
+    """Queue today's digest for every facilitator whose morning it is and who has sessions.
+
+    Runs every hour (and after a restart); the outbox key makes repeats harmless, so
+    each facilitator gets one digest a day however often this runs.
+    """
+    queued = 0
+    with write_transaction() as session:
+        facilitators = session.scalars(
+            select(User).where(User.role == Role.FACILITATOR, User.active.is_(True))
+        ).all()
+        for facilitator in facilitators:
+            local = to_local(now, facilitator.timezone)
+            if not FIRST_HOUR <= local.hour < LAST_HOUR:
+                continue
+            if sessions_on(facilitator.id, local.date(), facilitator.timezone):
+                notify.digest_due(facilitator.id, local.date(), now)
+                queued += 1
+    return queued
