@@ -75,7 +75,8 @@ def run_dispatcher() -> None:
     """Run the dispatcher in the foreground (production: under a process manager)."""
     from flask import current_app
 
-    from scheduler.jobs import SWEEP_SECONDS, build_scheduler
+    from scheduler.jobs import build_scheduler
 
-    click.echo(f"Sweeping the outbox every {SWEEP_SECONDS} seconds. Ctrl+C stops.")
+    seconds = current_app.config["OUTBOX_SWEEP_SECONDS"]
+    click.echo(f"Sweeping the outbox every {seconds} seconds. Ctrl+C stops.", err=True)
     build_scheduler(current_app._get_current_object(), blocking=True).start()  # type: ignore[attr-defined]

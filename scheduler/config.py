@@ -27,6 +27,8 @@ _INT_SETTINGS = (
     "LOGIN_MAX_FAILURES",
     "LOGIN_LOCKOUT_MINUTES",
     "OUTBOX_LEASE_SECONDS",
+    "OUTBOX_SWEEP_SECONDS",
+    "OUTBOX_FIRST_RETRY_SECONDS",
 )
 
 
@@ -43,6 +45,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_FROM": "Hearth <no-reply@localhost>",
         "REMINDER_OFFSETS": "48h,2h",
         "SCHEDULER_IN_PROCESS": False,
+        # Seconds between outbox sweeps, and the first retry delay after a failed send
+        # (it doubles with each attempt, up to six hours).
+        "OUTBOX_SWEEP_SECONDS": 20,
+        "OUTBOX_FIRST_RETRY_SECONDS": 60,
         # Largest household one booking may hold; bigger groups call the facilitator.
         "MAX_SEATS_PER_BOOKING": 6,
         # Inside this many hours before a session, freed seats are no longer given to the

@@ -24,9 +24,6 @@ from scheduler.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-#: Seconds between sweeps of the outbox.
-SWEEP_SECONDS = 20
-
 
 def sweep_once(worker: str | None = None) -> SweepResult:
     """Send everything due now through one transport connection."""
@@ -75,7 +72,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     scheduler.add_job(
         _sweep,
         "interval",
-        seconds=SWEEP_SECONDS,
+        seconds=app.config["OUTBOX_SWEEP_SECONDS"],
         args=[app, worker_name()],
         id="outbox",
         max_instances=1,

@@ -52,8 +52,8 @@ def due_count(db) -> int:
     )
 
 
-def start(database_url: str, smtp_server, folder: Path, name: str, delay: float = 0.0):
-    env = {
+def dispatcher_env(database_url: str, smtp_server, **settings: str) -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
@@ -64,8 +64,12 @@ def start(database_url: str, smtp_server, folder: Path, name: str, delay: float 
         "MAIL_FROM": "Hearth <no-reply@hearth.test>",
         "OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
         "SCHEDULER_IN_PROCESS": "0",
-        "HEARTH_TEST_SEND_DELAY": str(delay),
+        **settings,
     }
+
+
+def start(database_url: str, smtp_server, folder: Path, name: str, delay: float = 0.0):
+    env = dispatcher_env(database_url, smtp_server, HEARTH_TEST_SEND_DELAY=str(delay))
     ready = folder / f"{name}.ready"
     process = subprocess.Popen(
         [sys.executable, str(SCRIPT), str(ready), str(folder / "go")],
@@ -144,3 +148,67 @@ def test_killed_dispatcher_loses_nothing_and_duplicates_at_most_one(
     duplicates = sum(ids.values()) - len(ids)
     assert duplicates <= 1, f"{duplicates} messages sent twice"  # only the one in flight
     assert due_count(db) == 0
+
+
+def wait_until(condition, what: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting until {what}"
+        time.sleep(0.2)
+
+
+def due_rows(db, due_by) -> list[OutboxMessage]:
+    db.session.rollback()
+    return list(
+        db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.due_at <= due_by).order_by(OutboxMessage.id)
+        )
+    )
+
+
+def test_running_dispatcher_holds_mail_while_smtp_is_down_and_sends_each_once_when_back(
+    database_url, smtp_server, make_workshop, make_booking, db, tmp_path
+):
+    booking = make_booking(make_workshop().sessions[0].id)
+    queue_reminders(booking, 8)
+    queued_at = utcnow()
+    expected = due_count(db)  # the 8 and the confirmation (its reminders are days away)
+    smtp_server.stop()
+
+    # The real `flask reminders run` process, sweeping every second, retrying after 1, 2, 4 s.
+    env = dispatcher_env(
+        database_url, smtp_server, OUTBOX_SWEEP_SECONDS="1", OUTBOX_FIRST_RETRY_SECONDS="1"
+    )
+    log = (tmp_path / "dispatcher.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "reminders", "run"],
+        cwd=SCRIPT.parent.parent,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until(
+            lambda: max(row.attempts for row in due_rows(db, queued_at)) >= 2,
+            "a message was retried while the mail server was down",
+        )
+        rows = due_rows(db, queued_at)
+        assert len(rows) == expected
+        assert {row.status for row in rows} == {OutboxStatus.PENDING}
+        assert smtp_server.messages == []
+        tried = [row for row in rows if row.attempts]
+        assert all("Connection" in row.last_error for row in tried), tried[0].last_error
+        assert all(row.not_before > row.due_at for row in tried)  # pushed back, not hammered
+
+        smtp_server.start()
+        wait_until(
+            lambda: {row.status for row in due_rows(db, queued_at)} == {OutboxStatus.SENT},
+            "every message was sent once the mail server was back",
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()
+
+    ids = message_ids(smtp_server)
+    assert len(ids) == expected == sum(ids.values()), (tmp_path / "dispatcher.log").read_text()

@@ -33,8 +33,8 @@ LEASE_SECONDS = 300
 BATCH = 50
 #: After this many failed attempts a message is marked failed, for an admin to see.
 MAX_ATTEMPTS = 8
-#: Retry delays double from this, up to the cap.
-FIRST_RETRY, LONGEST_RETRY = timedelta(minutes=1), timedelta(hours=6)
+#: Retry delays double from the first (OUTBOX_FIRST_RETRY_SECONDS), up to this cap.
+LONGEST_RETRY = timedelta(hours=6)
 
 #: Errors that mean "the mail server is not there": stop the sweep, retry later.
 CONNECTION_ERRORS = (
@@ -90,8 +90,9 @@ def _lease() -> timedelta:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff: 1, 2, 4 ... minutes, at most six hours."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
+    """Exponential backoff: 1, 2, 4 ... minutes by default, at most six hours."""
+    first = timedelta(seconds=current_app.config["OUTBOX_FIRST_RETRY_SECONDS"])
+    return min(first * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
 
 
 def claim(worker: str, now: datetime, limit: int = BATCH) -> list[int]:
