@@ -2,21 +2,39 @@
 
 from scheduler.models.audit import AuditEvent
 from scheduler.models.bookings import Booking, BookingStatus
+from scheduler.models.counseling import (
+    Appointment,
+    AppointmentStatus,
+    AvailabilityWindow,
+    BlackoutDate,
+    CounselingSettings,
+    CounselingSlot,
+    MeetingMode,
+    SessionKind,
+)
 from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus
 from scheduler.models.people import EmailLink, LinkPurpose, LoginFailure, Role, User
 from scheduler.models.workshops import SessionStatus, Workshop, WorkshopSession, WorkshopStatus
 
 __all__ = [
+    "Appointment",
+    "AppointmentStatus",
     "AuditEvent",
+    "AvailabilityWindow",
+    "BlackoutDate",
     "Booking",
     "BookingStatus",
+    "CounselingSettings",
+    "CounselingSlot",
     "EmailLink",
     "LinkPurpose",
     "LoginFailure",
+    "MeetingMode",
     "MessageKind",
     "OutboxMessage",
     "OutboxStatus",
     "Role",
+    "SessionKind",
     "SessionStatus",
     "User",
     "Workshop",

@@ -31,6 +31,11 @@ class MessageKind(StrEnum):
     DIGEST = "digest"
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of email, not a password)
     VERIFY_EMAIL = "verify_email"
+    #: Counseling: the family's request waits for the counselor (to the family) ...
+    AWAITING_APPROVAL = "awaiting_approval"
+    #: ... and the counselor is asked to approve it (to the counselor).
+    APPROVAL_NEEDED = "approval_needed"
+    DECLINED = "declined"
 
 
 class OutboxMessage(Model):
@@ -49,6 +54,9 @@ class OutboxMessage(Model):
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("workshop_sessions.id", ondelete="CASCADE")
+    )
+    appointment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"), index=True
     )
     #: The emailed link a password-reset or verification message carries.
     link_id: Mapped[int | None] = mapped_column(ForeignKey("email_links.id", ondelete="CASCADE"))

@@ -52,6 +52,20 @@ MESSAGES: dict[str, str] = {
         "This household needs {seats}; free right now: {free}. "
         "Raise the capacity first if the room allows."
     ),
+    # counseling
+    "bad_counseling_rules": "{detail}.",
+    "bad_window": "{detail}.",
+    "window_not_found": "We couldn't find those hours.",
+    "slot_not_found": "We couldn't find that time.",
+    "slot_unavailable": "This time can't be booked any more. Please choose another one.",
+    "slot_taken": "Someone else just booked this time. Please choose another one.",
+    "same_slot": "Your appointment is already at that time.",
+    "appointment_not_found": "We couldn't find that appointment.",
+    "appointment_over": "This appointment was already cancelled.",
+    "not_pending": "This appointment isn't waiting for approval.",
+    "past_change_cutoff": (
+        "It's too close to the appointment to change it here. Please contact {name}: {contact}."
+    ),
 }
 
 

@@ -18,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from scheduler.extensions import db
 from scheduler.models import (
+    Appointment,
+    AppointmentStatus,
     Booking,
     BookingStatus,
     EmailLink,
@@ -223,3 +225,79 @@ def digest_due(facilitator_id: int, day: date, now: datetime) -> None:
     """Queue one facilitator's morning digest for ``day``; a second call changes nothing."""
     key = f"digest:{facilitator_id}:{day.isoformat()}"
     _insert([_message(MessageKind.DIGEST, key, facilitator_id, now, now)])
+
+
+# --- counseling appointments -------------------------------------------------------
+
+
+def _appointment_row(
+    kind: str, appointment: Appointment, recipient_id: int, now: datetime, key: str | None = None
+) -> dict[str, Any]:
+    key = key or f"appointment:{appointment.id}:{kind}:{appointment.sequence}:{recipient_id}"
+    return _message(kind, key, recipient_id, now, now, appointment_id=appointment.id)
+
+
+def schedule_appointment_reminders(appointment: Appointment, now: datetime) -> None:
+    """Queue a family's reminders for a confirmed appointment, as for a booking."""
+    family = db.session.get_one(User, appointment.family_id)
+    rows = []
+    for offset in offsets_for(family):
+        due = reminder_time(appointment.slot.starts_at, offset, family.timezone)
+        if due <= now:
+            continue
+        minutes = int(offset.total_seconds() // 60)
+        key = f"appointment:{appointment.id}:reminder:{minutes}m:s{appointment.sequence}"
+        row = _appointment_row(MessageKind.REMINDER, appointment, family.id, now, key)
+        rows.append(row | {"due_at": due, "not_before": due})
+    _insert(rows)
+
+
+def cancel_appointment_reminders(appointment_id: int) -> None:
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.appointment_id == appointment_id,
+            OutboxMessage.kind == MessageKind.REMINDER,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED)
+    )
+
+
+def appointment_booked(appointment: Appointment, now: datetime) -> None:
+    """Confirm a new appointment, or tell both sides it waits for approval."""
+    if appointment.status == AppointmentStatus.CONFIRMED:
+        _insert([_appointment_row(MessageKind.CONFIRMED, appointment, appointment.family_id, now)])
+        schedule_appointment_reminders(appointment, now)
+    else:
+        _insert(
+            [
+                _appointment_row(
+                    MessageKind.AWAITING_APPROVAL, appointment, appointment.family_id, now
+                ),
+                _appointment_row(
+                    MessageKind.APPROVAL_NEEDED, appointment, appointment.facilitator_id, now
+                ),
+            ]
+        )
+
+
+def appointment_moved(appointment: Appointment, now: datetime) -> None:
+    """Tell the family the new time and move its reminders."""
+    cancel_appointment_reminders(appointment.id)
+    _insert([_appointment_row(MessageKind.RESCHEDULED, appointment, appointment.family_id, now)])
+    if appointment.status == AppointmentStatus.CONFIRMED:
+        schedule_appointment_reminders(appointment, now)
+
+
+def appointment_status_changed(appointment: Appointment, old: str, now: datetime) -> None:
+    """Approved, declined or cancelled: tell the family, and handle reminders."""
+    new = appointment.status
+    if new == AppointmentStatus.CONFIRMED and old == AppointmentStatus.PENDING:
+        _insert([_appointment_row(MessageKind.CONFIRMED, appointment, appointment.family_id, now)])
+        schedule_appointment_reminders(appointment, now)
+    elif new == AppointmentStatus.DECLINED:
+        _insert([_appointment_row(MessageKind.DECLINED, appointment, appointment.family_id, now)])
+    elif new == AppointmentStatus.CANCELLED:
+        cancel_appointment_reminders(appointment.id)
+        _insert([_appointment_row(MessageKind.CANCELLED, appointment, appointment.family_id, now)])

@@ -1,0 +1,653 @@
+"""Counseling: availability rules, the slots made from them, and appointments.
+
+Slots are rows, made from each counselor's rules for the booking horizon (see
+:mod:`scheduler.services.availability`). Re-making them never touches a slot someone
+holds. Whether a slot can be booked is decided again under its row lock at booking
+time, and the database refuses two held appointments in one slot whatever happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from scheduler.database import write_transaction
+from scheduler.extensions import db
+from scheduler.models import (
+    Appointment,
+    AppointmentStatus,
+    AvailabilityWindow,
+    BlackoutDate,
+    CounselingSettings,
+    CounselingSlot,
+    MeetingMode,
+    SessionKind,
+    SessionStatus,
+    User,
+    Workshop,
+    WorkshopSession,
+)
+from scheduler.services import availability, notify
+from scheduler.services.availability import OneOffWindow, SlotRules, WeeklyWindow, overlaps
+from scheduler.services.errors import DomainError
+from scheduler.timeutil import format_local, is_valid_zone
+
+#: Slots are re-made from the rules when older than this (the horizon moves each day).
+RESYNC_AFTER = timedelta(hours=1)
+_HELD = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+
+
+# --- rules -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a counselor sets on the availability page."""
+
+    open: bool
+    timezone: str
+    slot_minutes: int = 50
+    buffer_minutes: int = 10
+    min_notice_hours: int = 24
+    horizon_days: int = 28
+    kind: str = SessionKind.FAMILY
+    mode: str = MeetingMode.IN_PERSON
+    location: str = ""
+    online_url: str = ""
+    approve_first: bool = False
+    change_cutoff_hours: int = 24
+    contact: str = ""
+
+
+def settings_for(facilitator_id: int) -> CounselingSettings | None:
+    """Return a counselor's settings, or None before they set anything up."""
+    return db.session.scalar(
+        select(CounselingSettings).where(CounselingSettings.facilitator_id == facilitator_id)
+    )
+
+
+def windows_for(facilitator_id: int) -> list[AvailabilityWindow]:
+    """Return a counselor's windows: weekly ones by weekday, then one-off ones by date."""
+    windows = db.session.scalars(
+        select(AvailabilityWindow).where(AvailabilityWindow.facilitator_id == facilitator_id)
+    ).all()
+    return sorted(
+        windows,
+        key=lambda w: (w.day is not None, w.weekday or 0, w.day or date.min, w.starts),
+    )
+
+
+def blackouts_for(facilitator_id: int) -> list[BlackoutDate]:
+    return list(
+        db.session.scalars(
+            select(BlackoutDate)
+            .where(BlackoutDate.facilitator_id == facilitator_id)
+            .order_by(BlackoutDate.day)
+        )
+    )
+
+
+def slot_rules(
+    settings: CounselingSettings,
+    windows: Iterable[AvailabilityWindow],
+    blackouts: Iterable[BlackoutDate],
+) -> SlotRules:
+    """Turn stored rules into the pure generator's rules."""
+    weekly, one_off = [], []
+    for window in windows:
+        if window.weekday is not None:
+            weekly.append(WeeklyWindow(window.weekday, window.starts, window.ends))
+        elif window.day is not None:
+            one_off.append(
+                OneOffWindow(
+                    datetime.combine(window.day, window.starts),
+                    datetime.combine(window.day, window.ends),
+                )
+            )
+    return SlotRules(
+        zone=settings.timezone,
+        slot_minutes=settings.slot_minutes,
+        buffer_minutes=settings.buffer_minutes,
+        min_notice=timedelta(hours=settings.min_notice_hours),
+        horizon=timedelta(days=settings.horizon_days),
+        weekly=tuple(weekly),
+        one_off=tuple(one_off),
+        blackout=frozenset(b.day for b in blackouts),
+    )
+
+
+def _check_rules(rules: Rules) -> None:
+    if not is_valid_zone(rules.timezone):
+        raise DomainError("invalid_zone")
+    if rules.kind not in set(SessionKind) or rules.mode not in set(MeetingMode):
+        raise DomainError("bad_counseling_rules", detail="Choose a kind and a place from the list")
+    if rules.mode == MeetingMode.ONLINE and not rules.online_url:
+        raise DomainError("bad_counseling_rules", detail="Online slots need a meeting link")
+    if not 0 <= rules.change_cutoff_hours <= 24 * 14:
+        raise DomainError("bad_counseling_rules", detail="The change cutoff must be 0 to 336 hours")
+    probe = SlotRules(
+        zone=rules.timezone,
+        slot_minutes=rules.slot_minutes,
+        buffer_minutes=rules.buffer_minutes,
+        min_notice=timedelta(hours=rules.min_notice_hours),
+        horizon=timedelta(days=rules.horizon_days),
+    )
+    try:
+        availability.validate(probe)
+    except ValueError as error:
+        raise DomainError("bad_counseling_rules", detail=str(error).rstrip(".")) from error
+
+
+def save_rules(facilitator_id: int, rules: Rules, *, now: datetime) -> CounselingSettings:
+    """Save a counselor's rules and re-make their slots."""
+    _check_rules(rules)
+    with write_transaction() as session:
+        settings = settings_for(facilitator_id)
+        if settings is None:
+            settings = CounselingSettings(facilitator_id=facilitator_id)
+            session.add(settings)
+        for name, value in vars(rules).items():
+            setattr(settings, name, value)
+        session.flush()
+        _sync(facilitator_id, now)
+    return settings
+
+
+def _ensure_settings(facilitator_id: int) -> CounselingSettings:
+    settings = settings_for(facilitator_id)
+    if settings is None:
+        facilitator = db.session.get_one(User, facilitator_id)
+        settings = CounselingSettings(facilitator_id=facilitator_id, timezone=facilitator.timezone)
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def add_window(
+    facilitator_id: int,
+    *,
+    starts: time,
+    ends: time,
+    weekday: int | None = None,
+    day: date | None = None,
+    now: datetime,
+) -> AvailabilityWindow:
+    """Add weekly hours (``weekday``) or hours on one date (``day``)."""
+    if (weekday is None) == (day is None):
+        raise DomainError("bad_window", detail="Choose a weekday or a date")
+    if ends <= starts:
+        raise DomainError("bad_window", detail="The end must be after the start")
+    if weekday is not None and not 0 <= weekday <= 6:
+        raise DomainError("bad_window", detail="Choose a weekday from the list")
+    with write_transaction() as session:
+        settings = _ensure_settings(facilitator_id)
+        length = datetime.combine(date.min, ends) - datetime.combine(date.min, starts)
+        if length < timedelta(minutes=settings.slot_minutes):
+            raise DomainError(
+                "bad_window", detail=f"The hours must fit one {settings.slot_minutes}-minute slot"
+            )
+        window = AvailabilityWindow(
+            facilitator_id=facilitator_id, weekday=weekday, day=day, starts=starts, ends=ends
+        )
+        session.add(window)
+        session.flush()
+        _sync(facilitator_id, now)
+    return window
+
+
+def remove_window(facilitator_id: int, window_id: int, *, now: datetime) -> None:
+    """Remove hours; slots already booked in them stay booked."""
+    with write_transaction() as session:
+        window = session.get(AvailabilityWindow, window_id)
+        if window is None or window.facilitator_id != facilitator_id:
+            raise DomainError("window_not_found")
+        session.delete(window)
+        session.flush()
+        _sync(facilitator_id, now)
+
+
+def add_blackout(facilitator_id: int, day: date, *, now: datetime) -> None:
+    """Offer nothing on a local date; appointments already made that day stay."""
+    with write_transaction() as session:
+        _ensure_settings(facilitator_id)
+        exists = session.scalar(
+            select(BlackoutDate.id).where(
+                BlackoutDate.facilitator_id == facilitator_id, BlackoutDate.day == day
+            )
+        )
+        if exists is None:
+            session.add(BlackoutDate(facilitator_id=facilitator_id, day=day))
+            session.flush()
+        _sync(facilitator_id, now)
+
+
+def remove_blackout(facilitator_id: int, blackout_id: int, *, now: datetime) -> None:
+    with write_transaction() as session:
+        blackout = session.get(BlackoutDate, blackout_id)
+        if blackout is None or blackout.facilitator_id != facilitator_id:
+            raise DomainError("window_not_found")
+        session.delete(blackout)
+        session.flush()
+        _sync(facilitator_id, now)
+
+
+# --- slots -----------------------------------------------------------------------
+
+
+def workshop_busy(
+    facilitator_id: int, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The counselor's own workshop sessions (drafts too) between two instants."""
+    rows = db.session.execute(
+        select(WorkshopSession.starts_at, WorkshopSession.ends_at)
+        .join(Workshop)
+        .where(
+            Workshop.facilitator_id == facilitator_id,
+            WorkshopSession.status == SessionStatus.SCHEDULED,
+            WorkshopSession.ends_at > start,
+            WorkshopSession.starts_at < end,
+        )
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _held_slots(facilitator_id: int, since: datetime) -> list[CounselingSlot]:
+    return list(
+        db.session.scalars(
+            select(CounselingSlot)
+            .join(Appointment, Appointment.slot_id == CounselingSlot.id)
+            .where(
+                CounselingSlot.facilitator_id == facilitator_id,
+                CounselingSlot.ends_at > since,
+                Appointment.status.in_(_HELD),
+            )
+        )
+    )
+
+
+def _sync(facilitator_id: int, now: datetime) -> None:
+    """Re-make a counselor's future slots from the rules, inside the caller's transaction.
+
+    A slot someone holds is never touched, and no new slot may overlap it; a slot the
+    rules no longer give is only hidden (``offered`` false), so its id stays valid.
+    """
+    settings = _ensure_settings(facilitator_id)
+    rules = slot_rules(settings, windows_for(facilitator_id), blackouts_for(facilitator_id))
+    end = now + rules.horizon + timedelta(days=1)
+    held = _held_slots(facilitator_id, now)
+    busy = workshop_busy(facilitator_id, now, end) + [(s.starts_at, s.ends_at) for s in held]
+    wanted = {
+        (slot.starts_at, slot.ends_at)
+        for slot in availability.generate_slots(rules, now, busy)
+        if not any(overlaps(slot.starts_at, slot.ends_at, *b) for b in busy)
+    }
+    held_ids = {s.id for s in held}
+    existing = db.session.scalars(
+        select(CounselingSlot).where(
+            CounselingSlot.facilitator_id == facilitator_id, CounselingSlot.starts_at >= now
+        )
+    ).all()
+    by_start = {slot.starts_at: slot for slot in existing}
+    for slot in existing:
+        if slot.id not in held_ids:
+            slot.offered = (slot.starts_at, slot.ends_at) in wanted
+    for starts_at, ends_at in sorted(wanted):
+        current = by_start.get(starts_at)
+        if current is None:
+            db.session.add(
+                CounselingSlot(
+                    facilitator_id=facilitator_id,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    offered=True,
+                    created_at=now,
+                )
+            )
+        elif current.id not in held_ids and current.ends_at != ends_at:
+            current.ends_at, current.offered = ends_at, True  # the slot length changed
+    settings.synced_at = now
+
+
+def sync_slots(facilitator_id: int, *, now: datetime) -> None:
+    """Re-make one counselor's slots in a transaction of its own."""
+    with write_transaction():
+        _sync(facilitator_id, now)
+
+
+def refresh_stale(now: datetime) -> int:
+    """Re-make the slots of open counselors whose horizon has moved on since the last time."""
+    stale = db.session.scalars(
+        select(CounselingSettings.facilitator_id).where(
+            CounselingSettings.open.is_(True),
+            or_(
+                CounselingSettings.synced_at.is_(None),
+                CounselingSettings.synced_at < now - RESYNC_AFTER,
+            ),
+        )
+    ).all()
+    for facilitator_id in stale:
+        sync_slots(facilitator_id, now=now)
+    return len(stale)
+
+
+@dataclass(frozen=True)
+class OpenSlot:
+    slot: CounselingSlot
+    settings: CounselingSettings
+
+    @property
+    def facilitator(self) -> User:
+        return self.slot.facilitator
+
+
+def _bookable(slot: CounselingSlot, settings: CounselingSettings | None, now: datetime) -> bool:
+    return (
+        settings is not None
+        and settings.open
+        and slot.offered
+        and slot.starts_at >= now + timedelta(hours=settings.min_notice_hours)
+        and slot.starts_at <= now + timedelta(days=settings.horizon_days)
+    )
+
+
+def open_slots(now: datetime, *, facilitator_id: int | None = None) -> list[OpenSlot]:
+    """Slots a family can book right now, soonest first."""
+    held = select(Appointment.slot_id).where(Appointment.status.in_(_HELD))
+    query = (
+        select(CounselingSlot, CounselingSettings)
+        .join(
+            CounselingSettings,
+            CounselingSettings.facilitator_id == CounselingSlot.facilitator_id,
+        )
+        .options(joinedload(CounselingSlot.facilitator))
+        .where(
+            CounselingSettings.open.is_(True),
+            CounselingSlot.offered.is_(True),
+            CounselingSlot.starts_at > now,
+            CounselingSlot.id.not_in(held),
+        )
+        .order_by(CounselingSlot.starts_at, CounselingSlot.id)
+    )
+    if facilitator_id is not None:
+        query = query.where(CounselingSlot.facilitator_id == facilitator_id)
+    rows = [(slot, settings) for slot, settings in db.session.execute(query).tuples()]
+    busy: dict[int, list[tuple[datetime, datetime]]] = {}
+    found = []
+    for slot, settings in rows:
+        if not _bookable(slot, settings, now):
+            continue
+        if slot.facilitator_id not in busy:
+            end = now + timedelta(days=settings.horizon_days + 1)
+            busy[slot.facilitator_id] = workshop_busy(slot.facilitator_id, now, end)
+        if _clashes(slot, settings, busy[slot.facilitator_id]):
+            continue
+        found.append(OpenSlot(slot, settings))
+    return found
+
+
+def _clashes(
+    slot: CounselingSlot, settings: CounselingSettings, busy: list[tuple[datetime, datetime]]
+) -> bool:
+    """A workshop the counselor added after the slots were made still takes its time."""
+    pad = timedelta(minutes=settings.buffer_minutes)
+    return any(overlaps(slot.starts_at - pad, slot.ends_at + pad, *b) for b in busy)
+
+
+# --- appointments -------------------------------------------------------------------
+
+
+def _lock_slot(slot_id: int) -> CounselingSlot:
+    slot = db.session.scalar(
+        select(CounselingSlot)
+        .where(CounselingSlot.id == slot_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if slot is None:
+        raise DomainError("slot_not_found")
+    return slot
+
+
+def _check_free(slot: CounselingSlot, now: datetime, *, ignore: int | None = None) -> None:
+    """Raise unless ``slot`` can be booked now (under its lock)."""
+    settings = settings_for(slot.facilitator_id)
+    if settings is None or not _bookable(slot, settings, now):
+        raise DomainError("slot_unavailable")
+    holder = db.session.scalar(
+        select(Appointment.id).where(Appointment.slot_id == slot.id, Appointment.status.in_(_HELD))
+    )
+    if holder is not None and holder != ignore:
+        raise DomainError("slot_taken")
+    busy = workshop_busy(
+        slot.facilitator_id, slot.starts_at - timedelta(days=1), slot.ends_at + timedelta(days=1)
+    )
+    if _clashes(slot, settings, busy):
+        raise DomainError("slot_unavailable")
+
+
+def _first_with(family_id: int, facilitator_id: int) -> bool:
+    """Tell whether the family has never had a confirmed appointment with this counselor."""
+    seen = db.session.scalar(
+        select(Appointment.id).where(
+            Appointment.family_id == family_id,
+            Appointment.facilitator_id == facilitator_id,
+            or_(
+                Appointment.status == AppointmentStatus.CONFIRMED,
+                # A cancelled appointment that had been confirmed still counts as known.
+                Appointment.status == AppointmentStatus.CANCELLED,
+            ),
+        )
+    )
+    return seen is None
+
+
+def book_slot(slot_id: int, family_id: int, *, note: str = "", now: datetime) -> Appointment:
+    """Book a slot for a family: confirmed, or pending when a first visit needs approval."""
+    try:
+        with write_transaction() as session:
+            slot = _lock_slot(slot_id)
+            _check_free(slot, now)
+            settings = settings_for(slot.facilitator_id)
+            assert settings is not None  # _check_free made sure
+            pending = settings.approve_first and _first_with(family_id, slot.facilitator_id)
+            appointment = Appointment(
+                slot_id=slot.id,
+                family_id=family_id,
+                facilitator_id=slot.facilitator_id,
+                status=AppointmentStatus.PENDING if pending else AppointmentStatus.CONFIRMED,
+                kind=settings.kind,
+                note=note.strip(),
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(appointment)
+            session.flush()
+            notify.appointment_booked(appointment, now)
+    except IntegrityError as error:  # the database's own guard against a double booking
+        raise DomainError("slot_taken") from error
+    return appointment
+
+
+def _own(appointment_id: int, family_id: int) -> Appointment:
+    appointment = db.session.scalar(
+        select(Appointment)
+        .where(Appointment.id == appointment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if appointment is None or appointment.family_id != family_id:
+        raise DomainError("appointment_not_found")
+    return appointment
+
+
+def change_deadline(appointment: Appointment) -> datetime:
+    """Until when the family may cancel or move it themselves."""
+    settings = settings_for(appointment.facilitator_id)
+    hours = settings.change_cutoff_hours if settings else 24
+    return appointment.slot.starts_at - timedelta(hours=hours)
+
+
+def can_change(appointment: Appointment, now: datetime) -> bool:
+    return appointment.holds_slot and now < change_deadline(appointment)
+
+
+def _check_changeable(appointment: Appointment, now: datetime) -> None:
+    if not appointment.holds_slot:
+        raise DomainError("appointment_over")
+    if now >= change_deadline(appointment):
+        settings = settings_for(appointment.facilitator_id)
+        contact = (settings.contact if settings else "") or appointment.facilitator.email
+        raise DomainError("past_change_cutoff", name=appointment.facilitator.name, contact=contact)
+
+
+def move(appointment_id: int, family_id: int, new_slot_id: int, *, now: datetime) -> Appointment:
+    """Move an appointment to another open slot in one step: it never has none or two."""
+    try:
+        with write_transaction():
+            appointment = _own(appointment_id, family_id)
+            old_slot_id = appointment.slot_id
+            # Lock both slots in id order, so two movers can't deadlock.
+            slots = {sid: _lock_slot(sid) for sid in sorted({old_slot_id, new_slot_id})}
+            _check_changeable(appointment, now)
+            new_slot = slots[new_slot_id]
+            if new_slot.id == old_slot_id:
+                raise DomainError("same_slot")
+            if new_slot.facilitator_id != appointment.facilitator_id:
+                raise DomainError("slot_unavailable")
+            _check_free(new_slot, now)
+            appointment.slot_id = new_slot.id
+            appointment.sequence += 1
+            appointment.updated_at = now
+            db.session.flush()
+            db.session.refresh(appointment, ["slot"])
+            notify.appointment_moved(appointment, now)
+    except IntegrityError as error:
+        raise DomainError("slot_taken") from error
+    return appointment
+
+
+def _set_status(appointment: Appointment, status: AppointmentStatus, now: datetime) -> None:
+    old = appointment.status
+    appointment.status = status
+    appointment.sequence += 1
+    appointment.updated_at = now
+    if status in (AppointmentStatus.CANCELLED, AppointmentStatus.DECLINED):
+        appointment.cancelled_at = now
+    db.session.flush()
+    notify.appointment_status_changed(appointment, old, now)
+
+
+def cancel_by_family(appointment_id: int, family_id: int, *, now: datetime) -> Appointment:
+    """Cancel an appointment, up to the counselor's cutoff."""
+    with write_transaction():
+        appointment = _own(appointment_id, family_id)
+        _check_changeable(appointment, now)
+        _set_status(appointment, AppointmentStatus.CANCELLED, now)
+    return appointment
+
+
+def _managed(appointment_id: int, manager: User) -> Appointment:
+    appointment = db.session.scalar(
+        select(Appointment)
+        .where(Appointment.id == appointment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if appointment is None or not (manager.is_admin or appointment.facilitator_id == manager.id):
+        raise DomainError("appointment_not_found")
+    return appointment
+
+
+def approve(appointment_id: int, manager: User, *, now: datetime) -> Appointment:
+    """Confirm a first appointment that was waiting for the counselor."""
+    with write_transaction():
+        appointment = _managed(appointment_id, manager)
+        if not appointment.is_pending:
+            raise DomainError("not_pending")
+        _set_status(appointment, AppointmentStatus.CONFIRMED, now)
+    return appointment
+
+
+def decline(appointment_id: int, manager: User, *, now: datetime) -> Appointment:
+    """Say no to a waiting request; the slot is free again."""
+    with write_transaction():
+        appointment = _managed(appointment_id, manager)
+        if not appointment.is_pending:
+            raise DomainError("not_pending")
+        _set_status(appointment, AppointmentStatus.DECLINED, now)
+    return appointment
+
+
+def cancel_by_facilitator(appointment_id: int, manager: User, *, now: datetime) -> Appointment:
+    """The counselor (or an admin) cancels; the family is told, whatever the cutoff."""
+    with write_transaction():
+        appointment = _managed(appointment_id, manager)
+        if not appointment.holds_slot:
+            raise DomainError("appointment_over")
+        _set_status(appointment, AppointmentStatus.CANCELLED, now)
+    return appointment
+
+
+# --- lists -------------------------------------------------------------------------
+
+
+def _with_slot() -> Select[tuple[Appointment]]:
+    return (
+        select(Appointment)
+        .join(Appointment.slot)
+        .options(
+            joinedload(Appointment.slot),
+            joinedload(Appointment.family),
+            joinedload(Appointment.facilitator),
+        )
+    )
+
+
+def family_appointments(family_id: int, now: datetime) -> list[Appointment]:
+    """A family's appointments from a day ago on (cancelled ones too), soonest first."""
+    return list(
+        db.session.scalars(
+            _with_slot()
+            .where(
+                Appointment.family_id == family_id,
+                CounselingSlot.ends_at > now - timedelta(days=1),
+            )
+            .order_by(CounselingSlot.starts_at)
+        )
+    )
+
+
+def counselor_appointments(
+    manager: User, *, start: datetime, end: datetime, held_only: bool = True
+) -> list[Appointment]:
+    """Appointments with a counselor (admins: everyone's) between two instants."""
+    query = _with_slot().where(CounselingSlot.starts_at < end, CounselingSlot.ends_at > start)
+    if held_only:
+        query = query.where(Appointment.status.in_(_HELD))
+    if not manager.is_admin:
+        query = query.where(Appointment.facilitator_id == manager.id)
+    return list(db.session.scalars(query.order_by(CounselingSlot.starts_at)))
+
+
+def get_for_family(appointment_id: int, family_id: int) -> Appointment | None:
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or appointment.family_id != family_id:
+        return None
+    return appointment
+
+
+def get_for_manager(appointment_id: int, manager: User) -> Appointment | None:
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or not (manager.is_admin or appointment.facilitator_id == manager.id):
+        return None
+    return appointment
+
+
+def when(appointment: Appointment, zone: str) -> str:
+    """'Tue 4 Mar 2026, 2:00 PM EST' in the reader's zone."""
+    return format_local(appointment.slot.starts_at, zone)
