@@ -74,12 +74,24 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from scheduler.web.admin.routes import bp as admin_bp
     from scheduler.web.auth.routes import bp as auth_bp
+    from scheduler.web.counseling.routes import bp as counseling_bp
+    from scheduler.web.counseling.routes import manage_bp as manage_counseling_bp
     from scheduler.web.family.routes import bp as family_bp
     from scheduler.web.feeds.routes import bp as feeds_bp
     from scheduler.web.manage.routes import bp as manage_bp
     from scheduler.web.public.routes import bp as public_bp
 
-    for blueprint in (public_bp, auth_bp, family_bp, feeds_bp, manage_bp, admin_bp):
+    blueprints = (
+        public_bp,
+        auth_bp,
+        family_bp,
+        feeds_bp,
+        manage_bp,
+        admin_bp,
+        counseling_bp,
+        manage_counseling_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

@@ -13,6 +13,7 @@ from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError, seats_text
 from scheduler.timeutil import utcnow
 from scheduler.web.access import own_booking, role_required, visible_workshop
+from scheduler.web.counseling.routes import appointment_cards
 from scheduler.web.family.forms import AccountForm, BookingForm, ConfirmForm, EnrollForm
 from scheduler.web.public.routes import render_workshop
 
@@ -76,8 +77,12 @@ def enroll(workshop_id: int) -> Response | tuple[str, int]:
 @bp.get("/bookings")
 @role_required(Role.FAMILY)
 def bookings() -> str:
-    mine = catalog.bookings_of(current_user.id, now=utcnow())
-    return render_template("family/bookings.html", mine=mine, cancel_form=ConfirmForm())
+    now = utcnow()
+    mine = catalog.bookings_of(current_user.id, now=now)
+    appointments = appointment_cards(current_user.id, current_user.timezone, now)
+    return render_template(
+        "family/bookings.html", mine=mine, appointments=appointments, cancel_form=ConfirmForm()
+    )
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -9,7 +11,7 @@ from flask_login import current_user
 from scheduler.csvexport import roster_csv
 from scheduler.models import Role, WorkshopSession
 from scheduler.services import booking as booking_service
-from scheduler.services import rosters, series
+from scheduler.services import counseling, rosters, series
 from scheduler.services.errors import DomainError
 from scheduler.services.seats import seat_count
 from scheduler.timeutil import utcnow, wall_time
@@ -30,8 +32,12 @@ _STAFF = (Role.FACILITATOR, Role.ADMIN)
 @bp.get("")
 @role_required(*_STAFF)
 def dashboard() -> str:
-    rows = rosters.upcoming_for(current_user, now=utcnow())
-    return render_template("manage/dashboard.html", rows=rows)
+    now = utcnow()
+    rows = rosters.upcoming_for(current_user, now=now)
+    appointments = counseling.counselor_appointments(
+        current_user, start=now, end=now + timedelta(days=14)
+    )
+    return render_template("manage/dashboard.html", rows=rows, appointments=appointments)
 
 
 @bp.route("/workshops/new", methods=["GET", "POST"])

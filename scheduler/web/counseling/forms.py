@@ -1,0 +1,155 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    URLField,
+)
+from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from scheduler.models import MeetingMode, SessionKind
+from scheduler.services.counseling import Rules
+from scheduler.web.fields import PlainText, TimezoneField, strip
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _whole(label: str, low: int, high: int) -> list:
+    return [
+        InputRequired(f"Enter the {label}."),
+        NumberRange(low, high, f"Enter a whole number from {low} to {high}."),
+    ]
+
+
+class BookSlotForm(FlaskForm):
+    note = TextAreaField(
+        "A note for the counselor (optional)",
+        filters=[strip],
+        validators=[Optional(), Length(max=2000), PlainText(multiline=True)],
+        description="Only the counselor sees it. You can leave it empty.",
+    )
+
+
+class MoveForm(FlaskForm):
+    slot_id = RadioField("Choose a new time", coerce=int, validate_choice=False)
+
+    def validate_slot_id(self, field: RadioField) -> None:
+        if not field.data:
+            raise ValidationError("Choose one of the times.")
+
+
+class RulesForm(FlaskForm):
+    open = BooleanField("Families can book counseling with me now")
+    timezone = TimezoneField(description="Your hours below are read in this zone.")
+    kind = RadioField(
+        "Kind of session",
+        choices=[
+            SelectChoice(SessionKind.FAMILY, "Family session"),
+            SelectChoice(SessionKind.INDIVIDUAL, "Individual session"),
+        ],
+        default=SessionKind.FAMILY,
+    )
+    mode = RadioField(
+        "Where",
+        choices=[
+            SelectChoice(MeetingMode.IN_PERSON, "In person"),
+            SelectChoice(MeetingMode.ONLINE, "Online"),
+        ],
+        default=MeetingMode.IN_PERSON,
+    )
+    location = StringField(
+        "Location",
+        filters=[strip],
+        validators=[Optional(), Length(max=300), PlainText()],
+        description="Address and room, for sessions in person.",
+    )
+    online_url = URLField(
+        "Online meeting link",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=500),
+            PlainText(),
+            URL(require_tld=False, message="Enter a full link starting with https://"),
+        ],
+        description="Only the family booked into a slot sees it.",
+    )
+    slot_minutes = IntegerField(
+        "Length of each slot (minutes)", default=50, validators=_whole("slot length", 10, 480)
+    )
+    buffer_minutes = IntegerField(
+        "Break between slots (minutes)", default=10, validators=_whole("break", 0, 240)
+    )
+    min_notice_hours = IntegerField(
+        "Minimum notice (hours)",
+        default=24,
+        validators=_whole("notice", 0, 720),
+        description="How soon before a slot families can still book it.",
+    )
+    horizon_days = IntegerField(
+        "Book up to (days ahead)", default=28, validators=_whole("days ahead", 1, 366)
+    )
+    change_cutoff_hours = IntegerField(
+        "Families can cancel or move until (hours before)",
+        default=24,
+        validators=_whole("hours", 0, 336),
+    )
+    contact = StringField(
+        "How to reach you after that",
+        filters=[strip],
+        validators=[Optional(), Length(max=300), PlainText()],
+        description="A phone number or email address families can use.",
+    )
+    approve_first = BooleanField("I approve a family's first appointment before it is confirmed")
+
+    def validate_online_url(self, field: URLField) -> None:
+        if field.data and not field.data.lower().startswith(("https://", "http://")):
+            raise ValidationError("Enter a full link starting with https://")
+
+    def rules(self) -> Rules:
+        return Rules(
+            open=bool(self.open.data),
+            timezone=self.timezone.data,
+            slot_minutes=self.slot_minutes.data,
+            buffer_minutes=self.buffer_minutes.data,
+            min_notice_hours=self.min_notice_hours.data,
+            horizon_days=self.horizon_days.data,
+            kind=self.kind.data,
+            mode=self.mode.data,
+            location=self.location.data or "",
+            online_url=self.online_url.data or "",
+            approve_first=bool(self.approve_first.data),
+            change_cutoff_hours=self.change_cutoff_hours.data,
+            contact=self.contact.data or "",
+        )
+
+
+class WindowForm(FlaskForm):
+    weekday = SelectField(
+        "Every week on",
+        choices=[SelectChoice("", "Not weekly (one date below)")]
+        + [SelectChoice(str(i), name) for i, name in enumerate(WEEKDAYS)],
+        default="",
+        validate_choice=False,
+    )
+    day = DateField("Or on this date only", validators=[Optional()])
+    starts = TimeField("From", validators=[InputRequired("Enter the start time.")])
+    ends = TimeField("Until", validators=[InputRequired("Enter the end time.")])
+
+    def validate_weekday(self, field: SelectField) -> None:
+        if field.data and field.data not in {str(i) for i in range(7)}:
+            raise ValidationError("Choose a weekday from the list.")
+        if bool(field.data) == bool(self.day.data):
+            raise ValidationError("Choose a weekday, or a date, not both.")
+
+
+class BlackoutForm(FlaskForm):
+    day = DateField(
+        "Date", validators=[InputRequired("Enter the date.")], description="No slots that day."
+    )

@@ -1,0 +1,420 @@
+"""Counseling pages: families find and book a slot; counselors set their availability."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from werkzeug import Response
+
+from scheduler.extensions import db
+from scheduler.models import Appointment, CounselingSlot, Role
+from scheduler.services import audit, counseling
+from scheduler.services.errors import DomainError
+from scheduler.timeutil import format_day, format_local, to_local, utcnow
+from scheduler.web.access import role_required
+from scheduler.web.counseling.forms import (
+    WEEKDAYS,
+    BlackoutForm,
+    BookSlotForm,
+    MoveForm,
+    RulesForm,
+    WindowForm,
+)
+from scheduler.web.family.forms import ConfirmForm
+
+bp = Blueprint("counseling", __name__, url_prefix="/counseling")
+manage_bp = Blueprint("manage_counseling", __name__, url_prefix="/manage/counseling")
+_STAFF = (Role.FACILITATOR, Role.ADMIN)
+
+KIND_NAMES = {"family": "Family session", "individual": "Individual session"}
+MODE_NAMES = {"in_person": "In person", "online": "Online"}
+
+
+# --- what the pages show -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotView:
+    id: int
+    time: str
+    #: The time in the counselor's own zone, when it differs from the reader's.
+    their_time: str | None
+    counselor: str
+    kind: str
+    mode: str
+
+
+@dataclass(frozen=True)
+class DayView:
+    label: str
+    slots: list[SlotView]
+
+
+@dataclass(frozen=True)
+class AppointmentCard:
+    """One appointment on the family's bookings page, worded for them."""
+
+    appointment: Appointment
+    when: str
+    status: str
+    counselor: str
+    kind: str
+    where: str
+    #: Only for the booked family, and only once it is confirmed.
+    online_url: str
+    can_change: bool
+    deadline: str
+    contact: str
+
+
+_STATUS_TEXT = {
+    "pending": "Waiting for the counselor to confirm (the time is held for you)",
+    "confirmed": "Booked",
+    "cancelled": "Cancelled",
+    "declined": "Not available: please choose another time",
+}
+
+
+def appointment_cards(family_id: int, zone: str, now: datetime) -> list[AppointmentCard]:
+    """The family's appointments as its bookings page shows them."""
+    cards = []
+    for appointment in counseling.family_appointments(family_id, now):
+        settings = counseling.settings_for(appointment.facilitator_id)
+        online = settings is not None and settings.mode == "online"
+        cards.append(
+            AppointmentCard(
+                appointment=appointment,
+                when=counseling.when(appointment, zone),
+                status=_STATUS_TEXT[appointment.status],
+                counselor=appointment.facilitator.name,
+                kind=KIND_NAMES[appointment.kind],
+                where="Online" if online else (settings.location if settings else ""),
+                online_url=(
+                    settings.online_url if settings and online and appointment.is_confirmed else ""
+                ),
+                can_change=counseling.can_change(appointment, now),
+                deadline=format_local(counseling.change_deadline(appointment), zone),
+                contact=(settings.contact if settings else "") or appointment.facilitator.email,
+            )
+        )
+    return cards
+
+
+def _reader_zone(fallback: str) -> str:
+    return current_user.timezone if current_user.is_authenticated else fallback
+
+
+def _slot_view(found: counseling.OpenSlot, zone: str) -> SlotView:
+    slot, settings = found.slot, found.settings
+    time = format_local(slot.starts_at, zone, with_date=False)
+    their = format_local(slot.starts_at, settings.timezone, with_date=False)
+    return SlotView(
+        id=slot.id,
+        time=time,
+        their_time=their if their != time else None,
+        counselor=found.facilitator.name,
+        kind=KIND_NAMES[settings.kind],
+        mode=MODE_NAMES[settings.mode],
+    )
+
+
+def days_of(slots: list[counseling.OpenSlot], zone: str) -> list[DayView]:
+    """Group open slots by local day in the reader's zone."""
+    return [
+        DayView(format_day(group[0].slot.starts_at, zone), [_slot_view(s, zone) for s in group])
+        for _, items in groupby(slots, key=lambda s: to_local(s.slot.starts_at, zone).date())
+        for group in [list(items)]
+    ]
+
+
+def _open_slot(slot_id: int, now: datetime) -> counseling.OpenSlot:
+    """The slot if a family can book it now; 404 otherwise (taken, past, withdrawn)."""
+    slot = db.session.get(CounselingSlot, slot_id)
+    if slot is None:
+        abort(404)
+    found = counseling.open_slots(now, facilitator_id=slot.facilitator_id)
+    match = next((s for s in found if s.slot.id == slot_id), None)
+    if match is None:
+        abort(404)
+    return match
+
+
+def _own_appointment(appointment_id: int) -> Appointment:
+    appointment = counseling.get_for_family(appointment_id, current_user.id)
+    if appointment is None:
+        abort(404)
+    return appointment
+
+
+def _managed_appointment(appointment_id: int) -> Appointment:
+    appointment = counseling.get_for_manager(appointment_id, current_user)
+    if appointment is None:
+        abort(404)
+    return appointment
+
+
+# --- families ------------------------------------------------------------------------
+
+
+@bp.get("")
+def index() -> str:
+    now = utcnow()
+    counseling.refresh_stale(now)
+    slots = counseling.open_slots(now)
+    zone = _reader_zone(slots[0].settings.timezone if slots else "UTC")
+    return render_template("counseling/index.html", days=days_of(slots, zone), zone=zone)
+
+
+@bp.get("/slots/<int:slot_id>")
+def slot(slot_id: int) -> str:
+    found = _open_slot(slot_id, utcnow())
+    zone = _reader_zone(found.settings.timezone)
+    return render_template(
+        "counseling/slot.html",
+        found=found,
+        view=_slot_view(found, zone),
+        day=format_day(found.slot.starts_at, zone),
+        form=BookSlotForm(),
+    )
+
+
+@bp.post("/slots/<int:slot_id>/book")
+@role_required(Role.FAMILY)
+def book(slot_id: int) -> ResponseReturnValue:
+    form = BookSlotForm()
+    if not form.validate_on_submit():
+        found = _open_slot(slot_id, utcnow())
+        zone = _reader_zone(found.settings.timezone)
+        return render_template(
+            "counseling/slot.html",
+            found=found,
+            view=_slot_view(found, zone),
+            day=format_day(found.slot.starts_at, zone),
+            form=form,
+        ), 422
+    try:
+        appointment = counseling.book_slot(
+            slot_id, current_user.id, note=form.note.data or "", now=utcnow()
+        )
+    except DomainError as error:
+        if error.code == "slot_not_found":
+            abort(404)
+        flash(error.message, "error")
+        return render_template("counseling/taken.html", message=error.message), 409
+    when = counseling.when(appointment, current_user.timezone)
+    if appointment.is_pending:
+        flash(
+            f"Your request for {when} is in. {appointment.facilitator.name} confirms first "
+            "appointments; we'll email you. The time is held for you.",
+            "success",
+        )
+    else:
+        flash(f"You're booked: {when}. We sent you an email with the details.", "success")
+    return redirect(url_for("family.bookings"), 303)
+
+
+@bp.route("/appointments/<int:appointment_id>/move", methods=["GET", "POST"])
+@role_required(Role.FAMILY)
+def move(appointment_id: int) -> ResponseReturnValue:
+    appointment = _own_appointment(appointment_id)
+    now = utcnow()
+    zone = current_user.timezone
+    choices = counseling.open_slots(now, facilitator_id=appointment.facilitator_id)
+    form = MoveForm()
+    form.slot_id.choices = [(s.slot.id, format_local(s.slot.starts_at, zone)) for s in choices]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            counseling.move(appointment.id, current_user.id, form.slot_id.data, now=now)
+        except DomainError as error:
+            form.slot_id.errors.append(error.message)
+            status = 409
+        else:
+            flash(
+                f"Your appointment is now on {counseling.when(appointment, zone)}. "
+                "We sent you an email with the new time.",
+                "success",
+            )
+            return redirect(url_for("family.bookings"), 303)
+    elif form.errors:
+        status = 422
+    return render_template(
+        "counseling/move.html",
+        appointment=appointment,
+        current=counseling.when(appointment, zone),
+        can_change=counseling.can_change(appointment, now),
+        settings=counseling.settings_for(appointment.facilitator_id),
+        days=days_of(choices, zone),
+        form=form,
+    ), status
+
+
+@bp.post("/appointments/<int:appointment_id>/cancel")
+@role_required(Role.FAMILY)
+def cancel(appointment_id: int) -> Response:
+    appointment = _own_appointment(appointment_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            counseling.cancel_by_family(appointment.id, current_user.id, now=utcnow())
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash("Your appointment is cancelled. We sent you an email.", "success")
+    return redirect(url_for("family.bookings"), 303)
+
+
+# --- counselors ------------------------------------------------------------------------
+
+
+def _availability_page(rules_form: RulesForm, status: int = 200) -> tuple[str, int]:
+    now = utcnow()
+    settings = counseling.settings_for(current_user.id)
+    zone = settings.timezone if settings else current_user.timezone
+    windows = counseling.windows_for(current_user.id)
+    upcoming = counseling.counselor_appointments(
+        current_user, start=now, end=now + timedelta(days=60)
+    )
+    return render_template(
+        "counseling/manage.html",
+        rules_form=rules_form,
+        window_form=WindowForm(),
+        blackout_form=BlackoutForm(),
+        confirm_form=ConfirmForm(),
+        settings=settings,
+        windows=windows,
+        weekdays=WEEKDAYS,
+        blackouts=counseling.blackouts_for(current_user.id),
+        upcoming=upcoming,
+        zone=zone,
+        open_count=len(counseling.open_slots(now, facilitator_id=current_user.id)),
+    ), status
+
+
+@manage_bp.route("", methods=["GET", "POST"])
+@role_required(*_STAFF)
+def availability() -> ResponseReturnValue:
+    settings = counseling.settings_for(current_user.id)
+    form = RulesForm(obj=settings) if settings else RulesForm(timezone=current_user.timezone)
+    if form.validate_on_submit():
+        try:
+            counseling.save_rules(current_user.id, form.rules(), now=utcnow())
+        except DomainError as error:
+            form.online_url.errors.append(error.message)
+            return _availability_page(form, 422)
+        flash("Your counseling settings are saved.", "success")
+        return redirect(url_for("manage_counseling.availability"), 303)
+    return _availability_page(form, 422 if form.errors else 200)
+
+
+@manage_bp.post("/windows")
+@role_required(*_STAFF)
+def add_window() -> ResponseReturnValue:
+    form = WindowForm()
+    if form.validate_on_submit():
+        try:
+            counseling.add_window(
+                current_user.id,
+                weekday=int(form.weekday.data) if form.weekday.data else None,
+                day=form.day.data,
+                starts=form.starts.data,
+                ends=form.ends.data,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            flash(error.message, "error")
+            return redirect(url_for("manage_counseling.availability", _anchor="hours"), 303)
+        flash("Your hours are added.", "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+    return redirect(url_for("manage_counseling.availability", _anchor="hours"), 303)
+
+
+@manage_bp.post("/windows/<int:window_id>/delete")
+@role_required(*_STAFF)
+def remove_window(window_id: int) -> Response:
+    if ConfirmForm().validate_on_submit():
+        try:
+            counseling.remove_window(current_user.id, window_id, now=utcnow())
+        except DomainError:
+            abort(404)
+        flash("Those hours are removed. Appointments already booked stay.", "success")
+    return redirect(url_for("manage_counseling.availability", _anchor="hours"), 303)
+
+
+@manage_bp.post("/blackouts")
+@role_required(*_STAFF)
+def add_blackout() -> Response:
+    form = BlackoutForm()
+    if form.validate_on_submit():
+        counseling.add_blackout(current_user.id, form.day.data, now=utcnow())
+        flash("No slots that day. Appointments already booked stay.", "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+    return redirect(url_for("manage_counseling.availability", _anchor="days-off"), 303)
+
+
+@manage_bp.post("/blackouts/<int:blackout_id>/delete")
+@role_required(*_STAFF)
+def remove_blackout(blackout_id: int) -> Response:
+    if ConfirmForm().validate_on_submit():
+        try:
+            counseling.remove_blackout(current_user.id, blackout_id, now=utcnow())
+        except DomainError:
+            abort(404)
+        flash("That day is open again.", "success")
+    return redirect(url_for("manage_counseling.availability", _anchor="days-off"), 303)
+
+
+@manage_bp.get("/appointments/<int:appointment_id>")
+@role_required(*_STAFF)
+def appointment(appointment_id: int) -> str:
+    found = _managed_appointment(appointment_id)
+    audit.record(current_user, "view_appointment", f"appointment:{found.id}", now=utcnow())
+    return render_template(
+        "counseling/appointment.html",
+        appointment=found,
+        when=counseling.when(found, current_user.timezone),
+        form=ConfirmForm(),
+    )
+
+
+def _staff_action(appointment_id: int, action: str) -> Response:
+    _managed_appointment(appointment_id)
+    if ConfirmForm().validate_on_submit():
+        do = {
+            "approve": (counseling.approve, "Approved. The family gets a confirmation."),
+            "decline": (counseling.decline, "Declined. The family is told; the time is free."),
+            "cancel": (counseling.cancel_by_facilitator, "Cancelled. The family is told."),
+        }[action]
+        try:
+            do[0](appointment_id, current_user, now=utcnow())
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(do[1], "success")
+    return redirect(url_for("manage_counseling.appointment", appointment_id=appointment_id), 303)
+
+
+@manage_bp.post("/appointments/<int:appointment_id>/approve")
+@role_required(*_STAFF)
+def approve(appointment_id: int) -> Response:
+    return _staff_action(appointment_id, "approve")
+
+
+@manage_bp.post("/appointments/<int:appointment_id>/decline")
+@role_required(*_STAFF)
+def decline(appointment_id: int) -> Response:
+    return _staff_action(appointment_id, "decline")
+
+
+@manage_bp.post("/appointments/<int:appointment_id>/cancel")
+@role_required(*_STAFF)
+def cancel_appointment(appointment_id: int) -> Response:
+    return _staff_action(appointment_id, "cancel")
