@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from scheduler.extensions import db
-from scheduler.models import Role, User
-from scheduler.services import accounts, series
+from scheduler.models import MeetingMode, Role, SessionKind, User
+from scheduler.services import accounts, counseling, series
 from scheduler.services.booking import Needs, book_seats
 from scheduler.services.series import WorkshopDetails
 from scheduler.timeutil import utcnow, wall_time
@@ -200,6 +200,8 @@ def load(now: datetime | None = None) -> list[Login]:
         join_waitlist=True,
     )
 
+    _counseling(maya, daniel, families, now)
+
     return [
         Login("admin", admin.email, DEMO_PASSWORD),
         Login("facilitator", maya.email, DEMO_PASSWORD),
@@ -207,3 +209,48 @@ def load(now: datetime | None = None) -> list[Login]:
         Login("family", families[0].email, DEMO_PASSWORD),
         Login("family", families[1].email, DEMO_PASSWORD),
     ]
+
+
+def _counseling(maya: User, daniel: User, families: list[User], now: datetime) -> None:
+    """Maya counsels families in person on weekday afternoons, Daniel online in the evenings."""
+    counseling.save_rules(
+        maya.id,
+        counseling.Rules(
+            open=True,
+            timezone="America/New_York",
+            kind=SessionKind.FAMILY,
+            mode=MeetingMode.IN_PERSON,
+            location="Counseling Room 2, 210 Elm Street",
+            approve_first=True,
+            contact="Call the front desk: 555-0142",
+        ),
+        now=now,
+    )
+    for weekday in (0, 1, 3):  # Monday, Tuesday, Thursday
+        counseling.add_window(maya.id, weekday=weekday, starts=time(13), ends=time(17), now=now)
+    day_off = _local_start(now, "America/New_York", 3, time(0), 14).date()  # a training day
+    counseling.add_blackout(maya.id, day_off, now=now)
+    counseling.save_rules(
+        daniel.id,
+        counseling.Rules(
+            open=True,
+            timezone="America/Chicago",
+            kind=SessionKind.INDIVIDUAL,
+            mode=MeetingMode.ONLINE,
+            online_url="https://meet.example.org/hearth-daniel-counseling",
+            slot_minutes=45,
+            buffer_minutes=15,
+            contact="daniel.facilitator@example.org",
+        ),
+        now=now,
+    )
+    for weekday in (1, 2):  # Tuesday, Wednesday evenings
+        counseling.add_window(daniel.id, weekday=weekday, starts=time(17), ends=time(20), now=now)
+    maya_slots = [s.slot.id for s in counseling.open_slots(now, facilitator_id=maya.id)]
+    daniel_slots = [s.slot.id for s in counseling.open_slots(now, facilitator_id=daniel.id)]
+    first = counseling.book_slot(
+        maya_slots[0], families[0].id, note="We'd like to talk about our son's relapse.", now=now
+    )
+    counseling.approve(first.id, maya, now=now)
+    counseling.book_slot(maya_slots[4], families[2].id, now=now)  # a first visit to approve
+    counseling.book_slot(daniel_slots[1], families[1].id, now=now)

@@ -18,7 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
 from scheduler.mail import transport_from_config
-from scheduler.services import digest
+from scheduler.services import counseling, digest
 from scheduler.services.dispatch import LazyConnection, SweepResult, send_due, worker_name
 from scheduler.timeutil import utcnow
 
@@ -58,6 +58,14 @@ def _queue_digests(app: Flask) -> None:
             log.info("queued %s facilitator digests", queued)
 
 
+def _refresh_slots(app: Flask) -> None:
+    with app.app_context():
+        try:
+            counseling.refresh_stale(utcnow())
+        except Exception:  # the counseling page refreshes stale slots itself too
+            log.exception("refreshing counseling slots failed")
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     """A scheduler with the outbox sweep as an interval job (one run at a time).
 
@@ -87,6 +95,16 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(UTC),
+    )
+    # Counseling slots are made for a horizon that moves on every day.
+    scheduler.add_job(
+        _refresh_slots,
+        "cron",
+        minute=30,
+        args=[app],
+        id="counseling-slots",
+        max_instances=1,
+        coalesce=True,
     )
     return scheduler
 

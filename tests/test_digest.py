@@ -136,3 +136,4 @@ def test_the_dispatcher_runs_digests_as_an_hourly_cron_job_from_start_up(app):
     assert str(job.trigger) == "cron[minute='0']"
     assert job.next_run_time is not None  # runs at start-up too, to catch up after a restart
     assert scheduler.get_job("outbox") is not None
+    assert isinstance(scheduler.get_job("counseling-slots").trigger, CronTrigger)

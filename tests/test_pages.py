@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from scheduler.models import Booking, BookingStatus, Role, User, Workshop, WorkshopSession
+from scheduler.models import (
+    Appointment,
+    Booking,
+    BookingStatus,
+    Role,
+    User,
+    Workshop,
+    WorkshopSession,
+)
+from scheduler.services import counseling
 from scheduler.timeutil import utcnow, wall_time
 from tests.conftest import local_start
 
@@ -290,7 +299,7 @@ def test_unknown_pages_get_a_friendly_404(client):
     assert "We couldn&#39;t find that page" in text_of(response)
 
 
-def test_demo_load_creates_logins_workshops_bookings_and_a_waitlist(app, db):
+def test_demo_load_creates_logins_workshops_bookings_a_waitlist_and_appointments(app, db):
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert "hearth-demo-2026" in result.output and "facilitator" in result.output
@@ -305,6 +314,11 @@ def test_demo_load_creates_logins_workshops_bookings_and_a_waitlist(app, db):
         )
         >= 2
     )
+
+    # Counseling: both counselors open, with some slots booked and one waiting for approval.
+    assert counseling.open_slots(utcnow())
+    statuses = sorted(db.session.scalars(db.select(Appointment.status)).all())
+    assert statuses == ["confirmed", "confirmed", "pending"]
 
     again = app.test_cli_runner().invoke(args=["demo", "load", "--if-empty"])
     assert again.exit_code == 0 and "not loaded" in again.output
