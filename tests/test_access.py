@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from scheduler.database import write_transaction
 from scheduler.extensions import db as _db
 from scheduler.models import AuditEvent, Booking, BookingStatus, LinkPurpose, Role, User
-from scheduler.services import email_links
+from scheduler.services import counseling, email_links, feeds
 from scheduler.services.accounts import unsubscribe_token
 from scheduler.services.booking import Needs, cancel_booking
 from scheduler.timeutil import utcnow
@@ -94,6 +94,29 @@ ACCESS_TABLE = [
     ("POST", "/reminders/off/{unsubscribe_a}",            303,  303,  303,  303,  303,  303),
     ("GET",  "/reminders/off/{missing}/" + "ab12" * 11,   404,  404,  404,  404,  404,  404),
     ("GET",  "/reminders/off",                            200,  200,  200,  200,  200,  200),
+    # Counseling: {appointment} is family A's request (waiting for approval) with the
+    # owner; {slot} and {move_target} are the owner's open slots.
+    ("GET",  "/counseling",                               200,  200,  200,  200,  200,  200),
+    ("GET",  "/counseling/slots/{slot}",                  200,  200,  200,  200,  200,  200),
+    ("GET",  "/counseling/slots/{missing}",               404,  404,  404,  404,  404,  404),
+    ("GET",  "/counseling/slots/{held_slot}",             404,  404,  404,  404,  404,  404),
+    ("POST", "/counseling/slots/{slot}/book",             302,  303,  303,  403,  403,  403),
+    ("POST", "/counseling/slots/{missing}/book",          302,  404,  404,  403,  403,  403),
+    ("POST", "/counseling/slots/{held_slot}/book",        302,  409,  409,  403,  403,  403),
+    ("GET",  "/counseling/appointments/{appointment}/move",   302, 200, 404, 403, 403, 403),
+    ("GET",  "/counseling/appointments/{appointment}.ics",    302, 200, 404, 403, 403, 403),
+    ("POST", "/counseling/appointments/{appointment}/move",   302, 303, 404, 403, 403, 403),
+    ("POST", "/counseling/appointments/{appointment}/cancel", 302, 303, 404, 403, 403, 403),
+    ("GET",  "/manage/counseling",                        302,  403,  403,  200,  200,  200),
+    ("POST", "/manage/counseling",                        302,  403,  403,  303,  303,  303),
+    ("POST", "/manage/counseling/windows",                302,  403,  403,  303,  303,  303),
+    ("POST", "/manage/counseling/windows/{window}/delete",     302, 403, 403, 303, 404, 404),
+    ("POST", "/manage/counseling/blackouts",              302,  403,  403,  303,  303,  303),
+    ("POST", "/manage/counseling/blackouts/{blackout}/delete", 302, 403, 403, 303, 404, 404),
+    ("GET",  "/manage/counseling/appointments/{appointment}",  302, 403, 403, 200, 404, 200),
+    ("POST", "/manage/counseling/appointments/{appointment}/approve", 302, 403, 403, 303, 404, 303),
+    ("POST", "/manage/counseling/appointments/{appointment}/decline", 302, 403, 403, 303, 404, 303),
+    ("POST", "/manage/counseling/appointments/{appointment}/cancel",  302, 403, 403, 303, 404, 303),
 ]
 
 # Every POST form, posted by someone allowed to, with the token from the page that
@@ -110,6 +133,17 @@ CSRF_TABLE = [
     ("/account/email/confirm",                "family_a",  "/account"),
     ("/password/forgot",                      "anonymous", "/password/forgot"),
     ("/password/reset/{reset_b}",             "anonymous", "/password/reset/{reset_b}"),
+    ("/counseling/slots/{slot}/book",         "family_b",  "/counseling/slots/{slot}"),
+    ("/counseling/appointments/{appointment}/move",   "family_a", "/counseling/appointments/{appointment}/move"),  # noqa: E501
+    ("/counseling/appointments/{appointment}/cancel", "family_a", "/bookings"),
+    ("/manage/counseling",                    "owner",     "/manage/counseling"),
+    ("/manage/counseling/windows",            "owner",     "/manage/counseling"),
+    ("/manage/counseling/windows/{window}/delete",     "owner", "/manage/counseling"),
+    ("/manage/counseling/blackouts",          "owner",     "/manage/counseling"),
+    ("/manage/counseling/blackouts/{blackout}/delete", "owner", "/manage/counseling"),
+    ("/manage/counseling/appointments/{appointment}/approve", "owner", "/manage/counseling/appointments/{appointment}"),  # noqa: E501
+    ("/manage/counseling/appointments/{appointment}/decline", "owner", "/manage/counseling/appointments/{appointment}"),  # noqa: E501
+    ("/manage/counseling/appointments/{appointment}/cancel",  "owner", "/manage/counseling/appointments/{appointment}"),  # noqa: E501
     ("/manage/workshops/new",                 "owner",     "/manage/workshops/new"),
     ("/manage/workshops/{workshop}/edit",     "owner",     "/manage/workshops/{workshop}/edit"),
     ("/manage/sessions/{session}/reschedule", "owner",     "/manage/sessions/{session}"),
@@ -169,6 +203,27 @@ class World:
             "/workshops/{workshop}/enroll": {"seats": "1"},
             "/account": {"name": "A new name", "timezone": "Europe/London"},
             "/password/forgot": {"email": self.people["family_a"].email},
+            "/counseling/appointments/{appointment}/move": {
+                "slot_id": str(self.ids["move_target"])
+            },
+            "/manage/counseling": {
+                "open": "y",
+                "timezone": "America/New_York",
+                "kind": "individual",
+                "mode": "online",
+                "online_url": MEETING_LINK,
+                "slot_minutes": "50",
+                "buffer_minutes": "10",
+                "min_notice_hours": "24",
+                "horizon_days": "21",
+                "change_cutoff_hours": "24",
+                "contact": "555-0100",
+                "approve_first": "y",
+            },
+            "/manage/counseling/windows": {"weekday": "0", "starts": "09:00", "ends": "11:00"},
+            "/manage/counseling/blackouts": {
+                "day": (utcnow() + timedelta(days=40)).date().isoformat()
+            },
             "/password/reset/{reset_b}": {
                 "password": "a brand new password",
                 "password_confirm": "a brand new password",
@@ -197,6 +252,39 @@ class World:
             "/manage/sessions/{session}/cancel": {"scope": "one"},
         }
         return forms.get(route, {})
+
+
+MEETING_LINK = "https://meet.example.org/private-room-8812"
+
+
+def _counseling_world(owner: User, family_a: User, family_b: User) -> dict[str, int]:
+    """The owner counsels online one afternoon; family A asked for a first visit."""
+    now = utcnow()
+    rules = counseling.Rules(
+        open=True,
+        timezone="America/New_York",
+        mode="online",
+        online_url=MEETING_LINK,
+        approve_first=True,
+        contact="555-0100",
+        horizon_days=7,  # few slots: this world is built for every one of hundreds of tests
+    )
+    counseling.save_rules(owner.id, rules, now=now)
+    day = (now + timedelta(days=3)).date()  # three slots, well past the 24 hours' notice
+    window = counseling.add_window(owner.id, day=day, starts=time(14), ends=time(17), now=now)
+    blackout_day = (now + timedelta(days=6)).date()
+    counseling.add_blackout(owner.id, blackout_day, now=now)
+    (blackout,) = counseling.blackouts_for(owner.id)
+    held, slot, move_target, *_ = [s.slot.id for s in counseling.open_slots(now)]
+    appointment = counseling.book_slot(held, family_a.id, note="Our son, 17", now=now)
+    return {
+        "appointment": appointment.id,
+        "held_slot": held,
+        "slot": slot,
+        "move_target": move_target,
+        "window": window.id,
+        "blackout": blackout.id,
+    }
 
 
 def _reset_token(user: User) -> str:
@@ -245,6 +333,7 @@ def world(make_user, make_workshop, make_booking, auth) -> World:
             "missing": 999_999,
             "unsubscribe_a": f"{family_a.id}/{unsubscribe_token(family_a.id)}",
             "reset_b": _reset_token(family_b),
+            **_counseling_world(owner, family_a, family_b),
         },
         auth=auth,
     )
@@ -463,3 +552,34 @@ class TestEveryPostNeedsACsrfToken:
 
         assert response.status_code == 400
         assert _status_of(world.ids["booking"]) == BookingStatus.CONFIRMED
+
+
+LINK_PAGES = (
+    "/",
+    "/counseling",
+    "/counseling/slots/{slot}",
+    "/bookings",
+    "/counseling/appointments/{appointment}/move",
+    "/counseling/appointments/{appointment}.ics",
+    "/manage",
+    "/manage/counseling/appointments/{appointment}",
+    "/calendar/workshops.ics",
+)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_meeting_link_shows_only_to_the_booked_family_and_the_counselor(app, world, role):
+    owner = _db.session.get_one(User, world.people["owner"].id)
+    counseling.approve(int(world.ids["appointment"]), owner, now=utcnow())
+    client = app.test_client()
+    world = World(world.people, world.ids, AuthActions(client))
+    world.log_in_as(role)
+
+    seen = [client.get(world.path(page)).get_data(as_text=True) for page in LINK_PAGES]
+    if role != "anonymous":
+        user = _db.session.get_one(User, world.people[role].id)
+        feed = urlsplit(feeds.private_feed_url(feeds.ensure_feed_token(user))).path
+        seen.append(client.get(feed).get_data(as_text=True))
+
+    shown = any(MEETING_LINK in body for body in seen)
+    assert shown == (role in ("family_a", "owner"))

@@ -97,6 +97,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('pending', 'confirmed', 'cancelled', 'declined')", name=op.f('ck_appointments_status')),
     sa.ForeignKeyConstraint(['facilitator_id'], ['users.id'], name=op.f('fk_appointments_facilitator_id_users'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['family_id'], ['users.id'], name=op.f('fk_appointments_family_id_users'), ondelete='RESTRICT'),

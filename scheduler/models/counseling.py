@@ -166,6 +166,8 @@ class Appointment(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When it was first confirmed: a family known to the counselor skips approval.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     slot: Mapped[CounselingSlot] = relationship()
     family: Mapped[User] = relationship(foreign_keys=[family_id])

@@ -431,16 +431,15 @@ def _check_free(slot: CounselingSlot, now: datetime, *, ignore: int | None = Non
 
 
 def _first_with(family_id: int, facilitator_id: int) -> bool:
-    """Tell whether the family has never had a confirmed appointment with this counselor."""
+    """Tell whether the counselor has never confirmed an appointment with this family.
+
+    A request the family withdrew, or one that was declined, doesn't make them known.
+    """
     seen = db.session.scalar(
         select(Appointment.id).where(
             Appointment.family_id == family_id,
             Appointment.facilitator_id == facilitator_id,
-            or_(
-                Appointment.status == AppointmentStatus.CONFIRMED,
-                # A cancelled appointment that had been confirmed still counts as known.
-                Appointment.status == AppointmentStatus.CANCELLED,
-            ),
+            Appointment.confirmed_at.is_not(None),
         )
     )
     return seen is None
@@ -464,6 +463,7 @@ def book_slot(slot_id: int, family_id: int, *, note: str = "", now: datetime) ->
                 note=note.strip(),
                 created_at=now,
                 updated_at=now,
+                confirmed_at=None if pending else now,
             )
             session.add(appointment)
             session.flush()
@@ -538,6 +538,8 @@ def _set_status(appointment: Appointment, status: AppointmentStatus, now: dateti
     appointment.updated_at = now
     if status in (AppointmentStatus.CANCELLED, AppointmentStatus.DECLINED):
         appointment.cancelled_at = now
+    if status == AppointmentStatus.CONFIRMED:
+        appointment.confirmed_at = appointment.confirmed_at or now
     db.session.flush()
     notify.appointment_status_changed(appointment, old, now)
 

@@ -17,15 +17,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
 from scheduler.models import (
+    Appointment,
+    AppointmentStatus,
     Booking,
     BookingStatus,
+    CounselingSettings,
+    CounselingSlot,
+    MeetingMode,
+    SessionKind,
     SessionStatus,
     User,
     Workshop,
@@ -36,7 +42,7 @@ from scheduler.services import tokens
 from scheduler.services.seats import seat_counts
 
 #: Change when the wording or shape of events changes, so every ETag changes with it.
-FEED_FORMAT = 1
+FEED_FORMAT = 2
 #: How far back a feed keeps sessions that took place.
 KEEP_PAST = timedelta(days=30)
 #: The neutral title private calendars use unless the family asks for descriptive ones.
@@ -171,9 +177,56 @@ def _facilitator_sessions(user_id: int, day: datetime) -> Select[Any]:
     )
 
 
+def _appointment_window(day_start: datetime) -> ColumnElement[bool]:
+    """Appointments a feed shows: confirmed ones a while after, the rest until their day ends."""
+    return or_(
+        CounselingSlot.ends_at > day_start,
+        (Appointment.status == AppointmentStatus.CONFIRMED)
+        & (CounselingSlot.ends_at > day_start - KEEP_PAST),
+    )
+
+
+def _owner(user: User) -> ColumnElement[bool]:
+    """A family's own appointments, or the appointments with a counselor."""
+    if user.is_family:
+        return Appointment.family_id == user.id
+    return Appointment.facilitator_id == user.id
+
+
+def _appointment_versions(user: User, day: datetime) -> list[ScalarSelect[Any]]:
+    """Aggregates of the appointments in a private feed, as columns for its one version query.
+
+    Moves and status changes bump sequence and updated_at; the counselor's zone, place
+    and link are read as they are, since changing them bumps no appointment.
+    """
+    shown = (
+        select(
+            Appointment.id,
+            Appointment.sequence,
+            Appointment.updated_at,
+            Appointment.facilitator_id,
+        )
+        .join(Appointment.slot)
+        .where(_owner(user), _appointment_window(day))
+        .cte("shown_appointments")
+    )
+    settings = CounselingSettings
+    place = settings.timezone + "|" + settings.mode + "|" + settings.location
+    place = place + "|" + settings.online_url
+    return [
+        select(func.count(shown.c.id)).scalar_subquery(),
+        select(func.coalesce(func.sum(shown.c.sequence), 0)).scalar_subquery(),
+        select(func.max(shown.c.updated_at)).scalar_subquery(),
+        select(func.aggregate_strings(place, "\n"))
+        .where(settings.facilitator_id.in_(select(shown.c.facilitator_id)))
+        .scalar_subquery(),
+    ]
+
+
 def private_version(user: User, now: datetime) -> FeedVersion:
-    """Version of a user's private feed: their bookings, or the sessions they run."""
+    """Version of a user's private feed: bookings or sessions run, and appointments."""
     day = _day_start(now)
+    appointments = _appointment_versions(user, day)
     if user.is_family:
         inner = _family_bookings(user.id, day).subquery()
         row = db.session.execute(
@@ -181,6 +234,7 @@ def private_version(user: User, now: datetime) -> FeedVersion:
                 func.count(inner.c.id),
                 func.coalesce(func.sum(inner.c.sequence), 0),
                 func.max(inner.c.updated_at),
+                *appointments,
             )
         ).one()
         # Session and workshop changes reach a family's events too.
@@ -193,8 +247,10 @@ def private_version(user: User, now: datetime) -> FeedVersion:
             .join(WorkshopSession.workshop)
             .where(WorkshopSession.id.in_(select(inner.c.session_id)))
         ).one()
-        parts = ("family", user.id, user.descriptive_titles, row[0], row[1], session_row[0])
-        return _version(parts, (row[2], session_row[1], session_row[2]), day)
+        # row[3:] are the appointments': count, sequences, newest change, counselors' places.
+        parts: tuple[Any, ...] = ("family", user.id, user.descriptive_titles, row[0], row[1])
+        parts += (session_row[0], row[3], row[4], row[6])
+        return _version(parts, (row[2], session_row[1], session_row[2], row[5]), day)
     inner = _facilitator_sessions(user.id, day).subquery()
     row = db.session.execute(
         select(
@@ -205,13 +261,14 @@ def private_version(user: User, now: datetime) -> FeedVersion:
             func.count(Booking.id),
             func.coalesce(func.sum(Booking.seats), 0),
             func.max(Booking.updated_at),
+            *appointments,
         )
         .select_from(inner)
         .join(Workshop, Workshop.id == inner.c.workshop_id)
         .join(Booking, Booking.session_id == inner.c.id, isouter=True)
     ).one()
-    parts = ("facilitator", user.id, row[0], row[1], row[4], row[5])
-    return _version(parts, (row[2], row[3], row[6]), day)
+    parts = ("facilitator", user.id, row[0], row[1], row[4], row[5], row[7], row[8], row[10])
+    return _version(parts, (row[2], row[3], row[6], row[9]), day)
 
 
 # --- events ----------------------------------------------------------------------
@@ -308,6 +365,100 @@ def booking_event(booking: Booking, *, descriptive: bool) -> CalendarEvent:
     )
 
 
+def counseling_settings(facilitator_id: int) -> CounselingSettings | None:
+    """A counselor's settings: the zone, place and link their appointments are shown with."""
+    return db.session.scalar(
+        select(CounselingSettings).where(CounselingSettings.facilitator_id == facilitator_id)
+    )
+
+
+def appointment_title(appointment: Appointment) -> str:
+    """'Family counseling with Dr Lee': the descriptive title, for families who opted in."""
+    name = appointment.facilitator.name
+    if appointment.kind == SessionKind.FAMILY:
+        return f"Family counseling with {name}"
+    return f"Counseling with {name}"
+
+
+def appointment_event(
+    appointment: Appointment,
+    *,
+    descriptive: bool,
+    for_counselor: bool = False,
+    settings: CounselingSettings | None = None,
+) -> CalendarEvent:
+    """An appointment as the family (neutral unless opted in) or the counselor sees it.
+
+    The meeting link goes only to the counselor and, once confirmed, to the booked
+    family: it opens the room, so pending, cancelled and foreign events never carry it.
+    ``settings`` may be given to save a query per event.
+    """
+    settings = settings or counseling_settings(appointment.facilitator_id)
+    slot = appointment.slot
+    over = not appointment.holds_slot  # cancelled, or declined by the counselor
+    if over:
+        status, prefix, suffix = EventStatus.CANCELLED, "Cancelled: ", ""
+    elif appointment.is_pending:
+        status, prefix, suffix = EventStatus.TENTATIVE, "", " (awaiting approval)"
+    else:
+        status, prefix, suffix = EventStatus.CONFIRMED, "", ""
+    online = settings is not None and settings.mode == MeetingMode.ONLINE
+    url = settings.online_url if settings is not None and online else ""
+    place = settings.location if settings is not None and not online else ""
+    if for_counselor:
+        title = f"Appointment: {appointment.family.name}"
+        kind = "Family session" if appointment.kind == SessionKind.FAMILY else "Individual session"
+        # The family's private note stays out of calendars, as booking notes do.
+        details = [f"{kind} with {appointment.family.name}."]
+        location = url or place
+        if url:
+            details.append(f"Join online: {url}")
+        link = _link(f"/manage/counseling/appointments/{appointment.id}")
+    elif descriptive:
+        title = appointment_title(appointment)
+        details = []
+        if online and appointment.is_confirmed:
+            location = url
+            details.append(f"Join online: {url}")
+        else:
+            location = "Online" if online else place
+        link = _link("/bookings")
+    else:
+        title, details, location = NEUTRAL_TITLE, ["Open Hearth to see the details."], ""
+        link = _link("/bookings")
+    details.append(f"Details: {link}")
+    return CalendarEvent(
+        uid=_uid("appointment", appointment.id),
+        sequence=appointment.sequence,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        timezone=settings.timezone if settings is not None else appointment.facilitator.timezone,
+        summary=prefix + title + suffix,
+        description="\n\n".join(details),
+        location=location,
+        url=link,
+        status=status,
+        last_modified=appointment.updated_at,
+    )
+
+
+def _appointments(user: User, day: datetime) -> list[tuple[Appointment, CounselingSettings]]:
+    """The appointments in a private feed with their counselors' settings, in one query."""
+    other = Appointment.facilitator if user.is_family else Appointment.family
+    query = (
+        select(Appointment, CounselingSettings)
+        .join(Appointment.slot)
+        .join(
+            CounselingSettings,
+            CounselingSettings.facilitator_id == Appointment.facilitator_id,
+            isouter=True,
+        )
+        .options(contains_eager(Appointment.slot), joinedload(other))
+        .where(_owner(user), _appointment_window(day))
+    )
+    return list(db.session.execute(query).tuples())
+
+
 def public_events(now: datetime, facilitator_id: int | None = None) -> list[CalendarEvent]:
     """Published sessions for the public feed, in one query."""
     sessions = db.session.scalars(
@@ -319,15 +470,26 @@ def public_events(now: datetime, facilitator_id: int | None = None) -> list[Cale
 
 
 def private_events(user: User, now: datetime) -> list[CalendarEvent]:
-    """A family's bookings, or a facilitator's own sessions with seats taken."""
+    """A family's bookings, or a facilitator's own sessions with seats taken; appointments."""
     day = _day_start(now)
+    appointments = [
+        appointment_event(
+            appointment,
+            descriptive=user.descriptive_titles,
+            for_counselor=not user.is_family,
+            settings=settings,
+        )
+        for appointment, settings in _appointments(user, day)
+    ]
     if user.is_family:
         bookings = db.session.scalars(
             _family_bookings(user.id, day).options(
                 contains_eager(Booking.session).contains_eager(WorkshopSession.workshop)
             )
         ).all()
-        return [booking_event(b, descriptive=user.descriptive_titles) for b in bookings]
+        return [booking_event(b, descriptive=user.descriptive_titles) for b in bookings] + (
+            appointments
+        )
     sessions = db.session.scalars(
         _facilitator_sessions(user.id, day).options(contains_eager(WorkshopSession.workshop))
     ).all()
@@ -341,7 +503,7 @@ def private_events(user: User, now: datetime) -> list[CalendarEvent]:
             .group_by(Booking.session_id)
         )
     }
-    return [
+    return appointments + [
         session_event(
             s,
             kind="hosting",
@@ -370,4 +532,10 @@ def private_calendar(user: User, now: datetime) -> bytes:
 def booking_calendar(booking: Booking) -> bytes:
     """One booking as a downloadable calendar file."""
     event = booking_event(booking, descriptive=booking.family.descriptive_titles)
+    return build_calendar([event], CalendarInfo(name="Hearth", refresh=REFRESH))
+
+
+def appointment_calendar(appointment: Appointment) -> bytes:
+    """One appointment as the family's downloadable calendar file."""
+    event = appointment_event(appointment, descriptive=appointment.family.descriptive_titles)
     return build_calendar([event], CalendarInfo(name="Hearth", refresh=REFRESH))

@@ -2,24 +2,36 @@
 
 Subjects are discreet by default: "Hearth: your appointment on Tue 4 Mar at 6:00 PM EST"
 names neither the workshop nor the service. A family that opted into descriptive
-wording sees the workshop's title instead of "your appointment".
+wording sees the workshop's title (or "counseling with <counselor>") instead of
+"your appointment". Counseling appointments use the same kinds, plus the approval ones.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app, render_template
 
 from scheduler.extensions import db
-from scheduler.ics import CalendarInfo, EventStatus, build_calendar
+from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
 from scheduler.mail import Message
-from scheduler.models import Booking, EmailLink, LinkPurpose, MessageKind, OutboxMessage, User
+from scheduler.models import (
+    Appointment,
+    Booking,
+    EmailLink,
+    LinkPurpose,
+    MeetingMode,
+    MessageKind,
+    OutboxMessage,
+    SessionKind,
+    User,
+)
 from scheduler.services import accounts, digest, email_links
 from scheduler.services.errors import seats_text
-from scheduler.services.feeds import booking_event
+from scheduler.services.feeds import appointment_event, booking_event, counseling_settings
 from scheduler.timeutil import format_local, to_local, utcnow
 
 #: Subject lines by kind; {what} is "your appointment" or the workshop's title.
@@ -46,6 +58,30 @@ HEADLINES = {
     ),
     MessageKind.REMINDER: "A reminder: you're booked for {when} ({seats}).",
 }
+#: Appointment subjects; {what} is "your appointment" or "counseling with {name}".
+APPOINTMENT_SUBJECTS = {
+    MessageKind.CONFIRMED: SUBJECTS[MessageKind.CONFIRMED],
+    MessageKind.AWAITING_APPROVAL: "Hearth: request received for {when}",
+    MessageKind.DECLINED: "Hearth: {when} is not available",
+    MessageKind.RESCHEDULED: SUBJECTS[MessageKind.RESCHEDULED],
+    MessageKind.CANCELLED: SUBJECTS[MessageKind.CANCELLED],
+    MessageKind.REMINDER: SUBJECTS[MessageKind.REMINDER],
+}
+#: Appointment headlines; {name} is the counselor's. They open the body, so mail
+#: previews show them: no service words here either.
+APPOINTMENT_HEADLINES = {
+    MessageKind.CONFIRMED: "You're booked with {name} on {when}.",
+    MessageKind.AWAITING_APPROVAL: (
+        "Thank you. {name} looks at first appointments before confirming them; we'll email "
+        "you as soon as they do. The time is held for you."
+    ),
+    MessageKind.DECLINED: (
+        "{name} can't take this appointment. Please choose another time, or contact them."
+    ),
+    MessageKind.RESCHEDULED: "The time has changed. Your appointment with {name} is now on {when}.",
+    MessageKind.CANCELLED: "Your appointment with {name} on {when} is cancelled.",
+    MessageKind.REMINDER: "A reminder: you have an appointment with {name} on {when}.",
+}
 #: Kinds that carry an emailed link, and the path the link opens.
 LINK_PATHS = {
     MessageKind.PASSWORD_RESET: "/password/reset",
@@ -60,11 +96,21 @@ INVITES = {
     MessageKind.CANCELLED: "CANCEL",
     MessageKind.SESSION_CANCELLED: "CANCEL",
 }
+#: The same for appointments: a declined request withdraws the held time too.
+APPOINTMENT_INVITES = {
+    MessageKind.CONFIRMED: "REQUEST",
+    MessageKind.RESCHEDULED: "REQUEST",
+    MessageKind.CANCELLED: "CANCEL",
+    MessageKind.DECLINED: "CANCEL",
+}
+#: Appointment kinds after which the appointment no longer holds its time.
+APPOINTMENT_CANCELS = frozenset({MessageKind.CANCELLED, MessageKind.DECLINED})
 
 
-def when_text(booking: Booking, zone: str) -> str:
-    """'Tue 4 Mar at 6:00 PM EST', in the family's own zone."""
-    local = to_local(booking.session.starts_at, zone)
+def when_text(moment: Booking | datetime, zone: str) -> str:
+    """'Tue 4 Mar at 6:00 PM EST': an instant (or a booking's start) in the reader's zone."""
+    starts_at = moment.session.starts_at if isinstance(moment, Booking) else moment
+    local = to_local(starts_at, zone)
     clock = local.strftime("%I:%M %p").lstrip("0")
     return f"{local:%a} {local.day} {local:%b} at {clock} {local.tzname()}"
 
@@ -77,8 +123,8 @@ def _sender_address() -> str:
     return parseaddr(current_app.config["MAIL_FROM"])[1]
 
 
-def _invite(booking: Booking, family: User, method: str) -> bytes:
-    event = booking_event(booking, descriptive=family.descriptive_titles)
+def _invite(event: CalendarEvent, family: User, method: str) -> bytes:
+    """Wrap a family's event as an iTIP invite: Hearth organizes, the family alone attends."""
     if method == "CANCEL":
         event = replace(event, status=EventStatus.CANCELLED)
     event = replace(event, organizer=_sender_address(), attendee=family.email)
@@ -95,6 +141,8 @@ def compose(row: OutboxMessage) -> Message | None:
         return _link_message(row, kind, recipient)
     if kind is MessageKind.DIGEST:
         return _digest_message(row, recipient)
+    if row.appointment_id is not None:
+        return _appointment_message(row, kind, recipient)
     return _booking_message(row, kind, recipient)
 
 
@@ -139,15 +187,9 @@ def _booking_message(row: OutboxMessage, kind: MessageKind, family: User) -> Mes
             details.append(f"Join online: {workshop.online_url}")
     else:
         details.append("Open your bookings to see the place and details.")
-    links = [("See or change your bookings", _link("/bookings"))]
-    unsubscribe = None
-    if kind is MessageKind.REMINDER:
-        unsubscribe = unsubscribe_url(family)
-        links += [
-            ("Change reminder times", _link("/account#reminders")),
-            ("Stop reminder emails", unsubscribe),
-        ]
+    links, unsubscribe = _family_links(family, reminder=kind is MessageKind.REMINDER)
     method = INVITES.get(kind)
+    event = booking_event(booking, descriptive=family.descriptive_titles)
     return _message(
         row,
         family,
@@ -155,9 +197,111 @@ def _booking_message(row: OutboxMessage, kind: MessageKind, family: User) -> Mes
         headline=headline,
         details=details,
         links=links,
-        ics=_invite(booking, family, method) if method else None,
+        ics=_invite(event, family, method) if method else None,
         ics_method=method,
         list_unsubscribe=unsubscribe,
+    )
+
+
+def _family_links(family: User, *, reminder: bool) -> tuple[list[tuple[str, str]], str | None]:
+    """The bookings link, and for reminders the one-click unsubscribe with its header URL."""
+    links = [("See or change your bookings", _link("/bookings"))]
+    if not reminder:
+        return links, None
+    unsubscribe = unsubscribe_url(family)
+    links += [
+        ("Change reminder times", _link("/account#reminders")),
+        ("Stop reminder emails", unsubscribe),
+    ]
+    return links, unsubscribe
+
+
+def _appointment_message(row: OutboxMessage, kind: MessageKind, recipient: User) -> Message | None:
+    """Word an appointment's email from the appointment as it is now, like a booking's."""
+    appointment = db.session.get(Appointment, row.appointment_id)
+    if appointment is None:
+        return None
+    if kind is MessageKind.APPROVAL_NEEDED:
+        return _approval_request(row, appointment, recipient)
+    if kind not in APPOINTMENT_SUBJECTS or recipient.id != appointment.family_id:
+        return None  # nothing Hearth knows how to say about it
+    if kind is MessageKind.AWAITING_APPROVAL and not appointment.is_pending:
+        return None  # decided before this went out: the decision's own email says it
+    if kind is MessageKind.REMINDER and not (
+        appointment.is_confirmed and recipient.reminders_enabled
+    ):
+        return None  # cancelled or declined since, or reminders turned off
+    family = recipient
+    counselor = appointment.facilitator
+    settings = counseling_settings(appointment.facilitator_id)
+    when = when_text(appointment.slot.starts_at, family.timezone)
+    descriptive = family.descriptive_titles
+    what = f"counseling with {counselor.name}" if descriptive else "your appointment"
+    subject = APPOINTMENT_SUBJECTS[kind].format(what=what, when=when)
+    headline = APPOINTMENT_HEADLINES[kind].format(name=counselor.name, when=when)
+    details = []
+    if descriptive:
+        details.append(f"Counselor: {counselor.name}")
+        details.append(
+            "Family counseling"
+            if appointment.kind == SessionKind.FAMILY
+            else "Individual counseling"
+        )
+        if settings is not None and settings.mode == MeetingMode.ONLINE:
+            if appointment.is_confirmed and kind not in APPOINTMENT_CANCELS:
+                details.append(f"Online: {settings.online_url}")
+            else:
+                details.append("Online")
+        elif settings is not None and settings.location:
+            details.append(f"Where: {settings.location}")
+    else:
+        details.append("Open your bookings to see the place and details.")
+    if kind is MessageKind.DECLINED and settings is not None and settings.contact:
+        details.append(f"Contact: {settings.contact}")
+    links, unsubscribe = _family_links(family, reminder=kind is MessageKind.REMINDER)
+    method = APPOINTMENT_INVITES.get(kind)
+    if method == "REQUEST" and not appointment.is_confirmed:
+        # Only a confirmed time goes into the family's calendar by invite; a pending one
+        # waits for its CONFIRMED email, and a cancelled one for its CANCEL.
+        method = None
+    event = appointment_event(appointment, descriptive=descriptive, settings=settings)
+    return _message(
+        row,
+        family,
+        subject,
+        headline=headline,
+        details=details,
+        links=links,
+        ics=_invite(event, family, method) if method else None,
+        ics_method=method,
+        list_unsubscribe=unsubscribe,
+    )
+
+
+def _approval_request(
+    row: OutboxMessage, appointment: Appointment, counselor: User
+) -> Message | None:
+    """Ask the counselor to look at a first appointment; the family's note stays in Hearth."""
+    if not appointment.is_pending or counselor.id != appointment.facilitator_id:
+        return None  # approved, declined or cancelled before this went out
+    when = when_text(appointment.slot.starts_at, counselor.timezone)
+    household = appointment.family.name
+    return _message(
+        row,
+        counselor,
+        "Hearth: an appointment request to approve",
+        headline=f"{household} asked for a first appointment with you on {when}.",
+        details=[
+            f"Household: {household}",
+            f"When: {when}",
+            "The time is held until you approve or decline the request.",
+        ],
+        links=[
+            (
+                "Approve or decline",
+                _link(f"/manage/counseling/appointments/{appointment.id}"),
+            )
+        ],
     )
 
 

@@ -100,6 +100,7 @@ def _message(
         "booking_id": refs.get("booking_id"),
         "session_id": refs.get("session_id"),
         "link_id": refs.get("link_id"),
+        "appointment_id": refs.get("appointment_id"),
         "due_at": due,
         "not_before": due,
         "status": OutboxStatus.PENDING,
