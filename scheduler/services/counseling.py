@@ -121,7 +121,7 @@ def slot_rules(
     )
 
 
-def _check_rules(rules: Rules) -> None:
+def _check_rules(rules: Rules, windows: Iterable[AvailabilityWindow] = ()) -> None:
     if not is_valid_zone(rules.timezone):
         raise DomainError("invalid_zone")
     if rules.kind not in set(SessionKind) or rules.mode not in set(MeetingMode):
@@ -136,6 +136,9 @@ def _check_rules(rules: Rules) -> None:
         buffer_minutes=rules.buffer_minutes,
         min_notice=timedelta(hours=rules.min_notice_hours),
         horizon=timedelta(days=rules.horizon_days),
+        weekly=tuple(
+            WeeklyWindow(w.weekday, w.starts, w.ends) for w in windows if w.weekday is not None
+        ),
     )
     try:
         availability.validate(probe)
@@ -145,7 +148,7 @@ def _check_rules(rules: Rules) -> None:
 
 def save_rules(facilitator_id: int, rules: Rules, *, now: datetime) -> CounselingSettings:
     """Save a counselor's rules and re-make their slots."""
-    _check_rules(rules)
+    _check_rules(rules, windows_for(facilitator_id))
     with write_transaction() as session:
         settings = settings_for(facilitator_id)
         if settings is None:
@@ -156,6 +159,15 @@ def save_rules(facilitator_id: int, rules: Rules, *, now: datetime) -> Counselin
         session.flush()
         _sync(facilitator_id, now)
     return settings
+
+
+def _lock_settings(facilitator_id: int, *, shared: bool = False) -> None:
+    """Lock a counselor's settings row: re-making slots excludes booking, and vice versa."""
+    db.session.execute(
+        select(CounselingSettings.id)
+        .where(CounselingSettings.facilitator_id == facilitator_id)
+        .with_for_update(read=shared)
+    )
 
 
 def _ensure_settings(facilitator_id: int) -> CounselingSettings:
@@ -276,6 +288,7 @@ def _sync(facilitator_id: int, now: datetime) -> None:
     A slot someone holds is never touched, and no new slot may overlap it; a slot the
     rules no longer give is only hidden (``offered`` false), so its id stays valid.
     """
+    _lock_settings(facilitator_id)
     settings = _ensure_settings(facilitator_id)
     rules = slot_rules(settings, windows_for(facilitator_id), blackouts_for(facilitator_id))
     end = now + rules.horizon + timedelta(days=1)
@@ -287,6 +300,14 @@ def _sync(facilitator_id: int, now: datetime) -> None:
         if not any(overlaps(slot.starts_at, slot.ends_at, *b) for b in busy)
     }
     held_ids = {s.id for s in held}
+    # What the rules give, ignoring holds: a held slot they no longer give must not be
+    # offered again once it is freed (cancelled, declined, moved away from).
+    given = {
+        (slot.starts_at, slot.ends_at)
+        for slot in availability.generate_slots(rules, now, workshop_busy(facilitator_id, now, end))
+    }
+    for slot in held:
+        slot.offered = (slot.starts_at, slot.ends_at) in given
     existing = db.session.scalars(
         select(CounselingSlot).where(
             CounselingSlot.facilitator_id == facilitator_id, CounselingSlot.starts_at >= now
@@ -449,6 +470,11 @@ def book_slot(slot_id: int, family_id: int, *, note: str = "", now: datetime) ->
     """Book a slot for a family: confirmed, or pending when a first visit needs approval."""
     try:
         with write_transaction() as session:
+            facilitator_id = session.scalar(
+                select(CounselingSlot.facilitator_id).where(CounselingSlot.id == slot_id)
+            )
+            if facilitator_id is not None:
+                _lock_settings(facilitator_id, shared=True)
             slot = _lock_slot(slot_id)
             _check_free(slot, now)
             settings = settings_for(slot.facilitator_id)
@@ -511,6 +537,7 @@ def move(appointment_id: int, family_id: int, new_slot_id: int, *, now: datetime
         with write_transaction():
             appointment = _own(appointment_id, family_id)
             old_slot_id = appointment.slot_id
+            _lock_settings(appointment.facilitator_id, shared=True)
             # Lock both slots in id order, so two movers can't deadlock.
             slots = {sid: _lock_slot(sid) for sid in sorted({old_slot_id, new_slot_id})}
             _check_changeable(appointment, now)
