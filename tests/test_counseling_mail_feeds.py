@@ -641,3 +641,32 @@ def test_a_reminder_still_queued_for_a_cancelled_appointment_is_not_sent(
         )
     ).all()
     assert reminders and set(reminders) == {"cancelled"}
+
+
+def test_changing_the_place_tells_booked_families_with_an_updated_invite(
+    mail_to, make_counselor, make_user, db
+):
+    counselor, family, untouched = make_counselor(), make_user(), make_user()
+    appointment_id = book(counselor, family)
+    sweep_once()
+    (confirmation,) = emails_to(mail_to, family)
+    confirmed, _ = invite_event(confirmation)
+    settings = counseling.settings_for(counselor.id)
+    rules = Rules(open=True, timezone=ZONE, location="Room 9, 12 Oak Street", contact="555-0100")
+    assert settings is not None and settings.location != rules.location
+
+    counseling.save_rules(counselor.id, rules, now=utcnow())
+    sweep_once()
+
+    _, notice = emails_to(mail_to, family)
+    assert notice["Subject"].startswith("Hearth: new details for your appointment on ")
+    assert not SERVICE_WORDS.search(notice["Subject"])
+    changed, method = invite_event(notice)
+    assert method == "REQUEST"
+    assert changed["uid"] == confirmed["uid"] and changed["sequence"] > confirmed["sequence"]
+    assert appointment(db, appointment_id).sequence == changed["sequence"]
+    assert emails_to(mail_to, untouched) == []
+
+    counseling.save_rules(counselor.id, rules, now=utcnow())  # nothing changed this time
+    sweep_once()
+    assert len(emails_to(mail_to, family)) == 2

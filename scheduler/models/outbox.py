@@ -36,6 +36,8 @@ class MessageKind(StrEnum):
     #: ... and the counselor is asked to approve it (to the counselor).
     APPROVAL_NEEDED = "approval_needed"
     DECLINED = "declined"
+    #: The counselor changed the place, the meeting link or in person/online.
+    DETAILS_CHANGED = "details_changed"
 
 
 class OutboxMessage(Model):

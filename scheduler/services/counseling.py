@@ -151,14 +151,35 @@ def save_rules(facilitator_id: int, rules: Rules, *, now: datetime) -> Counselin
     _check_rules(rules, windows_for(facilitator_id))
     with write_transaction() as session:
         settings = settings_for(facilitator_id)
+        before = settings and (settings.mode, settings.location, settings.online_url)
         if settings is None:
             settings = CounselingSettings(facilitator_id=facilitator_id)
             session.add(settings)
         for name, value in vars(rules).items():
             setattr(settings, name, value)
         session.flush()
+        if before and before != (rules.mode, rules.location, rules.online_url):
+            _tell_booked_families(facilitator_id, now)
         _sync(facilitator_id, now)
     return settings
+
+
+def _tell_booked_families(facilitator_id: int, now: datetime) -> None:
+    """The place or link changed: every upcoming appointment gets a new version and an email."""
+    upcoming = db.session.scalars(
+        select(Appointment)
+        .join(Appointment.slot)
+        .where(
+            Appointment.facilitator_id == facilitator_id,
+            Appointment.status.in_(_HELD),
+            CounselingSlot.ends_at > now,
+        )
+    ).all()
+    for appointment in upcoming:
+        appointment.sequence += 1
+        appointment.updated_at = now
+        db.session.flush()
+        notify.appointment_details_changed(appointment, now)
 
 
 def _lock_settings(facilitator_id: int, *, shared: bool = False) -> None:

@@ -64,6 +64,7 @@ APPOINTMENT_SUBJECTS = {
     MessageKind.AWAITING_APPROVAL: "Hearth: request received for {when}",
     MessageKind.DECLINED: "Hearth: {when} is not available",
     MessageKind.RESCHEDULED: SUBJECTS[MessageKind.RESCHEDULED],
+    MessageKind.DETAILS_CHANGED: "Hearth: new details for {what} on {when}",
     MessageKind.CANCELLED: SUBJECTS[MessageKind.CANCELLED],
     MessageKind.REMINDER: SUBJECTS[MessageKind.REMINDER],
 }
@@ -79,6 +80,10 @@ APPOINTMENT_HEADLINES = {
         "{name} can't take this appointment. Please choose another time, or contact them."
     ),
     MessageKind.RESCHEDULED: "The time has changed. Your appointment with {name} is now on {when}.",
+    MessageKind.DETAILS_CHANGED: (
+        "The place or the meeting link of your appointment with {name} on {when} has "
+        "changed. The time stays the same."
+    ),
     MessageKind.CANCELLED: "Your appointment with {name} on {when} is cancelled.",
     MessageKind.REMINDER: "A reminder: you have an appointment with {name} on {when}.",
 }
@@ -100,6 +105,7 @@ INVITES = {
 APPOINTMENT_INVITES = {
     MessageKind.CONFIRMED: "REQUEST",
     MessageKind.RESCHEDULED: "REQUEST",
+    MessageKind.DETAILS_CHANGED: "REQUEST",
     MessageKind.CANCELLED: "CANCEL",
     MessageKind.DECLINED: "CANCEL",
 }

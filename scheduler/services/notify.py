@@ -302,3 +302,10 @@ def appointment_status_changed(appointment: Appointment, old: str, now: datetime
     elif new == AppointmentStatus.CANCELLED:
         cancel_appointment_reminders(appointment.id)
         _insert([_appointment_row(MessageKind.CANCELLED, appointment, appointment.family_id, now)])
+
+
+def appointment_details_changed(appointment: Appointment, now: datetime) -> None:
+    """Tell the family the place or link changed, with an updated invite."""
+    _insert(
+        [_appointment_row(MessageKind.DETAILS_CHANGED, appointment, appointment.family_id, now)]
+    )
