@@ -9,7 +9,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from scheduler.jobs import build_scheduler, sweep_once
 from scheduler.models import MessageKind, Role
-from scheduler.services import digest, series
+from scheduler.services import counseling, digest, series
 from scheduler.services.booking import Needs
 from scheduler.services.series import Scope
 from scheduler.timeutil import to_utc, utcnow, wall_time
@@ -137,3 +137,33 @@ def test_the_dispatcher_runs_digests_as_an_hourly_cron_job_from_start_up(app):
     assert job.next_run_time is not None  # runs at start-up too, to catch up after a restart
     assert scheduler.get_job("outbox") is not None
     assert isinstance(scheduler.get_job("counseling-slots").trigger, CronTrigger)
+
+
+def test_digest_lists_the_days_counseling_appointments_without_names(mail_to, make_user, db):
+    zone = "America/New_York"
+    counselor = make_user(Role.FACILITATOR, timezone=zone)
+    day = day_ahead(zone)
+    now = utcnow()
+    counseling.save_rules(
+        counselor.id, counseling.Rules(open=True, timezone=zone, approve_first=True), now=now
+    )
+    counseling.add_window(counselor.id, day=day, starts=time(14), ends=time(16), now=now)
+    first, second = [s.slot.id for s in counseling.open_slots(now)]
+    lee = make_user(name="Lee household")
+    approved = counseling.book_slot(first, lee.id, now=now)
+    counseling.approve(approved.id, counselor, now=now)
+    counseling.book_slot(second, make_user(name="Park household").id, now=now)
+
+    assert digest.queue_due(at(day, 7, zone)) == 1
+    mail_to.clear()
+    with time_machine.travel(at(day, 7, zone, 1), tick=False):
+        sweep_once()
+
+    (email,) = [m for m in received(mail_to) if m["Subject"].startswith("Hearth: your day")]
+    assert email["To"] == counselor.email
+    text = email.get_body(preferencelist=("plain",)).get_content()
+    assert "You have 2 appointments today." in text
+    assert "2:00 PM EST: counseling appointment, family session, confirmed." in text
+    assert "3:00 PM EST: counseling appointment, family session, waiting for your approval." in text
+    assert f"/manage/counseling/appointments/{approved.id}" in text
+    assert "Lee" not in text and "Park" not in text

@@ -1,4 +1,4 @@
-"""The facilitator's morning digest: today's sessions, seats and needs, in numbers.
+"""The facilitator's morning digest: today's sessions and appointments, in numbers.
 
 It names no family: email is read on shared screens and forwarded, and the roster
 page (audited) is one click away for the names.
@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import (
+    Appointment,
     Booking,
     BookingStatus,
     Role,
@@ -24,7 +25,7 @@ from scheduler.models import (
     WorkshopSession,
     WorkshopStatus,
 )
-from scheduler.services import notify
+from scheduler.services import counseling, notify
 from scheduler.services.rosters import NeedsSummary, summarise_needs
 from scheduler.services.seats import SeatCount, seat_counts
 from scheduler.timeutil import to_local, to_utc
@@ -80,6 +81,16 @@ def day_summary(facilitator: User, day: date) -> list[DigestLine]:
     return [DigestLine(s, counts[s.id], summarise_needs(confirmed[s.id])) for s in sessions]
 
 
+def appointments_on(facilitator: User, day: date) -> list[Appointment]:
+    """The counselor's held appointments (confirmed or awaiting approval) on a local day."""
+    start, end = day_bounds(day, facilitator.timezone)
+    return [
+        a
+        for a in counseling.counselor_appointments(facilitator, start=start, end=end)
+        if start <= a.slot.starts_at < end
+    ]
+
+
 def digest_day(facilitator: User, due_at: datetime) -> date:
     """The local day a digest queued at ``due_at`` is about."""
     return to_local(due_at, facilitator.timezone).date()
@@ -100,7 +111,10 @@ def queue_due(now: datetime) -> int:
             local = to_local(now, facilitator.timezone)
             if not FIRST_HOUR <= local.hour < LAST_HOUR:
                 continue
-            if sessions_on(facilitator.id, local.date(), facilitator.timezone):
-                notify.digest_due(facilitator.id, local.date(), now)
+            day = local.date()
+            if sessions_on(facilitator.id, day, facilitator.timezone) or appointments_on(
+                facilitator, day
+            ):
+                notify.digest_due(facilitator.id, day, now)
                 queued += 1
     return queued

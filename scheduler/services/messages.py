@@ -347,8 +347,9 @@ def _link_message(row: OutboxMessage, kind: MessageKind, user: User) -> Message 
 def _digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
     day = digest.digest_day(facilitator, row.due_at)
     lines = digest.day_summary(facilitator, day)
-    if not lines:
-        return None  # every session of the day was cancelled since
+    appointments = digest.appointments_on(facilitator, day)
+    if not lines and not appointments:
+        return None  # everything of the day was cancelled since
     zone = facilitator.timezone
     details, links = [], []
     for line in lines:
@@ -366,12 +367,30 @@ def _digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
             parts.append(f"{len(line.needs.accessibility_notes)} accessibility notes")
         details.append(f"{clock}: {line.session.workshop.title}. " + "; ".join(parts) + ".")
         links.append((f"Roster, {clock}", _link(f"/manage/sessions/{line.session.id}/roster")))
-    total = "1 session" if len(lines) == 1 else f"{len(lines)} sessions"
+    for appointment in appointments:
+        # Like sessions, no family is named: the appointment page (audited) has the name.
+        clock = format_local(appointment.slot.starts_at, zone, with_date=False)
+        kind = "Family session" if appointment.kind == SessionKind.FAMILY else "Individual session"
+        state = "waiting for your approval" if appointment.is_pending else "confirmed"
+        details.append(f"{clock}: counseling appointment, {kind.lower()}, {state}.")
+        links.append(
+            (
+                f"Appointment, {clock}",
+                _link(f"/manage/counseling/appointments/{appointment.id}"),
+            )
+        )
+    counts = []
+    if lines:
+        counts.append("1 session" if len(lines) == 1 else f"{len(lines)} sessions")
+    if appointments:
+        counts.append(
+            "1 appointment" if len(appointments) == 1 else f"{len(appointments)} appointments"
+        )
     return _message(
         row,
         facilitator,
         f"Hearth: your day, {day:%a} {day.day} {day:%b}",
-        headline=f"Good morning. You have {total} today.",
+        headline=f"Good morning. You have {' and '.join(counts)} today.",
         details=details,
         links=links,
     )
