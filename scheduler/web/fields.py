@@ -6,8 +6,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from wtforms import SelectChoice, SelectField
-from wtforms.validators import ValidationError
+from wtforms import SelectChoice, SelectField, StringField, URLField
+from wtforms.validators import URL, Length, Optional, ValidationError
 
 from scheduler.timeutil import common_zones, is_valid_zone, utcnow
 
@@ -75,3 +75,34 @@ class WithinYears:
             raise ValidationError("Choose a start time in the future.")
         if field.data > today + timedelta(days=365 * self.years):
             raise ValidationError(f"Choose a date within the next {self.years} years.")
+
+
+def place_field(description: str) -> StringField:
+    """An address and room, optional."""
+    return StringField(
+        "Location",
+        filters=[strip],
+        validators=[Optional(), Length(max=300), PlainText()],
+        description=description,
+    )
+
+
+def _http_link(form: Any, field: Any) -> None:
+    if field.data and not field.data.lower().startswith(("https://", "http://")):
+        raise ValidationError("Enter a full link starting with https://")
+
+
+def meeting_link_field(description: str = "") -> URLField:
+    """An online meeting link, optional; only web links (no javascript: or mailto:)."""
+    return URLField(
+        "Online meeting link",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=500),
+            PlainText(),
+            URL(require_tld=False, message="Enter a full link starting with https://"),
+            _http_link,
+        ],
+        description=description,
+    )

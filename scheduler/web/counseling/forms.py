@@ -9,13 +9,18 @@ from wtforms import (
     StringField,
     TextAreaField,
     TimeField,
-    URLField,
 )
-from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from scheduler.models import MeetingMode, SessionKind
 from scheduler.services.counseling import Rules
-from scheduler.web.fields import PlainText, TimezoneField, strip
+from scheduler.web.fields import (
+    PlainText,
+    TimezoneField,
+    meeting_link_field,
+    place_field,
+    strip,
+)
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -63,23 +68,8 @@ class RulesForm(FlaskForm):
         ],
         default=MeetingMode.IN_PERSON,
     )
-    location = StringField(
-        "Location",
-        filters=[strip],
-        validators=[Optional(), Length(max=300), PlainText()],
-        description="Address and room, for sessions in person.",
-    )
-    online_url = URLField(
-        "Online meeting link",
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=500),
-            PlainText(),
-            URL(require_tld=False, message="Enter a full link starting with https://"),
-        ],
-        description="Only the family booked into a slot sees it.",
-    )
+    location = place_field("Address and room, for sessions in person.")
+    online_url = meeting_link_field("Only the family booked into a slot sees it.")
     slot_minutes = IntegerField(
         "Length of each slot (minutes)", default=50, validators=_whole("slot length", 10, 480)
     )
@@ -107,10 +97,6 @@ class RulesForm(FlaskForm):
         description="A phone number or email address families can use.",
     )
     approve_first = BooleanField("I approve a family's first appointment before it is confirmed")
-
-    def validate_online_url(self, field: URLField) -> None:
-        if field.data and not field.data.lower().startswith(("https://", "http://")):
-            raise ValidationError("Enter a full link starting with https://")
 
     def rules(self) -> Rules:
         return Rules(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -335,16 +336,22 @@ def add_window() -> ResponseReturnValue:
     return redirect(url_for("manage_counseling.availability", _anchor="hours"), 303)
 
 
+def _remove(remover: Callable[..., None], item_id: int, done: str, anchor: str) -> Response:
+    """Remove hours or a day off of the counselor's own; anyone else's is not found."""
+    if ConfirmForm().validate_on_submit():
+        try:
+            remover(current_user.id, item_id, now=utcnow())
+        except DomainError:
+            abort(404)
+        flash(done, "success")
+    return redirect(url_for("manage_counseling.availability", _anchor=anchor), 303)
+
+
 @manage_bp.post("/windows/<int:window_id>/delete")
 @role_required(*_STAFF)
 def remove_window(window_id: int) -> Response:
-    if ConfirmForm().validate_on_submit():
-        try:
-            counseling.remove_window(current_user.id, window_id, now=utcnow())
-        except DomainError:
-            abort(404)
-        flash("Those hours are removed. Appointments already booked stay.", "success")
-    return redirect(url_for("manage_counseling.availability", _anchor="hours"), 303)
+    done = "Those hours are removed. Appointments already booked stay."
+    return _remove(counseling.remove_window, window_id, done, "hours")
 
 
 @manage_bp.post("/blackouts")
@@ -363,13 +370,7 @@ def add_blackout() -> Response:
 @manage_bp.post("/blackouts/<int:blackout_id>/delete")
 @role_required(*_STAFF)
 def remove_blackout(blackout_id: int) -> Response:
-    if ConfirmForm().validate_on_submit():
-        try:
-            counseling.remove_blackout(current_user.id, blackout_id, now=utcnow())
-        except DomainError:
-            abort(404)
-        flash("That day is open again.", "success")
-    return redirect(url_for("manage_counseling.availability", _anchor="days-off"), 303)
+    return _remove(counseling.remove_blackout, blackout_id, "That day is open again.", "days-off")
 
 
 @manage_bp.get("/appointments/<int:appointment_id>")

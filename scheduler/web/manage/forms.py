@@ -7,20 +7,24 @@ from wtforms import (
     SelectChoice,
     StringField,
     TextAreaField,
-    URLField,
 )
 from wtforms.validators import (
-    URL,
     DataRequired,
     InputRequired,
     Length,
     NumberRange,
     Optional,
-    ValidationError,
 )
 
 from scheduler.services.series import MAX_WEEKS, Scope, WorkshopDetails
-from scheduler.web.fields import PlainText, TimezoneField, WithinYears, strip
+from scheduler.web.fields import (
+    PlainText,
+    TimezoneField,
+    WithinYears,
+    meeting_link_field,
+    place_field,
+    strip,
+)
 
 _LOCAL = "%Y-%m-%dT%H:%M"
 #: How far ahead a session may be put; further is almost surely a typo in the year.
@@ -47,27 +51,9 @@ class DetailsForm(FlaskForm):
         validators=[Optional(), Length(max=5000), PlainText(multiline=True)],
         description="What families will learn, and who it is for.",
     )
-    location = StringField(
-        "Location",
-        filters=[strip],
-        validators=[Optional(), Length(max=300), PlainText()],
-        description="Address and room. Leave empty if the workshop is online only.",
-    )
-    online_url = URLField(
-        "Online meeting link",
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=500),
-            PlainText(),
-            URL(require_tld=False, message="Enter a full link starting with https://"),
-        ],
-    )
+    location = place_field("Address and room. Leave empty if the workshop is online only.")
+    online_url = meeting_link_field()
     publish = BooleanField("Publish now (families can see and book it)")
-
-    def validate_online_url(self, field: URLField) -> None:
-        if field.data and not field.data.lower().startswith(("https://", "http://")):
-            raise ValidationError("Enter a full link starting with https://")
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         ok = super().validate(extra_validators)
