@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
+# The browser tests drive Debian's Chromium at this path (tests/browser/conftest.py).
+CHROMIUM := /usr/bin/chromium
+SCREENSHOTS := $(CURDIR)/docs/screenshots
 
-.PHONY: run test lint format migrate demo reminders clean
+.PHONY: run test lint format migrate demo reminders clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +40,18 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$${HEARTH_REQUIRE_BROWSER:-}" = 1 ]; then \
+			echo "Chromium is not installed but HEARTH_REQUIRE_BROWSER=1: the browser tests will fail." >&2; \
+		else echo "Browser tests skipped: Chromium is not installed (apt-get install -y chromium)"; fi; fi
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Run the browser journeys and save their screenshots (phone and desktop) in docs/screenshots/.
+screenshots: $(VENV)/.installed-dev
+	@[ -x $(CHROMIUM) ] || { echo "Screenshots need Chromium: apt-get install -y chromium" >&2; exit 1; }
+	rm -f $(SCREENSHOTS)/*.png
+	HEARTH_SCREENSHOTS=$(SCREENSHOTS) HEARTH_REQUIRE_BROWSER=1 $(BIN)/pytest tests/browser -q $(PYTEST_ARGS)
+	@echo "Screenshots are in docs/screenshots/."
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

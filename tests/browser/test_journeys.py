@@ -1,0 +1,416 @@
+"""Real-browser journeys on Chromium, at a phone's width and a desktop's.
+
+Every page a journey reaches is checked with axe-core (no serious or critical
+violation) and for sideways scrolling; the main pages are saved as screenshots when
+HEARTH_SCREENSHOTS names a folder (``make screenshots``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from icalendar import Calendar
+from playwright.sync_api import Page, expect
+
+from scheduler.extensions import db
+from scheduler.models import Appointment, Booking, OutboxMessage, Role, User, WorkshopSession
+from scheduler.services import series
+from scheduler.services.booking import Needs, book_seats
+from scheduler.services.series import WorkshopDetails
+from scheduler.timeutil import utcnow, wall_time
+from tests.browser.checks import check_page, focused
+from tests.browser.conftest import LiveServer, log_in
+from tests.conftest import PASSWORD
+
+ZONE = "America/New_York"
+
+
+def local_day(days: int) -> datetime:
+    """Midnight, local wall time, ``days`` from today in ZONE (naive, as forms send it)."""
+    return datetime.combine(wall_time(utcnow(), ZONE).date() + timedelta(days=days), time())
+
+
+def publish(
+    live: LiveServer,
+    facilitator: User,
+    title: str,
+    *,
+    weeks: int = 1,
+    capacity: int = 12,
+    days: int = 10,
+    at: time = time(18, 30),
+    location: str = "Community room, 12 Elm Street",
+    online_url: str = "",
+    description: str = "A calm evening for parents, partners and friends.",
+) -> tuple[int, list[int]]:
+    """Publish a workshop through the service; return its id and its sessions' ids."""
+    with live.data():
+        workshop = series.create_workshop(
+            facilitator.id,
+            WorkshopDetails(title, description, location, online_url, publish=True),
+            timezone=ZONE,
+            capacity=capacity,
+            first_start=datetime.combine(local_day(days).date(), at),
+            duration_minutes=90,
+            weeks=weeks,
+            now=utcnow(),
+        )
+        return workshop.id, [s.id for s in sorted(workshop.sessions, key=lambda s: s.starts_at)]
+
+
+def book(live: LiveServer, session_id: int, family: User, seats: int, **needs: object) -> int:
+    """Book seats through the service (joining the waitlist if full); return the booking id."""
+    with live.data():
+        booking = book_seats(
+            session_id, family.id, seats, Needs(**needs), now=utcnow(), join_waitlist=True
+        )
+        return booking.id
+
+
+def log_in_with_form(page: Page, email: str) -> None:
+    page.goto("/login")
+    check_page(page, "login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_family_signs_up_books_and_takes_it_home(page: Page, live: LiveServer) -> None:
+    """(a) Sign up, find a workshop, book 2 seats with childcare, get the .ics and feed link."""
+    maya = live.user(Role.FACILITATOR, name="Maya Okafor")
+    daniel = live.user(Role.FACILITATOR, name="Daniel Reyes")
+    title = "Understanding addiction as a family"
+    _, sessions = publish(live, maya, title, weeks=4, capacity=12)
+    publish(
+        live,
+        daniel,
+        "CRAFT: inviting a loved one into treatment",
+        capacity=8,
+        days=12,
+        location="",
+        online_url="https://meet.example.org/craft",
+    )
+    publish(live, maya, "Looking after yourself", capacity=2, days=5, at=time(10, 0))
+
+    page.goto("/")
+    check_page(page, "home", screenshot=True)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign up").click()
+    check_page(page, "sign-up")
+    page.get_by_label("Your name or your family's name").fill("The Rivera family")
+    page.get_by_label("Email").fill("rivera@example.org")
+    page.get_by_label("Password", exact=True).fill("a quiet evening at home")
+    page.get_by_label("Password again").fill("a quiet evening at home")
+    page.get_by_label("Time zone").select_option(ZONE)
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_text("Welcome, The Rivera family.")).to_be_visible()
+    check_page(page, "home-signed-in")
+
+    page.get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    first = page.locator(f"#session-{sessions[0]}")
+    first.get_by_label("Seats for your household").fill("2")
+    first.get_by_text("Needs and notes (optional)").click()
+    first.get_by_label("We need childcare during the session").check()
+    first.get_by_label("Interpreter language (if you need one)").fill("Spanish")
+    check_page(page, "workshop", screenshot=True)
+    first.get_by_role("button", name="Book seats").click()
+
+    expect(page).to_have_url(live.at("/bookings"))
+    expect(page.get_by_text("You're booked: 2 seats.")).to_be_visible()
+    card = page.locator(".card", has_text=title)
+    expect(card.get_by_text("Booked: 2 seats")).to_be_visible()
+    expect(card.get_by_text("childcare needed")).to_be_visible()
+    check_page(page, "my-bookings", screenshot=True)
+
+    with page.expect_download() as download:
+        card.get_by_role("link", name="Add to my calendar (.ics file)").click()
+    calendar = Calendar.from_ical(Path(download.value.path()).read_bytes())
+    (event,) = calendar.walk("VEVENT")
+    with live.data():
+        booking = db.session.execute(db.select(Booking)).scalar_one()
+        assert (booking.seats, booking.childcare_needed) == (2, True)
+        assert booking.interpreter_language == "Spanish"
+        starts_at = booking.session.starts_at
+    assert event.decoded("DTSTART") == starts_at
+    assert str(event["UID"]) == f"booking-{booking.id}@127.0.0.1"
+    assert title not in str(event["SUMMARY"]), "downloads are discreet by default"
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
+    check_page(page, "account", screenshot=True)
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator(".copy-status")).to_have_text("Link copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator("#feed-url").input_value()
+    assert re.fullmatch(rf"{re.escape(live.url)}/calendar/feeds/[\w-]+\.ics", copied)
+    feed = page.context.request.get(copied)
+    assert feed.status == 200 and feed.headers["content-type"].startswith("text/calendar")
+    (fed,) = Calendar.from_ical(feed.body()).walk("VEVENT")
+    assert fed["UID"] == event["UID"]
+
+
+def test_full_session_waitlist_then_promotion(
+    page: Page, new_page: Callable[[], Page], live: LiveServer
+) -> None:
+    """(b) A family joins a full session's waitlist and is seated when another cancels."""
+    daniel = live.user(Role.FACILITATOR, name="Daniel Reyes")
+    title = "Family support circle"
+    workshop_id, (session_id,) = publish(live, daniel, title, capacity=3)
+    chen = live.user(name="The Chen family", email="chen@example.org")
+    rivera = live.user(name="The Rivera family", email="rivera@example.org")
+    book(live, session_id, chen, 3)
+
+    log_in_with_form(page, rivera.email)
+    page.goto(f"/workshops/{workshop_id}")
+    expect(page.get_by_text("Full. You can join the waitlist.")).to_be_visible()
+    check_page(page, "workshop-full")
+    page.get_by_label("Seats for your household").fill("2")
+    page.get_by_role("button", name="Join the waitlist").click()
+    expect(page).to_have_url(live.at("/bookings"))
+    expect(page.get_by_text("On the waitlist for 2 seats", exact=True)).to_be_visible()
+    check_page(page, "my-bookings-waitlist")
+
+    other = new_page()
+    log_in(other, chen.email)
+    other.goto("/bookings")
+    check_page(other, "my-bookings-before-cancel")
+    other.get_by_role("button", name="Cancel my booking").click()
+    expect(other.get_by_text("Your booking is cancelled.")).to_be_visible()
+    check_page(other, "my-bookings-after-cancel")
+
+    page.reload()
+    expect(page.locator(".card", has_text=title).get_by_text("Booked: 2 seats")).to_be_visible()
+    check_page(page, "my-bookings-promoted")
+    with live.data():
+        kinds = db.session.execute(
+            db.select(OutboxMessage.kind).where(OutboxMessage.recipient_id == rivera.id)
+        ).scalars()
+        assert "promoted" in set(kinds), "the promoted family is emailed"
+
+
+def test_facilitator_publishes_a_series_and_reads_the_roster(page: Page, live: LiveServer) -> None:
+    """(c) Publish a 6-week series, see the dashboard, open a roster, export it as CSV."""
+    maya = live.user(Role.FACILITATOR, name="Maya Okafor", email="maya@example.org")
+    log_in_with_form(page, maya.email)
+    expect(page).to_have_url(live.at("/manage"))
+    check_page(page, "dashboard-empty")
+
+    page.get_by_role("link", name="Publish a workshop").click()
+    check_page(page, "new-workshop", screenshot=True)
+    title = "Understanding addiction as a family"
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Description").fill(
+        "Six evenings on how addiction works, how families cope, and where to find help."
+    )
+    page.get_by_label("Location").fill("Community room, 12 Elm Street")
+    page.get_by_label("Time zone").select_option(ZONE)
+    start = local_day(7).replace(hour=18, minute=30)
+    page.get_by_label("First session starts (local time)").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Length in minutes").fill("90")
+    page.get_by_label("Number of weekly sessions").fill("6")
+    page.get_by_label("Seats per session").fill("8")
+    page.get_by_label("Publish now (families can see and book it)").check()
+    page.get_by_role("button", name="Save workshop").click()
+
+    expect(page.get_by_text(f"“{title}” is published.")).to_be_visible()
+    expect(page.locator("tbody tr")).to_have_count(6)
+    check_page(page, "manage-workshop")
+    match = re.search(r"/workshops/(\d+)$", page.url)
+    assert match, f"publishing led to {page.url}"
+    with live.data():
+        first_session = db.session.scalars(
+            db.select(WorkshopSession.id)
+            .where(WorkshopSession.workshop_id == int(match.group(1)))
+            .order_by(WorkshopSession.starts_at)
+        ).first()
+    families = [
+        ("The Chen family", 3, {"childcare_needed": True}),
+        ("The Rivera family", 2, {"interpreter_language": "Spanish"}),
+        ("Sam Whitfield", 3, {"accessibility_needs": "Step-free access, please"}),
+        ("The Novak family", 2, {"childcare_needed": True}),  # 8 taken: this one waits
+    ]
+    for name, seats, needs in families:
+        book(live, first_session, live.user(name=name), seats, **needs)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(6)
+    expect(rows.first).to_contain_text("8 / 8")
+    check_page(page, "dashboard", screenshot=True)
+
+    rows.first.get_by_role("link", name="Roster").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Roster: {title}")
+    expect(page.get_by_text("of 8 seats taken, by 3 households")).to_be_visible()
+    expect(page.get_by_role("button", name="Give The Novak family 2 seats")).to_be_visible()
+    check_page(page, "roster", screenshot=True)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    assert download.value.suggested_filename.endswith(f"-session-{first_session}.csv")
+    lines = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
+    assert [(line["household"], line["status"]) for line in lines] == [
+        ("The Chen family", "confirmed"),
+        ("The Rivera family", "confirmed"),
+        ("Sam Whitfield", "confirmed"),
+        ("The Novak family", "waitlisted"),
+    ]
+    assert lines[1]["interpreter_language"] == "Spanish"
+
+
+def test_counseling_hours_then_a_family_books_and_moves(
+    page: Page, new_page: Callable[[], Page], live: LiveServer
+) -> None:
+    """(c2) A counselor opens hours; a family books a slot, then moves it to another."""
+    grace = live.user(Role.FACILITATOR, name="Grace Holloway")
+    log_in(page, grace.email)
+    page.goto("/manage/counseling")
+    check_page(page, "counseling-manage-empty")
+    page.get_by_label("Families can book counseling with me now").check()
+    page.get_by_label("Location").fill("Counseling room 2, 12 Elm Street")
+    page.get_by_label("How to reach you after that").fill("555-0100")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Your counseling settings are saved.")).to_be_visible()
+
+    day = local_day(3)
+    page.get_by_label("Every week on").select_option(str(day.weekday()))
+    page.get_by_label("From", exact=True).fill("14:00")
+    page.get_by_label("Until", exact=True).fill("17:00")
+    page.get_by_role("button", name="Add these hours").click()
+    expect(page.get_by_text("Your hours are added.")).to_be_visible()
+    check_page(page, "counseling-manage", screenshot=True)
+
+    family = live.user(name="The Novak family")
+    other = new_page()
+    log_in(other, family.email)
+    other.goto("/")
+    other.get_by_role("navigation", name="Main").get_by_role("link", name="Counseling").click()
+    slots = other.locator("a.slot")
+    expect(slots.first).to_be_visible()
+    check_page(other, "counseling", screenshot=True)
+    slots.first.click()
+    check_page(other, "counseling-slot")
+    other.get_by_label("A note for the counselor (optional)").fill("Our son is 17.")
+    other.get_by_role("button", name="Book this time").click()
+    expect(other).to_have_url(live.at("/bookings"))
+    expect(other.get_by_text("You're booked:")).to_be_visible()
+    check_page(other, "my-bookings-counseling")
+    with live.data():
+        appointment = db.session.execute(db.select(Appointment)).scalar_one()
+        first_slot = appointment.slot_id
+
+    other.get_by_role("link", name="Change the time").click()
+    check_page(other, "counseling-move")
+    choice = other.get_by_role("radio").first
+    new_slot = int(choice.get_attribute("value") or 0)
+    choice.check()
+    other.get_by_role("button", name="Move my appointment").click()
+    expect(other.get_by_text("Your appointment is now on")).to_be_visible()
+    check_page(other, "my-bookings-moved")
+    with live.data():
+        moved = db.session.get_one(Appointment, appointment.id)
+        assert (moved.slot_id, moved.status) == (new_slot, "confirmed")
+        assert new_slot != first_slot
+
+    page.reload()
+    expect(page.get_by_role("link", name=re.compile("The Novak family"))).to_be_visible()
+    check_page(page, "counseling-manage-booked")
+
+
+def test_keyboard_only_booking(page: Page, live: LiveServer) -> None:
+    """(d) Book a seat with Tab, Shift+Tab, Enter and Space only; focus shows at every step."""
+    maya = live.user(Role.FACILITATOR, name="Maya Okafor")
+    title = "Understanding addiction as a family"
+    _, (session_id,) = publish(live, maya, title, capacity=10)
+    family = live.user(name="The Okafor family")
+    log_in(page, family.email)
+
+    page.goto("/")
+    keys: list[str] = []
+
+    def press(key: str) -> dict:
+        page.keyboard.press(key)
+        keys.append(key)
+        return focused(page)
+
+    def tab_to(matches: Callable[[dict], bool], what: str, limit: int = 40) -> dict:
+        for _ in range(limit):
+            info = press("Tab")
+            if matches(info):
+                return info
+        raise AssertionError(f"{what} was not reached with {limit} Tab presses")
+
+    assert press("Tab")["text"] == "Skip to main content", "the first Tab reaches the skip link"
+    tab_to(lambda f: f["tag"] == "a" and f["text"] == title, "the workshop's link")
+    page.keyboard.press("Enter")
+    keys.append("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    check_page(page, "workshop-keyboard")
+
+    tab_to(lambda f: f["id"] == f"seats-{session_id}", "the seats field")
+    tab_to(lambda f: f["tag"] == "summary", "Needs and notes")
+    press("Space")
+    assert page.evaluate("document.activeElement.parentElement.open"), "Space opens the details"
+    info = tab_to(lambda f: f["id"] == f"childcare_needed-{session_id}", "the childcare box")
+    press("Space")
+    expect(page.locator(f"#childcare_needed-{session_id}")).to_be_checked()
+    tab_to(lambda f: f["tag"] == "button" and f["text"] == "Book seats", "Book seats")
+    assert press("Shift+Tab")["id"] == f"notes-{session_id}", "Shift+Tab goes back a field"
+    assert press("Tab")["text"] == "Book seats"
+    page.keyboard.press("Enter")
+    keys.append("Enter")
+
+    expect(page).to_have_url(live.at("/bookings"))
+    card = page.locator(".card", has_text=title)
+    expect(card.get_by_text("Booked: 1 seat")).to_be_visible()
+    expect(card.get_by_text("childcare needed")).to_be_visible()
+    check_page(page, "my-bookings-keyboard")
+    assert set(keys) <= {"Tab", "Shift+Tab", "Enter", "Space"}
+    assert info["type"] == "checkbox"
+
+
+def test_form_errors_are_announced(page: Page, live: LiveServer) -> None:
+    """A form with errors focuses its summary and ties every message to its field."""
+    page.goto("/register")
+    page.get_by_label("Email").fill("not an address")
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_label("Password again").fill("different")
+    page.get_by_role("button", name="Create my account").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("role", "alert")
+    fields = ["name", "email", "password", "password_confirm"]
+    for field_id in fields:
+        _assert_described_by_error(page, field_id)
+    links = summary.get_by_role("link")
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+        f"#{field_id}" for field_id in fields
+    ], "the summary lists the errors in the order of the form"
+    check_page(page, "sign-up-errors", screenshot=True)
+
+    maya = live.user(Role.FACILITATOR, name="Maya Okafor")
+    workshop_id, (session_id,) = publish(live, maya, "Family support circle", capacity=10)
+    family = live.user(name="The Chen family")
+    log_in(page, family.email)
+    page.goto(f"/workshops/{workshop_id}")
+    page.get_by_label("Seats for your household").fill("9")
+    page.get_by_role("button", name="Book seats").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    error = _assert_described_by_error(page, f"seats-{session_id}")
+    assert error == "Choose from 1 to 6 seats."
+    check_page(page, "workshop-errors")
+
+
+def _assert_described_by_error(page: Page, field_id: str) -> str:
+    """Assert the field points at its error text with aria-describedby; return the text."""
+    field = page.locator(f"#{field_id}")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    described = (field.get_attribute("aria-describedby") or "").split()
+    assert f"{field_id}-error" in described, f"#{field_id} is not described by its error"
+    text = page.locator(f"#{field_id}-error").inner_text().strip()
+    assert text, f"#{field_id}-error is empty"
+    expect(page.locator(".error-summary")).to_contain_text(text)
+    return text
