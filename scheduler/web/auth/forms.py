@@ -19,10 +19,8 @@ def address_field(**kwargs: str) -> EmailField:
     )
 
 
-class NewPasswordFields(FlaskForm):
-    """Choosing a password, typed twice: sign-up and password reset share it."""
-
-    password = PasswordField(
+def new_password_field() -> PasswordField:
+    return PasswordField(
         "Password",
         validators=[
             DataRequired("Choose a password."),
@@ -30,7 +28,10 @@ class NewPasswordFields(FlaskForm):
         ],
         description="At least 10 characters. A short sentence is easy to remember.",
     )
-    password_confirm = PasswordField(
+
+
+def password_again_field() -> PasswordField:
+    return PasswordField(
         "Password again",
         validators=[
             DataRequired("Type the password again."),
@@ -39,7 +40,8 @@ class NewPasswordFields(FlaskForm):
     )
 
 
-class RegisterForm(NewPasswordFields):
+class RegisterForm(FlaskForm):
+    # Fields in the order the page shows them: the error summary lists them so.
     name = StringField(
         "Your name or your family's name",
         filters=[strip],
@@ -47,6 +49,8 @@ class RegisterForm(NewPasswordFields):
         description="Only the facilitators of sessions you book will see it.",
     )
     email = address_field()
+    password = new_password_field()
+    password_confirm = password_again_field()
     timezone = TimezoneField(
         description="We show every time in this zone too.", render_kw={"data-guess": ""}
     )
@@ -66,5 +70,8 @@ class ForgotPasswordForm(FlaskForm):
     email = address_field(description="The address you use to log in.")
 
 
-class ResetPasswordForm(NewPasswordFields):
-    pass
+class ResetPasswordForm(FlaskForm):
+    """Choosing a new password, typed twice, as at sign-up."""
+
+    password = new_password_field()
+    password_confirm = password_again_field()
