@@ -26,3 +26,25 @@ document.addEventListener("click", async (event) => {
     if (status) status.textContent = "Select the link and copy it.";
   }
 });
+
+// Booking buttons say what they do: "Book 2 seats" follows the seats field as it changes.
+function labelSeatButton(field) {
+  const button = field.form && field.form.querySelector("button[data-seat-label]");
+  if (!button) return;
+  const text = field.value.trim();
+  const count = /^\d+$/.test(text) ? Number(text) : 0;
+  const max = Number(button.dataset.seatMax) || Infinity;
+  button.textContent =
+    count >= 1 && count <= max
+      ? button.dataset.seatLabel.replace("{seats}", count === 1 ? "1 seat" : `${count} seats`)
+      : button.dataset.seatPlain;
+}
+document.addEventListener("input", (event) => {
+  if (event.target instanceof HTMLInputElement && event.target.name === "seats") {
+    labelSeatButton(event.target);
+  }
+});
+// A page restored from history keeps what was typed: match the buttons to it.
+window.addEventListener("pageshow", () => {
+  document.querySelectorAll("input[name=seats]").forEach(labelSeatButton);
+});

@@ -40,6 +40,7 @@ ACCESS_TABLE = [
     # method  route                                      anon  fam A fam B owner other admin
     ("GET",  "/",                                         200,  200,  200,  200,  200,  200),
     ("GET",  "/healthz",                                  200,  200,  200,  200,  200,  200),
+    ("GET",  "/calendar",                                 200,  200,  200,  200,  200,  200),
     ("GET",  "/workshops/{workshop}",                     200,  200,  200,  200,  200,  200),
     ("GET",  "/workshops/{draft}",                        404,  404,  404,  200,  404,  200),
     ("GET",  "/workshops/{missing}",                      404,  404,  404,  404,  404,  404),
@@ -556,6 +557,7 @@ class TestEveryPostNeedsACsrfToken:
 
 LINK_PAGES = (
     "/",
+    "/calendar",
     "/counseling",
     "/counseling/slots/{slot}",
     "/bookings",

@@ -352,3 +352,35 @@ def test_wrong_role_gets_a_friendly_403_page(client, auth, make_user):
     response = client.get("/manage")
     assert response.status_code == 403
     assert "This page isn&#39;t yours to see" in text_of(response)
+
+
+def test_workshop_page_shows_a_seat_bar_with_the_numbers_in_words(
+    client, make_workshop, make_booking
+):
+    session = make_workshop(capacity=12).sessions[0]
+    make_booking(session.id, seats=3)
+    make_booking(session.id, seats=6)
+
+    page = text_of(client.get(f"/workshops/{session.workshop_id}"))
+
+    assert "<strong>3 seats left</strong> (9 of 12 seats taken)" in page
+    assert re.search(r'<svg class="seat-bar"[^>]*aria-hidden="true"[^>]*><rect width="75"', page)
+
+
+def test_booking_buttons_say_how_many_seats_they_book(
+    client, auth, make_user, make_workshop, make_booking
+):
+    workshop = make_workshop(capacity=3, weeks=2)
+    auth.login(make_user())
+
+    page = text_of(client.get(f"/workshops/{workshop.id}"))
+    assert page.count(">Book 1 seat</button>") == 2
+    assert ">Book 1 seat in every session</button>" in page
+    assert 'data-seat-label="Book {seats}" data-seat-plain="Book seats"' in page
+
+    session = workshop.sessions[0]
+    too_many = text_of(client.post(f"/sessions/{session.id}/book", data={"seats": "9"}))
+    assert ">Book seats</button>" in too_many  # no number the form takes: plain words
+    make_booking(session.id, seats=2)
+    offered = text_of(client.post(f"/sessions/{session.id}/book", data={"seats": "2"}))
+    assert ">Join the waitlist for 2 seats</button>" in offered

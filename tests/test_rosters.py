@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
+import pytest
 import time_machine
 
 from scheduler.csvexport import HEADER, RosterLine, roster_csv
 from scheduler.models import AuditEvent, Booking, BookingStatus, Role
 from scheduler.services.booking import Needs, cancel_booking
-from scheduler.services.rosters import summarise_needs
+from scheduler.services.rosters import first_name, summarise_needs
+from scheduler.services.seats import SeatCount, fill_percent
 from scheduler.timeutil import utcnow
 
 
@@ -152,7 +155,10 @@ def test_dashboard_lists_own_upcoming_sessions_with_seats_taken(
     page = client.get("/manage").get_data(as_text=True)
 
     assert page.count("My series") == 2
-    assert "3 / 8" in page and "0 / 8" in page
+    assert "3 of 8 seats taken" in page and "0 of 8 seats taken" in page
+    # The bar beside the words: 3 of 8 is 38% wide, and hidden from screen readers.
+    assert re.search(r'<svg class="seat-bar"[^>]*aria-hidden="true"[^>]*><rect width="38"', page)
+    assert '<rect width="0"' in page
     assert "Someone else" not in page
 
 
@@ -181,3 +187,65 @@ def test_facilitator_promotes_by_hand_inside_the_cutoff(
     db.session.rollback()
     assert db.session.get_one(Booking, small.id).status == BookingStatus.CONFIRMED
     assert db.session.get_one(Booking, big.id).status == BookingStatus.WAITLISTED
+
+
+@pytest.mark.parametrize(
+    ("household", "shown"),
+    [
+        ("Lee household", "Lee"),
+        ("The Chen family", "Chen"),
+        ("the rivera family", "rivera"),
+        ("  Sam   Whitfield ", "Sam"),
+        ("Okafor, Ngozi", "Okafor"),
+        ("The", "The"),
+        ("", "Guest"),
+    ],
+)
+def test_a_printed_sheet_shows_a_households_first_word(household, shown):
+    assert first_name(household) == shown
+
+
+def test_roster_prints_as_a_sign_in_sheet_with_first_names_only(
+    client, auth, make_user, make_workshop, make_booking
+):
+    owner = make_user(Role.FACILITATOR)
+    session = make_workshop(facilitator=owner, capacity=6, title="Evening group").sessions[0]
+    families = [
+        make_user(name="Whitfield household", email="sam.whitfield@example.org"),
+        make_user(name="The Chen family", email="chen@example.org"),
+    ]
+    for family in families:
+        make_booking(session.id, seats=2, family=family, needs=Needs(notes="Private note"))
+    make_booking(
+        session.id,
+        seats=3,
+        family=make_user(name="Novak family", email="novak@example.org"),
+        join_waitlist=True,
+    )
+    auth.login(owner)
+
+    page = client.get(f"/manage/sessions/{session.id}/roster").get_data(as_text=True)
+
+    start = page.index('<section class="print-only sign-in"')
+    sheet = page[start : page.index("</section>", start)]
+    names = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td></td></tr>", sheet)
+    assert names == [("Chen", "2"), ("Whitfield", "2")]  # alphabetical, confirmed only
+    assert "Signature" in sheet and "4 of 6 seats booked" in sheet
+    for private in ("@example.org", "household", "family", "Private note", "Novak"):
+        assert private not in sheet
+    screen = page[page.index('<div class="screen-only">') :]
+    assert "sam.whitfield@example.org" in screen  # the screen roster keeps the details
+
+
+@pytest.mark.parametrize(
+    ("part", "whole", "percent"),
+    [(0, 8, 0), (3, 8, 38), (8, 8, 100), (9, 8, 100), (1, 500, 1), (499, 500, 99), (2, 0, 0)],
+)
+def test_seat_bars_never_look_empty_or_full_when_they_are_not(part, whole, percent):
+    assert fill_percent(part, whole) == percent
+
+
+def test_the_public_bar_counts_seats_held_for_the_waitlist_as_taken():
+    seats = SeatCount(capacity=10, confirmed=7, waitlist=(2,))  # 3 free, 2 held for the waitlist
+    assert (seats.open, seats.unavailable, seats.unavailable_percent) == (1, 9, 90)
+    assert seats.confirmed_percent == 70

@@ -34,9 +34,10 @@ class WorkshopListing:
     sessions: list[SessionRow]
 
 
-def _rows(
+def session_rows(
     sessions: list[WorkshopSession], family_id: int | None, now: datetime
 ) -> list[SessionRow]:
+    """Pair sessions with their seats and the viewer's booking, in two queries."""
     counts = seat_counts(sessions)
     mine: dict[int, Booking] = {}
     if family_id is not None and sessions:
@@ -73,7 +74,7 @@ def upcoming_workshops(*, now: datetime, family_id: int | None = None) -> list[W
         )
     )
     listings: dict[int, list[SessionRow]] = {}
-    for row in _rows(sessions, family_id, now):
+    for row in session_rows(sessions, family_id, now):
         listings.setdefault(row.session.workshop_id, []).append(row)
     return [WorkshopListing(rows[0].session.workshop, rows) for rows in listings.values()]
 
@@ -83,7 +84,7 @@ def workshop_sessions(
 ) -> list[SessionRow]:
     """Return a workshop's sessions that have not ended, with seats and the viewer's booking."""
     sessions = [s for s in workshop.sessions if s.ends_at > now]
-    return _rows(sessions, family_id, now)
+    return session_rows(sessions, family_id, now)
 
 
 @dataclass(frozen=True)

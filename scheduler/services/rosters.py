@@ -75,6 +75,33 @@ def build_roster(session: WorkshopSession, viewer: User, *, action: str, now: da
     )
 
 
+@dataclass(frozen=True)
+class SignInLine:
+    """One household on a printed sign-in sheet: a first name, never an email address."""
+
+    first_name: str
+    seats: int
+
+
+def first_name(household: str) -> str:
+    """Return the word a printed sheet shows for a household: the first of its name.
+
+    A paper sheet lies on a table where anyone can read it, so it carries no more than
+    that. A leading "The" is skipped, so "The Chen family" signs in as "Chen".
+    """
+    words = [w.strip(",.;:") for w in household.split()]
+    words = [w for w in words if w]
+    if len(words) > 1 and words[0].casefold() == "the":
+        words = words[1:]
+    return words[0] if words else "Guest"
+
+
+def sign_in_sheet(roster: Roster) -> list[SignInLine]:
+    """List the confirmed households by first name, alphabetically, for a printed sheet."""
+    lines = [SignInLine(first_name(b.family.name), b.seats) for b in roster.confirmed]
+    return sorted(lines, key=lambda line: (line.first_name.casefold(), line.first_name))
+
+
 def roster_lines(roster: Roster) -> list[RosterLine]:
     """Flatten a roster into export lines: confirmed first, then the waitlist in order."""
     zone = roster.session.workshop.timezone

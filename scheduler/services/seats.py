@@ -43,6 +43,34 @@ class SeatCount:
     def waitlisted_households(self) -> int:
         return len(self.waitlist)
 
+    @property
+    def unavailable(self) -> int:
+        """Seats a new household cannot have: confirmed, or held for the waitlist."""
+        return self.capacity - self.open
+
+    @property
+    def confirmed_percent(self) -> int:
+        """How full the room is, for the facilitator's seat bar."""
+        return fill_percent(self.confirmed, self.capacity)
+
+    @property
+    def unavailable_percent(self) -> int:
+        """How full the session looks to a family, for the public seat bar."""
+        return fill_percent(self.unavailable, self.capacity)
+
+
+def fill_percent(part: int, whole: int) -> int:
+    """Return ``part`` of ``whole`` as a whole percentage for a bar, 0 to 100.
+
+    A bar must not look empty while a seat is taken, nor full while one is free, so
+    rounding stops at 1 and 99 in those cases.
+    """
+    if whole <= 0 or part <= 0:
+        return 0
+    if part >= whole:
+        return 100
+    return min(max(round(100 * part / whole), 1), 99)
+
 
 def _fill(free: int, waitlist: Sequence[int]) -> int:
     """Return the seats left after seating, in order, every household that fits."""

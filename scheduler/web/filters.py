@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import Flask
 from flask_login import current_user
 
-from scheduler.timeutil import format_day, format_local
+from scheduler.timeutil import format_date, format_day, format_local
 
 
 def when(instant: datetime, zone: str) -> str:
@@ -25,3 +25,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(when, "when")
     app.add_template_filter(format_local, "local")
     app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_date, "date_label")

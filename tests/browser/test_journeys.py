@@ -23,7 +23,7 @@ from scheduler.services import series
 from scheduler.services.booking import Needs, book_seats
 from scheduler.services.series import WorkshopDetails
 from scheduler.timeutil import utcnow, wall_time
-from tests.browser.checks import check_page, focused
+from tests.browser.checks import check_page, focused, shot, viewport_name
 from tests.browser.conftest import LiveServer, log_in
 from tests.conftest import PASSWORD
 
@@ -113,12 +113,13 @@ def test_family_signs_up_books_and_takes_it_home(page: Page, live: LiveServer) -
     page.get_by_role("link", name=title).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     first = page.locator(f"#session-{sessions[0]}")
+    expect(first.get_by_role("button", name="Book 1 seat", exact=True)).to_be_visible()
     first.get_by_label("Seats for your household").fill("2")
     first.get_by_text("Needs and notes (optional)").click()
     first.get_by_label("We need childcare during the session").check()
     first.get_by_label("Interpreter language (if you need one)").fill("Spanish")
     check_page(page, "workshop", screenshot=True)
-    first.get_by_role("button", name="Book seats").click()
+    first.get_by_role("button", name="Book 2 seats", exact=True).click()  # it follows the field
 
     expect(page).to_have_url(live.at("/bookings"))
     expect(page.get_by_text("You're booked: 2 seats.")).to_be_visible()
@@ -239,7 +240,7 @@ def test_facilitator_publishes_a_series_and_reads_the_roster(page: Page, live: L
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(6)
-    expect(rows.first).to_contain_text("8 / 8")
+    expect(rows.first).to_contain_text("8 of 8 seats taken")
     check_page(page, "dashboard", screenshot=True)
 
     rows.first.get_by_role("link", name="Roster").click()
@@ -247,6 +248,16 @@ def test_facilitator_publishes_a_series_and_reads_the_roster(page: Page, live: L
     expect(page.get_by_text("of 8 seats taken, by 3 households")).to_be_visible()
     expect(page.get_by_role("button", name="Give The Novak family 2 seats")).to_be_visible()
     check_page(page, "roster", screenshot=True)
+    # Printed, the roster is a sign-in sheet: first names, no emails, no navigation.
+    page.emulate_media(media="print")
+    sheet = page.locator(".sign-in")
+    expect(sheet).to_be_visible()
+    expect(sheet.locator("tbody tr").first).to_have_text(re.compile(r"^\s*Chen\s*3\s*$"))
+    for hidden in (".screen-only", ".site-header", ".site-footer"):
+        expect(page.locator(hidden)).to_be_hidden()
+    if viewport_name(page) == "desktop":
+        shot(page, "roster-print")
+    page.emulate_media(media="screen")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
@@ -320,6 +331,59 @@ def test_counseling_hours_then_a_family_books_and_moves(
     check_page(page, "counseling-manage-booked")
 
 
+def test_calendar_month_on_a_phone_and_a_desktop_then_a_week(
+    page: Page, live: LiveServer, viewport: str
+) -> None:
+    """(e) The calendar: a grid on a desktop, a list of days on a phone, links to workshops."""
+    maya = live.user(Role.FACILITATOR, name="Maya Okafor")
+    daniel = live.user(Role.FACILITATOR, name="Daniel Reyes")
+    title = "Understanding addiction as a family"
+    workshop_id, sessions = publish(live, maya, title, weeks=4, days=2)
+    publish(live, daniel, "CRAFT: inviting a loved one into treatment", days=3, at=time(19))
+    _, (small,) = publish(live, maya, "Looking after yourself", capacity=2, days=4, at=time(10))
+    book(live, small, live.user(name="The Chen family"), 2)
+
+    page.goto("/")
+    page.get_by_role("link", name="See them on a calendar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Workshop calendar")
+    first_day = local_day(2).date()
+    if first_day.month != wall_time(utcnow(), ZONE).month:  # late in the month: turn the page
+        page.get_by_role("link", name="Next month").click()
+    calendar = page.get_by_role("table")
+    expect(calendar.locator("caption")).to_contain_text(f"{first_day:%B %Y}")
+    headers = calendar.get_by_role("columnheader")
+    expect(headers).to_have_text(
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    )
+    entry = calendar.get_by_role("link", name=re.compile(f"6:30 PM E[SD]T {title} 12 seats left"))
+    expect(entry.first).to_be_visible()
+    full = calendar.get_by_role("link", name=re.compile("Looking after yourself"))
+    if local_day(4).month == first_day.month:
+        expect(full).to_contain_text("Full, waitlist open")
+    empty_days = calendar.locator("td.is-empty")
+    if viewport == "phone":  # a list of the days that have sessions, each with its date
+        expect(empty_days.first).to_be_hidden()
+        expect(calendar.locator("thead")).not_to_be_in_viewport()
+        label = f"{first_day:%A} {first_day.day} {first_day:%B %Y}"
+        expect(calendar.get_by_text(label, exact=True)).to_be_visible()
+    else:
+        expect(empty_days.first).to_be_visible()
+    check_page(page, "calendar", screenshot=True)
+
+    if viewport == "desktop":
+        page.get_by_role("link", name="Show one week").click()
+        expect(calendar.locator("caption")).to_contain_text("Week of")
+        expect(calendar.locator("tbody tr")).to_have_count(1)
+        check_page(page, "calendar-week")
+        page.get_by_role("link", name="Next week").click()
+        expect(calendar.locator("caption")).to_contain_text("Week of")
+        page.get_by_role("link", name="Previous week").click()
+
+    entry.first.click()
+    expect(page).to_have_url(live.at(f"/workshops/{workshop_id}#session-{sessions[0]}"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+
+
 def test_keyboard_only_booking(page: Page, live: LiveServer) -> None:
     """(d) Book a seat with Tab, Shift+Tab, Enter and Space only; focus shows at every step."""
     maya = live.user(Role.FACILITATOR, name="Maya Okafor")
@@ -357,9 +421,9 @@ def test_keyboard_only_booking(page: Page, live: LiveServer) -> None:
     info = tab_to(lambda f: f["id"] == f"childcare_needed-{session_id}", "the childcare box")
     press("Space")
     expect(page.locator(f"#childcare_needed-{session_id}")).to_be_checked()
-    tab_to(lambda f: f["tag"] == "button" and f["text"] == "Book seats", "Book seats")
+    tab_to(lambda f: f["tag"] == "button" and f["text"] == "Book 1 seat", "Book 1 seat")
     assert press("Shift+Tab")["id"] == f"notes-{session_id}", "Shift+Tab goes back a field"
-    assert press("Tab")["text"] == "Book seats"
+    assert press("Tab")["text"] == "Book 1 seat"
     page.keyboard.press("Enter")
     keys.append("Enter")
 

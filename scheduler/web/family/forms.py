@@ -54,6 +54,12 @@ class NeedsFields(FlaskForm):
         description="Only the facilitator sees this.",
     )
 
+    def seats_chosen(self) -> int | None:
+        """Return the seats asked for when the form would take them, for the button's words."""
+        data = self.seats.data
+        maximum = current_app.config["MAX_SEATS_PER_BOOKING"]
+        return data if isinstance(data, int) and 1 <= data <= maximum else None
+
     def needs(self) -> Needs:
         return Needs(
             accessibility_needs=self.accessibility_needs.data or "",

@@ -194,7 +194,12 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
 def roster(session_id: int) -> str:
     target = owned_session(session_id)
     data = rosters.build_roster(target, current_user, action="roster.view", now=utcnow())
-    return render_template("manage/roster.html", roster=data, promote_form=ConfirmForm())
+    return render_template(
+        "manage/roster.html",
+        roster=data,
+        sign_in=rosters.sign_in_sheet(data),
+        promote_form=ConfirmForm(),
+    )
 
 
 @bp.get("/sessions/<int:session_id>/roster.csv")

@@ -1,10 +1,10 @@
-"""Pages anyone can see: upcoming workshops, a workshop, the health check."""
+"""Pages anyone can see: upcoming workshops, their calendar, a workshop, the health check."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import text
@@ -13,8 +13,8 @@ from werkzeug import Response
 
 from scheduler.extensions import db
 from scheduler.models import Workshop
-from scheduler.services import catalog, feeds
-from scheduler.timeutil import utcnow
+from scheduler.services import calendar_view, catalog, feeds
+from scheduler.timeutil import to_local, utcnow
 from scheduler.web.access import can_manage, visible_workshop
 from scheduler.web.family.forms import BookingForm, EnrollForm
 
@@ -33,6 +33,27 @@ def index() -> str:
         listings=listings,
         public_feed_webcal=feeds.webcal(feeds.public_feed_url()),
     )
+
+
+@bp.get("/calendar")
+def calendar() -> tuple[str, int]:
+    now = utcnow()
+    zone = calendar_view.viewer_zone(
+        current_user.timezone if current_user.is_authenticated else None, now=now
+    )
+    view = calendar_view.parse_view(request.args.get("view"))
+    try:
+        start = calendar_view.parse_start(request.args.get("start"), to_local(now, zone).date())
+    except ValueError as error:
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title="We can't show that date",
+            detail=str(error),
+            back=("See this month's calendar", "public.calendar"),
+        ), 400
+    page = calendar_view.build_calendar(view, start, zone=zone, now=now, family_id=_family_id())
+    return render_template("public/calendar.html", cal=page), 200
 
 
 def _errors_text(form: FlaskForm) -> str | None:
