@@ -244,6 +244,7 @@ def test_facilitator_publishes_a_series_and_reads_the_roster(page: Page, live: L
     check_page(page, "dashboard", screenshot=True)
 
     rows.first.get_by_role("link", name="Roster").click()
+    page.wait_for_url("**/roster")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Roster: {title}")
     expect(page.get_by_text("of 8 seats taken, by 3 households")).to_be_visible()
     expect(page.get_by_role("button", name="Give The Novak family 2 seats")).to_be_visible()
