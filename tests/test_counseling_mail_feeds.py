@@ -430,7 +430,9 @@ def test_appointment_emails_and_feed_titles_are_discreet_unless_the_family_opts_
     sweep_once()
 
     discreet = [m for m in received(mail_to) if m["To"] != open_family.email]
-    assert len(discreet) == 7  # request, approval request, declined, 2 confirmed, moved, cancelled
+    # Request, approval request, declined, 2 confirmed, moved, cancelled, and the
+    # counselor told of the cancellation (the notice of the move, older, is not sent).
+    assert len(discreet) == 8
     for email in discreet:
         assert not SERVICE_WORDS.search(email["Subject"]), email["Subject"]
         assert not SERVICE_WORDS.search(email["From"])
@@ -670,3 +672,34 @@ def test_changing_the_place_tells_booked_families_with_an_updated_invite(
     counseling.save_rules(counselor.id, rules, now=utcnow())  # nothing changed this time
     sweep_once()
     assert len(emails_to(mail_to, family)) == 2
+
+
+def test_the_counselor_hears_when_a_family_moves_or_cancels(mail_to, make_counselor, make_user, db):
+    counselor, family = make_counselor(), make_user(name="Ortiz household")
+    appointment_id = book(counselor, family)
+    sweep_once()
+    assert emails_to(mail_to, counselor) == []  # a plain booking: the calendar shows it
+
+    counseling.move(appointment_id, family.id, slot_after(counselor, 5), now=utcnow())
+    sweep_once()
+    counseling.cancel_by_family(appointment_id, family.id, now=utcnow())
+    sweep_once()
+
+    moved, cancelled = emails_to(mail_to, counselor)
+    assert moved["Subject"] == "Hearth: an appointment moved"
+    assert "Ortiz household moved their appointment with you. It is now on" in readable(moved)
+    assert cancelled["Subject"] == "Hearth: an appointment was cancelled"
+    assert f"/manage/counseling/appointments/{appointment_id}" in readable(cancelled)
+    assert not has_calendar(moved) and not has_calendar(cancelled)
+
+
+def test_a_counselors_own_cancellation_does_not_email_the_counselor(
+    mail_to, make_counselor, make_user, db
+):
+    counselor, family = make_counselor(), make_user()
+    appointment_id = book(counselor, family)
+    counseling.cancel_by_facilitator(appointment_id, counselor, now=utcnow())
+    sweep_once()
+
+    assert emails_to(mail_to, counselor) == []
+    assert emails_to(mail_to, family)[-1]["Subject"].startswith("Hearth: cancelled, ")

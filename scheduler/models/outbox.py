@@ -38,6 +38,8 @@ class MessageKind(StrEnum):
     DECLINED = "declined"
     #: The counselor changed the place, the meeting link or in person/online.
     DETAILS_CHANGED = "details_changed"
+    #: To the counselor: a family moved or cancelled its appointment.
+    FAMILY_CHANGED = "family_changed"
 
 
 class OutboxMessage(Model):

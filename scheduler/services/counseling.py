@@ -579,7 +579,9 @@ def move(appointment_id: int, family_id: int, new_slot_id: int, *, now: datetime
     return appointment
 
 
-def _set_status(appointment: Appointment, status: AppointmentStatus, now: datetime) -> None:
+def _set_status(
+    appointment: Appointment, status: AppointmentStatus, now: datetime, *, by_family: bool = False
+) -> None:
     old = appointment.status
     appointment.status = status
     appointment.sequence += 1
@@ -589,7 +591,7 @@ def _set_status(appointment: Appointment, status: AppointmentStatus, now: dateti
     if status == AppointmentStatus.CONFIRMED:
         appointment.confirmed_at = appointment.confirmed_at or now
     db.session.flush()
-    notify.appointment_status_changed(appointment, old, now)
+    notify.appointment_status_changed(appointment, old, now, by_family=by_family)
 
 
 def cancel_by_family(appointment_id: int, family_id: int, *, now: datetime) -> Appointment:
@@ -597,7 +599,7 @@ def cancel_by_family(appointment_id: int, family_id: int, *, now: datetime) -> A
     with write_transaction():
         appointment = _own(appointment_id, family_id)
         _check_changeable(appointment, now)
-        _set_status(appointment, AppointmentStatus.CANCELLED, now)
+        _set_status(appointment, AppointmentStatus.CANCELLED, now, by_family=True)
     return appointment
 
 

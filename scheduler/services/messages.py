@@ -229,6 +229,8 @@ def _appointment_message(row: OutboxMessage, kind: MessageKind, recipient: User)
         return None
     if kind is MessageKind.APPROVAL_NEEDED:
         return _approval_request(row, appointment, recipient)
+    if kind is MessageKind.FAMILY_CHANGED:
+        return _family_changed(row, appointment, recipient)
     if kind not in APPOINTMENT_SUBJECTS or recipient.id != appointment.family_id:
         return None  # nothing Hearth knows how to say about it
     if kind is MessageKind.AWAITING_APPROVAL and not appointment.is_pending:
@@ -308,6 +310,33 @@ def _approval_request(
                 _link(f"/manage/counseling/appointments/{appointment.id}"),
             )
         ],
+    )
+
+
+def _family_changed(
+    row: OutboxMessage, appointment: Appointment, counselor: User
+) -> Message | None:
+    """Tell the counselor a family moved or cancelled, as things stand when it goes out."""
+    if counselor.id != appointment.facilitator_id:
+        return None
+    queued_at_version = int(row.key.split(":")[3])  # appointment:<id>:<kind>:<version>:<to>
+    if queued_at_version < appointment.sequence:
+        return None  # changed again since: that change's own notice tells the counselor
+    when = when_text(appointment.slot.starts_at, counselor.timezone)
+    household = appointment.family.name
+    if appointment.holds_slot:
+        subject = "Hearth: an appointment moved"
+        headline = f"{household} moved their appointment with you. It is now on {when}."
+    else:
+        subject = "Hearth: an appointment was cancelled"
+        headline = f"{household} cancelled their appointment with you on {when}."
+    return _message(
+        row,
+        counselor,
+        subject,
+        headline=headline,
+        details=["Your calendar link shows the change too."],
+        links=[("See the appointment", _link(f"/manage/counseling/appointments/{appointment.id}"))],
     )
 
 

@@ -283,16 +283,27 @@ def appointment_booked(appointment: Appointment, now: datetime) -> None:
         )
 
 
+def _tell_counselor(appointment: Appointment, now: datetime) -> None:
+    """A family moved or cancelled: the counselor hears it too, not only from the calendar."""
+    _insert(
+        [_appointment_row(MessageKind.FAMILY_CHANGED, appointment, appointment.facilitator_id, now)]
+    )
+
+
 def appointment_moved(appointment: Appointment, now: datetime) -> None:
-    """Tell the family the new time and move its reminders."""
+    """Tell the family the new time and move its reminders; tell the counselor."""
     cancel_appointment_reminders(appointment.id)
     _insert([_appointment_row(MessageKind.RESCHEDULED, appointment, appointment.family_id, now)])
+    _tell_counselor(appointment, now)
     if appointment.status == AppointmentStatus.CONFIRMED:
         schedule_appointment_reminders(appointment, now)
 
 
-def appointment_status_changed(appointment: Appointment, old: str, now: datetime) -> None:
-    """Approved, declined or cancelled: tell the family, and handle reminders."""
+def appointment_status_changed(
+    appointment: Appointment, old: str, now: datetime, *, by_family: bool = False
+) -> None:
+    """Approved, declined or cancelled: tell the family (and the counselor when the family
+    cancelled), and handle reminders."""
     new = appointment.status
     if new == AppointmentStatus.CONFIRMED and old == AppointmentStatus.PENDING:
         _insert([_appointment_row(MessageKind.CONFIRMED, appointment, appointment.family_id, now)])
@@ -302,6 +313,8 @@ def appointment_status_changed(appointment: Appointment, old: str, now: datetime
     elif new == AppointmentStatus.CANCELLED:
         cancel_appointment_reminders(appointment.id)
         _insert([_appointment_row(MessageKind.CANCELLED, appointment, appointment.family_id, now)])
+        if by_family:
+            _tell_counselor(appointment, now)
 
 
 def appointment_details_changed(appointment: Appointment, now: datetime) -> None:
