@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import Any
@@ -295,8 +296,46 @@ def _reset_token(user: User) -> str:
         return email_links.link_token(link)
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    copy: sqlite3.Connection
+    people: dict[str, Person]
+    ids: dict[str, int | str]
+
+
+#: The world, built once per SQLite database and copied back before each test: hundreds
+#: of tests start from it, and building it through the services costs ~0.15 s each time.
+_SNAPSHOTS: dict[str, _Snapshot] = {}
+
+
+def _copy_database(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    _db.session.remove()
+    source.backup(target)
+
+
 @pytest.fixture
-def world(make_user, make_workshop, make_booking, auth) -> World:
+def world(database_url, make_user, make_workshop, make_booking, auth) -> World:
+    snapshot = _SNAPSHOTS.get(database_url) if database_url.startswith("sqlite") else None
+    if snapshot is not None:
+        raw = _db.engine.raw_connection()
+        try:
+            _copy_database(snapshot.copy, raw.driver_connection)
+        finally:
+            raw.close()
+        return World(snapshot.people, snapshot.ids, auth)
+    built = _build_world(make_user, make_workshop, make_booking, auth)
+    if database_url.startswith("sqlite"):
+        copy = sqlite3.connect(":memory:", check_same_thread=False)
+        raw = _db.engine.raw_connection()
+        try:
+            _copy_database(raw.driver_connection, copy)
+        finally:
+            raw.close()
+        _SNAPSHOTS[database_url] = _Snapshot(copy, built.people, built.ids)
+    return built
+
+
+def _build_world(make_user, make_workshop, make_booking, auth) -> World:
     owner = make_user(Role.FACILITATOR, name="Olsen, facilitator")
     family_a = make_user(name="Alvarez household")
     family_b = make_user(name="Brennan household")
