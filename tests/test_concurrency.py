@@ -22,6 +22,7 @@ from scheduler.services.booking import Needs, book_seats, cancel_booking
 from scheduler.services.errors import DomainError
 from scheduler.services.seats import seat_count
 from scheduler.timeutil import utcnow
+from tests import races
 
 WORKERS = 40
 
@@ -38,26 +39,7 @@ class Outcome:
 
 def race(app: Flask, jobs: list[Callable[[], Outcome]]) -> list[Outcome]:
     """Run every job in its own thread and connection, all released at once."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Outcome | None] = [None] * len(jobs)
-
-    def run(index: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results[index] = jobs[index]()
-            except Exception as error:  # every error is a finding, reported below
-                results[index] = Outcome(-1, 0, f"error: {error!r}")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert all(not t.is_alive() for t in threads), "a worker hung"
-    return [r for r in results if r is not None]
+    return races.race(app, jobs, lambda told: Outcome(-1, 0, told))
 
 
 def booking_job(session_id: int, family_id: int, seats: int, *, waitlist: bool = False):

@@ -821,3 +821,24 @@ def test_moving_away_from_removed_hours_does_not_reopen_the_old_slot(
     counseling.move(booked.id, family.id, monday.id, now=now)
 
     assert offered_on(now, counselor.id, tuesday) == []
+
+
+def test_the_meeting_link_is_for_a_confirmed_online_appointment_only(counselor, family, now):
+    link = "https://meet.example.org/room-7"
+    counseling.save_rules(
+        counselor.id, rules(mode="online", online_url=link, approve_first=True), now=now
+    )
+    slot_ids = [s.slot.id for s in counseling.open_slots(now, facilitator_id=counselor.id)]
+    appointment = counseling.book_slot(slot_ids[0], family.id, now=now)
+    settings = counseling.settings_for(counselor.id)
+
+    assert appointment.is_pending and counseling.meeting_link(appointment, settings) == ""
+    counseling.approve(appointment.id, counselor, now=now)
+    assert counseling.meeting_link(appointment, settings) == link
+    counseling.cancel_by_facilitator(appointment.id, counselor, now=now)
+    assert counseling.meeting_link(appointment, settings) == ""
+
+    counseling.save_rules(counselor.id, rules(location="Room 2"), now=now)
+    in_person = counseling.book_slot(slot_ids[1], family.id, now=now)
+    assert in_person.is_confirmed
+    assert counseling.meeting_link(in_person, counseling.settings_for(counselor.id)) == ""

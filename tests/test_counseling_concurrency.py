@@ -7,7 +7,6 @@ Runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -23,6 +22,7 @@ from scheduler.services import counseling
 from scheduler.services.counseling import Rules
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
+from tests import races
 
 pytestmark = pytest.mark.slow
 
@@ -43,30 +43,7 @@ class Outcome:
 
 def race(app: Flask, jobs: list[Callable[[], Outcome]]) -> list[Outcome]:
     """Run every job in its own thread and connection, all released at once."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Outcome | None] = [None] * len(jobs)
-
-    def run(index: int) -> None:
-        with app.app_context():
-            try:
-                # Connect before the barrier, so opening connections doesn't stagger the start.
-                db.session.execute(select(1))
-                db.session.rollback()
-                barrier.wait(timeout=30)
-                results[index] = jobs[index]()
-            except Exception as error:  # every error is a finding, reported below
-                results[index] = Outcome(-1, f"error: {error!r}")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert all(not t.is_alive() for t in threads), "a worker hung"
-    assert all(r is not None for r in results), "a worker left no outcome"
-    return [r for r in results if r is not None]
+    return races.race(app, jobs, lambda told: Outcome(-1, told))
 
 
 def attempt(who: int, action: Callable[[], object]) -> Callable[[], Outcome]:

@@ -443,6 +443,13 @@ def _clashes(
 # --- appointments -------------------------------------------------------------------
 
 
+def meeting_link(appointment: Appointment, settings: CounselingSettings | None) -> str:
+    """The online meeting link the booked family may see: only once it is confirmed."""
+    if settings is None or settings.mode != MeetingMode.ONLINE or not appointment.is_confirmed:
+        return ""
+    return settings.online_url
+
+
 def _lock_slot(slot_id: int) -> CounselingSlot:
     slot = db.session.scalar(
         select(CounselingSlot)
@@ -520,13 +527,17 @@ def book_slot(slot_id: int, family_id: int, *, note: str = "", now: datetime) ->
     return appointment
 
 
-def _own(appointment_id: int, family_id: int) -> Appointment:
-    appointment = db.session.scalar(
+def _lock_appointment(appointment_id: int) -> Appointment | None:
+    return db.session.scalar(
         select(Appointment)
         .where(Appointment.id == appointment_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+def _own(appointment_id: int, family_id: int) -> Appointment:
+    appointment = _lock_appointment(appointment_id)
     if appointment is None or appointment.family_id != family_id:
         raise DomainError("appointment_not_found")
     return appointment
@@ -604,12 +615,7 @@ def cancel_by_family(appointment_id: int, family_id: int, *, now: datetime) -> A
 
 
 def _managed(appointment_id: int, manager: User) -> Appointment:
-    appointment = db.session.scalar(
-        select(Appointment)
-        .where(Appointment.id == appointment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    appointment = _lock_appointment(appointment_id)
     if appointment is None or not (manager.is_admin or appointment.facilitator_id == manager.id):
         raise DomainError("appointment_not_found")
     return appointment

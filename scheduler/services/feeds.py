@@ -38,7 +38,7 @@ from scheduler.models import (
     WorkshopSession,
     WorkshopStatus,
 )
-from scheduler.services import tokens
+from scheduler.services import counseling, tokens
 from scheduler.services.seats import seat_counts
 
 #: Change when the wording or shape of events changes, so every ETag changes with it.
@@ -365,13 +365,6 @@ def booking_event(booking: Booking, *, descriptive: bool) -> CalendarEvent:
     )
 
 
-def counseling_settings(facilitator_id: int) -> CounselingSettings | None:
-    """A counselor's settings: the zone, place and link their appointments are shown with."""
-    return db.session.scalar(
-        select(CounselingSettings).where(CounselingSettings.facilitator_id == facilitator_id)
-    )
-
-
 def appointment_title(appointment: Appointment) -> str:
     """'Family counseling with Dr Lee': the descriptive title, for families who opted in."""
     name = appointment.facilitator.name
@@ -393,7 +386,7 @@ def appointment_event(
     family: it opens the room, so pending, cancelled and foreign events never carry it.
     ``settings`` may be given to save a query per event.
     """
-    settings = settings or counseling_settings(appointment.facilitator_id)
+    settings = settings or counseling.settings_for(appointment.facilitator_id)
     slot = appointment.slot
     over = not appointment.holds_slot  # cancelled, or declined by the counselor
     if over:
@@ -417,9 +410,9 @@ def appointment_event(
     elif descriptive:
         title = appointment_title(appointment)
         details = []
-        if online and appointment.is_confirmed:
-            location = url
-            details.append(f"Join online: {url}")
+        if family_link := counseling.meeting_link(appointment, settings):
+            location = family_link
+            details.append(f"Join online: {family_link}")
         else:
             location = "Online" if online else place
         link = _link("/bookings")

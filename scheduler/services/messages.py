@@ -29,9 +29,9 @@ from scheduler.models import (
     SessionKind,
     User,
 )
-from scheduler.services import accounts, digest, email_links
+from scheduler.services import accounts, counseling, digest, email_links
 from scheduler.services.errors import seats_text
-from scheduler.services.feeds import appointment_event, booking_event, counseling_settings
+from scheduler.services.feeds import appointment_event, booking_event
 from scheduler.timeutil import format_local, to_local, utcnow
 
 #: Subject lines by kind; {what} is "your appointment" or the workshop's title.
@@ -193,9 +193,22 @@ def _booking_message(row: OutboxMessage, kind: MessageKind, family: User) -> Mes
             details.append(f"Join online: {workshop.online_url}")
     else:
         details.append("Open your bookings to see the place and details.")
-    links, unsubscribe = _family_links(family, reminder=kind is MessageKind.REMINDER)
-    method = INVITES.get(kind)
     event = booking_event(booking, descriptive=family.descriptive_titles)
+    return _family_message(row, family, kind, subject, headline, details, event, INVITES.get(kind))
+
+
+def _family_message(
+    row: OutboxMessage,
+    family: User,
+    kind: MessageKind,
+    subject: str,
+    headline: str,
+    details: list[str],
+    event: CalendarEvent,
+    method: str | None,
+) -> Message:
+    """A booking's or appointment's email: its links, and the invite when it carries one."""
+    links, unsubscribe = _family_links(family, reminder=kind is MessageKind.REMINDER)
     return _message(
         row,
         family,
@@ -241,7 +254,7 @@ def _appointment_message(row: OutboxMessage, kind: MessageKind, recipient: User)
         return None  # cancelled or declined since, or reminders turned off
     family = recipient
     counselor = appointment.facilitator
-    settings = counseling_settings(appointment.facilitator_id)
+    settings = counseling.settings_for(appointment.facilitator_id)
     when = when_text(appointment.slot.starts_at, family.timezone)
     descriptive = family.descriptive_titles
     what = f"counseling with {counselor.name}" if descriptive else "your appointment"
@@ -256,34 +269,22 @@ def _appointment_message(row: OutboxMessage, kind: MessageKind, recipient: User)
             else "Individual counseling"
         )
         if settings is not None and settings.mode == MeetingMode.ONLINE:
-            if appointment.is_confirmed and kind not in APPOINTMENT_CANCELS:
-                details.append(f"Online: {settings.online_url}")
-            else:
-                details.append("Online")
+            link = counseling.meeting_link(appointment, settings)
+            shown = link and kind not in APPOINTMENT_CANCELS
+            details.append(f"Online: {link}" if shown else "Online")
         elif settings is not None and settings.location:
             details.append(f"Where: {settings.location}")
     else:
         details.append("Open your bookings to see the place and details.")
     if kind is MessageKind.DECLINED and settings is not None and settings.contact:
         details.append(f"Contact: {settings.contact}")
-    links, unsubscribe = _family_links(family, reminder=kind is MessageKind.REMINDER)
     method = APPOINTMENT_INVITES.get(kind)
     if method == "REQUEST" and not appointment.is_confirmed:
         # Only a confirmed time goes into the family's calendar by invite; a pending one
         # waits for its CONFIRMED email, and a cancelled one for its CANCEL.
         method = None
     event = appointment_event(appointment, descriptive=descriptive, settings=settings)
-    return _message(
-        row,
-        family,
-        subject,
-        headline=headline,
-        details=details,
-        links=links,
-        ics=_invite(event, family, method) if method else None,
-        ics_method=method,
-        list_unsubscribe=unsubscribe,
-    )
+    return _family_message(row, family, kind, subject, headline, details, event, method)
 
 
 def _approval_request(

@@ -120,48 +120,67 @@ def _tell(booking: Booking, kind: MessageKind, version: int, now: datetime) -> N
     _insert([_row(kind, f"booking:{booking.id}:{kind}:{version}", booking, now, now)])
 
 
-def schedule_reminders(booking: Booking, now: datetime) -> None:
-    """Queue the family's reminders for a confirmed booking, skipping those already past."""
-    session = booking.session
-    family = db.session.get_one(User, booking.family_id)
+def _queue_reminders(
+    family_id: int,
+    starts_at: datetime,
+    record: str,
+    version: int,
+    now: datetime,
+    **refs: int | None,
+) -> None:
+    """Queue a family's reminders for one start time, skipping offsets already past.
+
+    The key names the record and its version, so a moved start queues anew.
+    """
+    family = db.session.get_one(User, family_id)
     rows = []
     for offset in offsets_for(family):
-        due = reminder_time(session.starts_at, offset, family.timezone)
+        due = reminder_time(starts_at, offset, family.timezone)
         if due <= now:
             continue  # no "in 48 hours" reminder one hour before
         minutes = int(offset.total_seconds() // 60)
-        key = f"booking:{booking.id}:reminder:{minutes}m:s{session.sequence}"
-        rows.append(_row(MessageKind.REMINDER, key, booking, due, now))
+        key = f"{record}:reminder:{minutes}m:s{version}"
+        rows.append(_message(MessageKind.REMINDER, key, family_id, due, now, **refs))
     _insert(rows)
+
+
+def schedule_reminders(booking: Booking, now: datetime) -> None:
+    """Queue the family's reminders for a confirmed booking."""
+    session = booking.session
+    _queue_reminders(
+        booking.family_id,
+        session.starts_at,
+        f"booking:{booking.id}",
+        session.sequence,
+        now,
+        booking_id=booking.id,
+        session_id=booking.session_id,
+    )
+
+
+def _withdraw_reminders(*where: Any) -> None:
+    """Cancel the pending reminders that match ``where``: they must not go out any more."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            *where,
+            OutboxMessage.kind == MessageKind.REMINDER,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED)
+    )
 
 
 def cancel_pending_reminders(booking_ids: Iterable[int]) -> None:
     """Withdraw reminders that have not gone out yet."""
     ids = list(booking_ids)
-    if not ids:
-        return
-    db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.booking_id.in_(ids),
-            OutboxMessage.kind == MessageKind.REMINDER,
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
-        .values(status=OutboxStatus.CANCELLED)
-    )
+    if ids:
+        _withdraw_reminders(OutboxMessage.booking_id.in_(ids))
 
 
 def cancel_family_reminders(family_id: int) -> None:
     """Withdraw every pending reminder of one family (they turned reminders off)."""
-    db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.recipient_id == family_id,
-            OutboxMessage.kind == MessageKind.REMINDER,
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
-        .values(status=OutboxStatus.CANCELLED)
-    )
+    _withdraw_reminders(OutboxMessage.recipient_id == family_id)
 
 
 def booking_created(booking: Booking, now: datetime) -> None:
@@ -232,37 +251,27 @@ def digest_due(facilitator_id: int, day: date, now: datetime) -> None:
 
 
 def _appointment_row(
-    kind: str, appointment: Appointment, recipient_id: int, now: datetime, key: str | None = None
+    kind: str, appointment: Appointment, recipient_id: int, now: datetime
 ) -> dict[str, Any]:
-    key = key or f"appointment:{appointment.id}:{kind}:{appointment.sequence}:{recipient_id}"
+    key = f"appointment:{appointment.id}:{kind}:{appointment.sequence}:{recipient_id}"
     return _message(kind, key, recipient_id, now, now, appointment_id=appointment.id)
 
 
 def schedule_appointment_reminders(appointment: Appointment, now: datetime) -> None:
     """Queue a family's reminders for a confirmed appointment, as for a booking."""
-    family = db.session.get_one(User, appointment.family_id)
-    rows = []
-    for offset in offsets_for(family):
-        due = reminder_time(appointment.slot.starts_at, offset, family.timezone)
-        if due <= now:
-            continue
-        minutes = int(offset.total_seconds() // 60)
-        key = f"appointment:{appointment.id}:reminder:{minutes}m:s{appointment.sequence}"
-        row = _appointment_row(MessageKind.REMINDER, appointment, family.id, now, key)
-        rows.append(row | {"due_at": due, "not_before": due})
-    _insert(rows)
+    _queue_reminders(
+        appointment.family_id,
+        appointment.slot.starts_at,
+        f"appointment:{appointment.id}",
+        appointment.sequence,
+        now,
+        appointment_id=appointment.id,
+    )
 
 
 def cancel_appointment_reminders(appointment_id: int) -> None:
-    db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.appointment_id == appointment_id,
-            OutboxMessage.kind == MessageKind.REMINDER,
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
-        .values(status=OutboxStatus.CANCELLED)
-    )
+    """Withdraw an appointment's reminders that have not gone out yet."""
+    _withdraw_reminders(OutboxMessage.appointment_id == appointment_id)
 
 
 def appointment_booked(appointment: Appointment, now: datetime) -> None:

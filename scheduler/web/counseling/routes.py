@@ -13,7 +13,7 @@ from flask_login import current_user
 from werkzeug import Response
 
 from scheduler.extensions import db
-from scheduler.models import Appointment, CounselingSlot, Role
+from scheduler.models import Appointment, CounselingSlot, MeetingMode, Role
 from scheduler.services import audit, counseling
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import format_day, format_local, to_local, utcnow
@@ -86,7 +86,7 @@ def appointment_cards(family_id: int, zone: str, now: datetime) -> list[Appointm
     cards = []
     for appointment in counseling.family_appointments(family_id, now):
         settings = counseling.settings_for(appointment.facilitator_id)
-        online = settings is not None and settings.mode == "online"
+        online = settings is not None and settings.mode == MeetingMode.ONLINE
         cards.append(
             AppointmentCard(
                 appointment=appointment,
@@ -95,9 +95,7 @@ def appointment_cards(family_id: int, zone: str, now: datetime) -> list[Appointm
                 counselor=appointment.facilitator.name,
                 kind=KIND_NAMES[appointment.kind],
                 where="Online" if online else (settings.location if settings else ""),
-                online_url=(
-                    settings.online_url if settings and online and appointment.is_confirmed else ""
-                ),
+                online_url=counseling.meeting_link(appointment, settings),
                 can_change=counseling.can_change(appointment, now),
                 deadline=format_local(counseling.change_deadline(appointment), zone),
                 contact=(settings.contact if settings else "") or appointment.facilitator.email,
