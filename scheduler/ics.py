@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vDuration
+
+from scheduler.timeutil import is_repeated_wall_time
+from scheduler.vtimezone import vtimezone
 
 PRODID = "-//Hearth//Hearth scheduler//EN"
 
@@ -64,8 +67,21 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _zoned(item: CalendarEvent) -> bool:
+    """Whether the event is written in its zone's wall time (with TZID) or in UTC.
+
+    A wall time in the hour that repeats when clocks go back names two instants, and
+    parsers pick different ones (RFC 5545 says the first; ical.js takes the second).
+    Such an event is written in UTC, which every parser reads alike; calendar apps
+    still show it at the right local time.
+    """
+    return not any(
+        is_repeated_wall_time(moment, item.timezone) for moment in (item.starts_at, item.ends_at)
+    )
+
+
 def _vevent(item: CalendarEvent) -> Event:
-    zone = ZoneInfo(item.timezone)
+    zone = ZoneInfo(item.timezone) if _zoned(item) else UTC
     event = Event()
     event.add("uid", item.uid)
     event.add("dtstamp", _utc(item.last_modified))
@@ -94,15 +110,14 @@ def _vevent(item: CalendarEvent) -> Event:
 
 
 def _timezones(events: Sequence[CalendarEvent]) -> list[Timezone]:
-    """Return a VTIMEZONE for every zone used, covering the years the events span."""
-    if not events:
-        return []
-    first = date(min(e.starts_at.year for e in events) - 1, 1, 1)
-    last = date(max(e.ends_at.year for e in events) + 2, 1, 1)
-    return [
-        Timezone.from_tzid(zone, first_date=first, last_date=last)
-        for zone in sorted({e.timezone for e in events})
-    ]
+    """Return a VTIMEZONE for every TZID used, right a year either side of its events."""
+    spans: dict[str, tuple[int, int]] = {}
+    for item in events:
+        if not _zoned(item):
+            continue
+        low, high = spans.get(item.timezone, (item.starts_at.year, item.ends_at.year))
+        spans[item.timezone] = (min(low, item.starts_at.year), max(high, item.ends_at.year))
+    return [vtimezone(zone, low - 1, high + 1) for zone, (low, high) in sorted(spans.items())]
 
 
 def build_calendar(events: Iterable[CalendarEvent], info: CalendarInfo) -> bytes:

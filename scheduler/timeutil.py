@@ -61,6 +61,15 @@ def to_local(instant: datetime, zone: str) -> datetime:
     return instant.astimezone(ZoneInfo(zone))
 
 
+def is_repeated_wall_time(instant: datetime, zone: str) -> bool:
+    """Tell whether the wall time of ``instant`` at ``zone`` happens twice that day.
+
+    When clocks go back, 01:30 comes twice; a wall time alone can't say which one.
+    """
+    local = to_local(instant, zone)
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
 def wall_time(instant: datetime, zone: str) -> datetime:
     """Return the naive wall-clock time of ``instant`` at ``zone``."""
     return to_local(instant, zone).replace(tzinfo=None)

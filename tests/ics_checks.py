@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import icalendar
 import recurring_ical_events
 import vobject
 
-from tests import icaljs
+from tests import icaljs, libical
 
 
 @dataclass(frozen=True, order=True)
@@ -75,26 +77,63 @@ def with_recurring_ical_events(body: bytes) -> list[Instant]:
     )
 
 
-def with_icaljs(body: bytes) -> list[Instant]:
-    parsed = icaljs.parse_with_icaljs(body)
-    assert parsed["errors"] == []
+def _instant(text: str) -> datetime:
+    """Read '2027-03-09T23:00:00Z' (ical.js) or '20270309T230000Z' (libical)."""
+    if "-" not in text:
+        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
-    def instant(text: str) -> datetime:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
+def _instants(parsed: dict[str, Any], parser: str) -> list[Instant]:
+    assert parsed["errors"] == [], f"{parser}: {parsed['errors']}"
     return sorted(
-        Instant(e["uid"], instant(e["start_utc"]), instant(e["end_utc"])) for e in parsed["events"]
+        Instant(e["uid"], _instant(e["start_utc"]), _instant(e["end_utc"]))
+        for e in parsed["events"]
     )
+
+
+def with_icaljs(body: bytes) -> list[Instant]:
+    return _instants(icaljs.parse_with_icaljs(body), "ical.js")
+
+
+def with_libical(body: bytes) -> list[Instant]:
+    return _instants(libical.parse_many_with_libical([body])[0], "libical")
+
+
+def _agree(parser: str, got: list[Instant], reference: list[Instant]) -> None:
+    if got != reference:
+        wrong = [(r, g) for r, g in zip(reference, got, strict=False) if r != g][:3]
+        raise AssertionError(
+            f"{parser} disagrees with icalendar ({len(got)} vs {len(reference)} events); "
+            f"first differences (icalendar, {parser}): {wrong}"
+        )
+
+
+def cross_check_many(bodies: list[bytes]) -> list[list[Instant]]:
+    """Parse each body with every independent parser; all must agree on UIDs and instants.
+
+    ical.js and libical each run once for the whole list. They run wherever they are
+    installed; CI installs both and test_icaljs_is_installed / test_libical_is_installed
+    fail there if either is missing, so no calendar goes unchecked by them in CI.
+    """
+    references = []
+    for body in bodies:
+        mechanical_checks(body)
+        reference = with_icalendar(body)
+        _agree("vobject", with_vobject(body), reference)
+        _agree("recurring-ical-events", with_recurring_ical_events(body), reference)
+        references.append(reference)
+    external: list[tuple[str, Callable[[list[bytes]], list[dict[str, Any]]]]] = []
+    if icaljs.icaljs_available():
+        external.append(("ical.js (Thunderbird's parser)", icaljs.parse_many_with_icaljs))
+    if libical.libical_available():
+        external.append(("libical (Evolution's parser)", libical.parse_many_with_libical))
+    for parser, parse_many in external:
+        for parsed, reference in zip(parse_many(bodies), references, strict=True):
+            _agree(parser, _instants(parsed, parser), reference)
+    return references
 
 
 def cross_check(body: bytes) -> list[Instant]:
     """Parse with every independent parser; all must agree on UIDs and UTC instants."""
-    mechanical_checks(body)
-    reference = with_icalendar(body)
-    assert with_vobject(body) == reference, "vobject disagrees with icalendar"
-    assert with_recurring_ical_events(body) == reference, "recurring-ical-events disagrees"
-    # ical.js runs wherever it is installed; CI installs it and test_icaljs_is_installed
-    # fails there if it is missing, so no feed goes unchecked by it in CI.
-    if icaljs.icaljs_available():
-        assert with_icaljs(body) == reference, "ical.js (Thunderbird's parser) disagrees"
-    return reference
+    return cross_check_many([body])[0]

@@ -40,9 +40,11 @@ from scheduler.models import (
 )
 from scheduler.services import counseling, tokens
 from scheduler.services.seats import seat_counts
+from scheduler.vtimezone import tz_version
 
 #: Change when the wording or shape of events changes, so every ETag changes with it.
-FEED_FORMAT = 2
+#: 3: VTIMEZONEs every parser reads alike (RRULE onsets), repeated wall times in UTC.
+FEED_FORMAT = 3
 #: How far back a feed keeps sessions that took place.
 KEEP_PAST = timedelta(days=30)
 #: The neutral title private calendars use unless the family asks for descriptive ones.
@@ -119,10 +121,11 @@ def _in_window(day_start: datetime) -> Any:
 def _version(parts: Sequence[Any], newest: Sequence[datetime | None], day: datetime) -> FeedVersion:
     base_url = current_app.config["BASE_URL"]
     changes = [t.isoformat() if t else None for t in newest]
-    material = repr((FEED_FORMAT, base_url, day.isoformat(), *parts, *changes)).encode()
+    # A new tz database can change a zone's VTIMEZONE, so calendars must be fetched anew.
+    material = (FEED_FORMAT, tz_version(), base_url, day.isoformat(), *parts, *changes)
     latest = max([day, *(t for t in newest if t is not None)])
     rounded_up = datetime.fromtimestamp(math.ceil(latest.timestamp()), UTC)
-    return FeedVersion(f'"{hashlib.sha256(material).hexdigest()[:40]}"', rounded_up)
+    return FeedVersion(f'"{hashlib.sha256(repr(material).encode()).hexdigest()[:40]}"', rounded_up)
 
 
 def _public_sessions(day: datetime, facilitator_id: int | None) -> Select[Any]:

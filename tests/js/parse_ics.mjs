@@ -4,13 +4,16 @@
 // Times are converted to UTC by ical.js itself, from the VTIMEZONEs in the calendar
 // (registered with ICAL.TimezoneService), never from Node's or Python's zone database.
 // A body ical.js cannot parse exits 1; problems it parses around are listed in "errors".
+// Given a JSON list of bodies instead, it prints a list of results, one per body, so a
+// test can check many calendars in one process.
 import { readFileSync } from "node:fs";
 import ICAL from "ical.js";
 
 const utc = ICAL.Timezone.utcTimezone;
 
-function main() {
-  const text = readFileSync(0, "utf8");
+function parseOne(text) {
+  // Zones registered for an earlier body of a batch must not stand in for missing ones.
+  ICAL.TimezoneService.reset();
   const jcal = ICAL.parse(text);
   if (!Array.isArray(jcal) || typeof jcal[0] !== "string") {
     throw new Error("expected exactly one top-level component");
@@ -60,7 +63,15 @@ function main() {
     };
   });
 
-  process.stdout.write(`${JSON.stringify({ events, timezones, errors })}\n`);
+  return { events, timezones, errors };
+}
+
+function main() {
+  const text = readFileSync(0, "utf8");
+  const result = text.trimStart().startsWith("[")
+    ? JSON.parse(text).map(parseOne)
+    : parseOne(text);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 try {
