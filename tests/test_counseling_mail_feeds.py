@@ -25,7 +25,7 @@ from scheduler.models import (
 )
 from scheduler.services import counseling
 from scheduler.services.counseling import Rules
-from scheduler.timeutil import utcnow
+from scheduler.timeutil import format_local, utcnow
 from tests.ics_checks import cross_check
 from tests.test_dispatch import SERVICE_WORDS, calendar_part, received
 from tests.test_feeds import counting_queries, later, private_feed, token_of, vevents
@@ -237,7 +237,7 @@ def test_appointment_appears_in_family_and_counselor_private_feeds_but_not_the_p
         cross_check(body)
     assert uid_of(appointment_id) in vevents(family_feed)
     mine = vevents(counselor_feed)[uid_of(appointment_id)]
-    assert str(mine["summary"]) == "Appointment: Okafor household"
+    assert str(mine["summary"]).startswith("Counseling appointment, ")
     assert str(mine["url"]).endswith(f"/manage/counseling/appointments/{appointment_id}")
     assert len(vevents(counselor_feed)) == 2  # the appointment and the workshop session
     for body in (public, only_counselor):
@@ -246,6 +246,38 @@ def test_appointment_appears_in_family_and_counselor_private_feeds_but_not_the_p
     for user in (stranger, other_counselor):
         assert uid_of(appointment_id) not in vevents(private_feed(client, db, user).get_data())
     assert b"About our son" not in family_feed + counselor_feed  # the note stays in Hearth
+
+
+def test_counselor_feed_names_no_family_unless_the_counselor_asks(
+    client, auth, make_counselor, make_user, db
+):
+    counselor = make_counselor()
+    family = make_user(name="Okafor household")
+    appointment_id = book(counselor, family)
+    starts = appointment(db, appointment_id).slot.starts_at
+    clock = format_local(starts, ZONE, with_date=False)  # "2:00 PM EST"
+
+    neutral = private_feed(client, db, counselor)
+    (event,) = vevents(neutral.get_data()).values()
+    assert str(event["summary"]) == f"Counseling appointment, {clock}"
+    assert str(event["description"]).startswith("Family session. Open Hearth to see who")
+    assert str(event["url"]).endswith(f"/manage/counseling/appointments/{appointment_id}")
+    assert b"Okafor" not in neutral.get_data()
+
+    auth.login(counselor)
+    page = client.get("/account").get_data(as_text=True)
+    assert "Show families&#39; names in my calendar" in page
+    client.post(
+        "/account", data={"name": counselor.name, "timezone": ZONE, "descriptive_titles": "y"}
+    )
+
+    named = private_feed(client, db, counselor)
+    (event,) = vevents(named.get_data()).values()
+    assert str(event["summary"]) == "Appointment: Okafor household"
+    assert "Family session with Okafor household." in str(event["description"])
+    # Calendar apps holding the neutral body must fetch the named one.
+    assert named.headers["ETag"] != neutral.headers["ETag"]
+    cross_check(named.get_data())
 
 
 def test_pending_and_declined_requests_show_as_tentative_then_cancelled(

@@ -145,6 +145,29 @@ def test_repeated_request_with_etag_gets_304_without_a_body(client, make_worksho
     assert again.headers["ETag"] == etag
 
 
+@pytest.mark.parametrize("feed", ["public", "private"])
+def test_the_current_etag_sent_back_as_a_weak_validator_gets_304(
+    client, make_workshop, make_user, make_booking, db, feed
+):
+    family = make_user()
+    make_booking(make_workshop(weeks=2).sessions[0].id, family=family)
+    url = "/calendar/workshops.ics" if feed == "public" else None
+    get = (
+        (lambda **kw: client.get(url, **kw))
+        if url
+        else (lambda **kw: client.get(f"/calendar/feeds/{token_of(db, family)}.ics", **kw))
+    )
+    etag = get().headers["ETag"]
+
+    # RFC 9110 13.1.2: If-None-Match uses the weak comparison, as proxies that
+    # compress a body hand clients the weak form of its tag.
+    for header in (f"W/{etag}", f'"other", W/{etag}', "*"):
+        again = get(headers={"If-None-Match": header})
+        assert again.status_code == 304, header
+        assert again.get_data() == b""
+    assert get(headers={"If-None-Match": 'W/"other"'}).status_code == 200
+
+
 @pytest.mark.parametrize("change", ["reschedule", "cancel", "capacity", "details", "new"])
 def test_any_visible_change_changes_the_etag(client, make_workshop, change):
     workshop = make_workshop(weeks=2)

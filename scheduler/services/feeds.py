@@ -40,6 +40,7 @@ from scheduler.models import (
 )
 from scheduler.services import counseling, tokens
 from scheduler.services.seats import seat_counts
+from scheduler.timeutil import format_local
 from scheduler.vtimezone import tz_version
 
 #: Change when the wording or shape of events changes, so every ETag changes with it.
@@ -49,6 +50,8 @@ FEED_FORMAT = 3
 KEEP_PAST = timedelta(days=30)
 #: The neutral title private calendars use unless the family asks for descriptive ones.
 NEUTRAL_TITLE = "Hearth appointment"
+#: A counselor's neutral title, followed by the time, unless they ask for families' names.
+NEUTRAL_COUNSELING_TITLE = "Counseling appointment"
 #: How often calendar apps should poll.
 REFRESH = timedelta(hours=1)
 
@@ -270,7 +273,8 @@ def private_version(user: User, now: datetime) -> FeedVersion:
         .join(Workshop, Workshop.id == inner.c.workshop_id)
         .join(Booking, Booking.session_id == inner.c.id, isouter=True)
     ).one()
-    parts = ("facilitator", user.id, row[0], row[1], row[4], row[5], row[7], row[8], row[10])
+    parts = ("facilitator", user.id, user.descriptive_titles, row[0], row[1], row[4], row[5])
+    parts += (row[7], row[8], row[10])
     return _version(parts, (row[2], row[3], row[6], row[9]), day)
 
 
@@ -383,7 +387,7 @@ def appointment_event(
     for_counselor: bool = False,
     settings: CounselingSettings | None = None,
 ) -> CalendarEvent:
-    """An appointment as the family (neutral unless opted in) or the counselor sees it.
+    """An appointment as the family or the counselor sees it (neutral unless opted in).
 
     The meeting link goes only to the counselor and, once confirmed, to the booked
     family: it opens the room, so pending, cancelled and foreign events never carry it.
@@ -391,6 +395,7 @@ def appointment_event(
     """
     settings = settings or counseling.settings_for(appointment.facilitator_id)
     slot = appointment.slot
+    zone = settings.timezone if settings is not None else appointment.facilitator.timezone
     over = not appointment.holds_slot  # cancelled, or declined by the counselor
     if over:
         status, prefix, suffix = EventStatus.CANCELLED, "Cancelled: ", ""
@@ -402,10 +407,16 @@ def appointment_event(
     url = settings.online_url if settings is not None and online else ""
     place = settings.location if settings is not None and not online else ""
     if for_counselor:
-        title = f"Appointment: {appointment.family.name}"
         kind = "Family session" if appointment.kind == SessionKind.FAMILY else "Individual session"
-        # The family's private note stays out of calendars, as booking notes do.
-        details = [f"{kind} with {appointment.family.name}."]
+        # A counselor's calendar is often synced to a third party: families are named
+        # only when the counselor asked for it. The private note never goes in.
+        if descriptive:
+            title = f"Appointment: {appointment.family.name}"
+            details = [f"{kind} with {appointment.family.name}."]
+        else:
+            clock = format_local(slot.starts_at, zone, with_date=False)
+            title = f"{NEUTRAL_COUNSELING_TITLE}, {clock}"
+            details = [f"{kind}. Open Hearth to see who is coming."]
         location = url or place
         if url:
             details.append(f"Join online: {url}")
@@ -428,7 +439,7 @@ def appointment_event(
         sequence=appointment.sequence,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
-        timezone=settings.timezone if settings is not None else appointment.facilitator.timezone,
+        timezone=zone,
         summary=prefix + title + suffix,
         description="\n\n".join(details),
         location=location,

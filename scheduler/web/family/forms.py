@@ -1,3 +1,5 @@
+from typing import Any
+
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
@@ -106,6 +108,17 @@ class AccountForm(FlaskForm):
             "glancing at your phone sees nothing more. The details are behind the link."
         ),
     )
+
+    def __init__(self, *args: Any, for_family: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not for_family:
+            # Staff calendars are often synced to work accounts or shared with others.
+            self.descriptive_titles.label.text = "Show families' names in my calendar"
+            self.descriptive_titles.description = (
+                "Off: appointments in your calendar say only “Counseling appointment” "
+                "and the time, so a synced or shared calendar names no family. "
+                "The names are behind the link."
+            )
 
     def validate_reminder_offsets(self, field: StringField) -> None:
         if field.data:

@@ -103,7 +103,7 @@ def cancel(booking_id: int) -> Response:
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account() -> Response | tuple[str, int]:
-    form = AccountForm(obj=current_user)
+    form = AccountForm(obj=current_user, for_family=current_user.is_family)
     if form.validate_on_submit():
         accounts.update_settings(
             current_user.id,

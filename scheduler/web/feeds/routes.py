@@ -23,9 +23,13 @@ PUBLIC_CACHE = "public, max-age=900"
 
 
 def _not_modified(version: feeds.FeedVersion, now: datetime) -> bool:
-    """Apply RFC 9110: If-None-Match wins; If-Modified-Since only when it is absent."""
+    """Apply RFC 9110: If-None-Match wins; If-Modified-Since only when it is absent.
+
+    If-None-Match compares weakly: a proxy that compressed the body may hand the
+    client ``W/"…"``, which still names this version.
+    """
     if request.if_none_match:
-        return request.if_none_match.contains(version.etag.strip('"'))
+        return request.if_none_match.contains_weak(version.etag.strip('"'))
     since = parse_date(request.headers.get("If-Modified-Since"))
     return since is not None and version.last_modified <= since and version.last_modified <= now
 
