@@ -6,6 +6,9 @@ FLASK := $(BIN)/flask --app app
 # The browser tests drive Debian's Chromium at this path (tests/browser/conftest.py).
 CHROMIUM := /usr/bin/chromium
 SCREENSHOTS := $(CURDIR)/docs/screenshots
+# libical (Evolution's calendar engine) cross-checks calendars through Debian's system
+# Python and its GObject bindings (tests/libical.py).
+LIBICAL_PROBE := /usr/bin/python3 -c "import gi; gi.require_version('ICalGLib', '3.0'); from gi.repository import ICalGLib"
 
 .PHONY: run test lint format migrate demo reminders clean screenshots
 
@@ -40,6 +43,10 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@if ! $(LIBICAL_PROBE) >/dev/null 2>&1; then \
+		if [ "$${HEARTH_REQUIRE_LIBICAL:-}" = 1 ]; then \
+			echo "libical can't be loaded but HEARTH_REQUIRE_LIBICAL=1: the calendar checks will fail." >&2; \
+		else echo "libical checks skipped: its bindings are not installed (apt-get install -y python3-gi gir1.2-ical-3.0)"; fi; fi
 	@if [ ! -x $(CHROMIUM) ]; then \
 		if [ "$${HEARTH_REQUIRE_BROWSER:-}" = 1 ]; then \
 			echo "Chromium is not installed but HEARTH_REQUIRE_BROWSER=1: the browser tests will fail." >&2; \

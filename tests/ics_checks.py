@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
@@ -137,3 +139,29 @@ def cross_check_many(bodies: list[bytes]) -> list[list[Instant]]:
 def cross_check(body: bytes) -> list[Instant]:
     """Parse with every independent parser; all must agree on UIDs and UTC instants."""
     return cross_check_many([body])[0]
+
+
+@cache
+def clock_changes(zone: str, first: int = 2024, last: int = 2035) -> tuple[datetime, ...]:
+    """Every UTC instant the zone's offset changes from ``first`` to ``last`` year.
+
+    Found by asking zoneinfo day by day, then halving down to the minute: independent
+    of the VTIMEZONE builder's own search.
+    """
+    tz = ZoneInfo(zone)
+
+    def offset(moment: datetime) -> timedelta | None:
+        return moment.astimezone(tz).utcoffset()
+
+    found = []
+    day = datetime(first, 1, 1, tzinfo=UTC)
+    while day < datetime(last + 1, 1, 1, tzinfo=UTC):
+        following = day + timedelta(days=1)
+        if offset(following) != offset(day):
+            low, high = day, following
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == offset(low) else (low, middle)
+            found.append(high.replace(second=0, microsecond=0))
+        day = following
+    return tuple(found)

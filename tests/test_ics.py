@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,13 +10,15 @@ import icalendar
 import pytest
 
 from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
-from scheduler.timeutil import to_utc, weekly
-from tests import icaljs
+from scheduler.timeutil import common_zones, to_utc, weekly
+from tests import icaljs, libical
 from tests.ics_checks import (
+    clock_changes,
     cross_check,
     mechanical_checks,
     with_icalendar,
     with_icaljs,
+    with_libical,
     with_recurring_ical_events,
     with_vobject,
 )
@@ -187,6 +190,8 @@ def test_every_parser_reads_the_vtimezone_rules_not_its_own_database():
     parsers = [with_icalendar, with_vobject, with_recurring_ical_events]
     if icaljs.icaljs_available():
         parsers.append(with_icaljs)
+    if libical.libical_available():
+        parsers.append(with_libical)
     for parse in parsers:
         assert [(i.uid, i.start) for i in parse(body)] == expected, parse.__name__
 
@@ -206,3 +211,119 @@ def test_icaljs_is_installed():
     icaljs.require_icaljs()
     body = build_calendar([event()], CalendarInfo(name="x"))
     assert [i.uid for i in with_icaljs(body)] == ["session-1@hearth.test"]
+
+
+def test_libical_is_installed():
+    """CI must cross-check with libical (Evolution); locally this says how to install it."""
+    libical.require_libical()
+    body = build_calendar([event()], CalendarInfo(name="x"))
+    assert [i.uid for i in with_libical(body)] == ["session-1@hearth.test"]
+
+
+# --- VTIMEZONE: every parser, every zone, every year ---------------------------------
+
+#: Zones whose rules take RFC 5545's less common forms: changes at 24:00 (Santiago), on
+#: "the Friday before the last Sunday" (Jerusalem), at -1:00 (Nuuk), with winter as the
+#: "daylight" time (Dublin), and none at all (UTC).
+ODD_RULES = ["America/Santiago", "Asia/Jerusalem", "America/Nuuk", "Europe/Dublin", "UTC"]
+
+
+def around_changes(zone: str, first: int, last: int, every: int = 1) -> list[CalendarEvent]:
+    """Events half an hour before and after each clock change from first to last year."""
+    changes = clock_changes(zone, first, last)
+    moments = [c + timedelta(minutes=m) for c in changes[::every] for m in (-30, 30)]
+    moments.append(datetime(first, 7, 1, 12, tzinfo=UTC))
+    return [
+        event(i, uid=f"z{i}@hearth.test", starts_at=m, timezone=zone) for i, m in enumerate(moments)
+    ]
+
+
+def test_repeated_wall_times_are_written_in_utc_and_every_parser_agrees():
+    zone = "America/New_York"
+    first = to_utc(datetime(2026, 11, 1, 1, 30), zone)  # 01:30 EDT, as the database means it
+    second = first + timedelta(hours=1)  # 01:30 EST, as a counseling slot may be
+    after = to_utc(datetime(2026, 11, 1, 3, 0), zone)
+    events = [
+        event(1, starts_at=first, timezone=zone, ends_at=first + timedelta(minutes=30)),
+        event(2, starts_at=second, timezone=zone),
+        event(3, starts_at=after, timezone=zone),
+    ]
+    body = build_calendar(events, CalendarInfo(name="x"))
+
+    assert b"DTSTART:20261101T053000Z\r\n" in body
+    assert b"DTSTART:20261101T063000Z\r\n" in body
+    assert b"DTSTART;TZID=America/New_York:20261101T030000\r\n" in body
+    instants = cross_check(body)
+    assert [(i.start, i.end) for i in instants] == [(e.starts_at, e.ends_at) for e in events]
+
+
+def test_an_event_ending_in_the_repeated_hour_is_written_in_utc_too():
+    zone = "Europe/London"
+    ends = to_utc(datetime(2027, 10, 31, 1, 15), zone)  # 01:15 BST, before the repeat
+    item = event(1, starts_at=ends - timedelta(hours=1), ends_at=ends, timezone=zone)
+    body = build_calendar([item], CalendarInfo(name="x"))
+    assert b"TZID=" not in body and b"BEGIN:VTIMEZONE" not in body
+    assert [(i.start, i.end) for i in cross_check(body)] == [(item.starts_at, item.ends_at)]
+
+
+@pytest.mark.parametrize("zone", ODD_RULES)
+def test_zones_with_unusual_rules_read_the_same_in_every_parser(zone):
+    events = around_changes(zone, 2025, 2031)
+    instants = cross_check(build_calendar(events, CalendarInfo(name="x")))
+    assert sorted((i.uid, i.start) for i in instants) == sorted(
+        (e.uid, e.starts_at) for e in events
+    )
+
+
+def test_no_vtimezone_lists_several_onsets_in_one_property():
+    # ical.js and vobject read only the first value of RDATE:a,b,c.
+    for zone in [*ODD_RULES, "America/New_York", "Africa/Casablanca", "Pacific/Chatham"]:
+        body = build_calendar(around_changes(zone, 2025, 2031), CalendarInfo(name="x"))
+        unfolded = re.sub(rb"\r\n[ \t]", b"", body)
+        assert not re.search(rb"\r\n(RDATE|DTSTART)[^\r\n]*,", unfolded), zone
+
+
+def test_a_zone_with_a_yearly_rule_is_written_as_two_rrules_that_stay_right_after_the_span():
+    body = build_calendar(
+        [event(starts_at=datetime(2027, 3, 20, 22, tzinfo=UTC))], CalendarInfo(name="x")
+    )
+    vtimezone = icalendar.Calendar.from_ical(body).walk("VTIMEZONE")[0]
+    rules = {str(part.name): part for part in vtimezone.subcomponents if "RRULE" in part}
+    assert rules["DAYLIGHT"]["RRULE"]["BYDAY"] == ["2SU"]
+    assert rules["STANDARD"]["RRULE"]["BYDAY"] == ["1SU"]
+    assert "UNTIL" not in rules["DAYLIGHT"]["RRULE"]
+    # The same VTIMEZONE, with events years after the span it was made for.
+    later = [
+        to_utc(datetime(2036, 3, 8, 18, 0), "America/New_York"),
+        to_utc(datetime(2036, 3, 9, 18, 0), "America/New_York"),
+    ]
+    text = body.decode().replace("20270320T180000", "20360308T180000", 1)
+    text = text.replace("20270320T193000", "20360309T180000", 1)
+    calendar = icalendar.Calendar.from_ical(text)
+    (vevent,) = calendar.walk("VEVENT")
+    assert vevent.decoded("dtstart").astimezone(UTC) == later[0]
+    assert vevent.decoded("dtend").astimezone(UTC) == later[1]
+
+
+def test_a_zone_without_a_yearly_rule_lists_each_change():
+    events = around_changes("Africa/Casablanca", 2026, 2028)
+    body = build_calendar(events, CalendarInfo(name="x"))
+    vtimezone = icalendar.Calendar.from_ical(body).walk("VTIMEZONE")[0]
+    assert not any("RRULE" in part for part in vtimezone.subcomponents)
+    # Ramadan moves Morocco's clocks twice a year: at least that many onsets a year.
+    assert len(vtimezone.subcomponents) >= 2 * 5
+    assert sorted((i.uid, i.start) for i in cross_check(body)) == sorted(
+        (e.uid, e.starts_at) for e in events
+    )
+
+
+@pytest.mark.slow
+def test_every_zone_has_a_vtimezone_that_agrees_with_zoneinfo_in_every_year():
+    """All ~470 zones, 2025 to 2031, read back by icalendar (five parsers: the tests above)."""
+    for zone in common_zones():
+        events = around_changes(zone, 2025, 2031, every=3)
+        body = build_calendar(events, CalendarInfo(name="x"))
+        read = with_icalendar(body)
+        assert sorted((i.uid, i.start) for i in read) == sorted(
+            (e.uid, e.starts_at) for e in events
+        ), zone
