@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from scheduler.web import requests
     from scheduler.web.admin.routes import bp as admin_bp
     from scheduler.web.auth.routes import bp as auth_bp
     from scheduler.web.counseling.routes import bp as counseling_bp
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         counseling_bp,
         manage_counseling_bp,
     )
+    requests.register(app)  # the id converter must be in place before the first route
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -9,6 +9,7 @@ write that obeys every rule, or a 4xx page showing the error, with no row writte
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -241,6 +242,31 @@ anything = st.one_of(
 )
 
 
+class FilePart(str):
+    """A value sent as a file part (curl -F name=@file): its text is the file's content."""
+
+    filename = "upload.txt"
+
+
+file_parts = st.text(PRINTABLE, max_size=40).map(FilePart)
+
+
+def form_body(pairs: Pairs) -> MultiDict[str, Any]:
+    """The pairs as a form body: multipart with file parts when any value is a FilePart."""
+    return MultiDict(
+        [
+            (key, (io.BytesIO(value.encode()), value.filename))
+            if isinstance(value, FilePart)
+            else (key, value)
+            for key, value in pairs
+        ]
+    )
+
+
+def has_file(pairs: Pairs) -> bool:
+    return any(isinstance(value, FilePart) for _, value in pairs)
+
+
 def weighted(*odds: tuple[int, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
     """Pick a strategy with the given odds (st.one_of merges repeated branches into one)."""
     table = [strategy for weight, strategy in odds for _ in range(weight)]
@@ -278,9 +304,11 @@ def form_data(draw: st.DrawFn, fields: dict[str, st.SearchStrategy[str]]) -> Pai
         if name not in broken:
             pairs.append((name, draw(plausible)))
             continue
-        shape = draw(st.sampled_from(["hostile", "missing", "duplicated"]))
+        shape = draw(st.sampled_from(["hostile", "missing", "duplicated", "file"]))
         if shape == "hostile":
             pairs.append((name, draw(anything)))
+        elif shape == "file":  # a multipart body with a file where text belongs
+            pairs.append((name, draw(file_parts)))
         elif shape == "duplicated":
             either = st.one_of(plausible, anything)
             pairs.extend((name, draw(either)) for _ in range(draw(st.integers(2, 3))))
@@ -350,13 +378,19 @@ def delta(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {name: after[name] - before[name] for name in after if after[name] != before[name]}
 
 
-def check_answer(response: Any, allowed: set[int]) -> None:
-    """A known status; a failure shows what went wrong; echoed input is escaped."""
+def check_answer(response: Any, allowed: set[int], pairs: Pairs | None = None) -> None:
+    """A known status; a failure shows what went wrong; echoed input is escaped.
+
+    No form takes a file: a body with a file part is refused with 400, whatever else.
+    """
     status = response.status_code
     html = response.get_data(as_text=True)
     if currently_in_test_context():  # the known-input tests call this too
         event(f"status {status}")
     assert status < 500, f"server error {status}"
+    if pairs and has_file(pairs):
+        allowed = {400}
+        assert status != 400 or "This form takes no files" in html
     assert status in allowed | {413}, f"unexpected status {status}"
     assert "<script>hearth_xss" not in html
     assert "<img src=x onerror" not in html
@@ -408,6 +442,8 @@ def fill_in(pairs: Pairs) -> Pairs:
     password = first(pairs, "password") or ""
 
     def fill(value: str) -> str:
+        if isinstance(value, FilePart):
+            return value
         for marker, real in (
             ("{unique}", unique),
             ("{UNIQUE}", unique.upper()),
@@ -448,8 +484,8 @@ def try_signup(client: FlaskClient, pairs: Pairs) -> int:
 
 def _signup(client: FlaskClient, pairs: Pairs) -> int:
     before = row_counts()
-    response = client.post("/register", data=MultiDict(pairs))
-    check_answer(response, {303, 422})
+    response = client.post("/register", data=form_body(pairs))
+    check_answer(response, {303, 422}, pairs)
     after = row_counts()
     if response.status_code != 303:
         assert after == before, f"a refused sign-up wrote rows: {delta(before, after)}"
@@ -533,8 +569,8 @@ def try_new_workshop(client: FlaskClient, facilitator: User, pairs: Pairs) -> in
     """Post the new-workshop form; check the answer and what it wrote."""
     posted_at = utcnow()
     before = row_counts()
-    response = client.post("/manage/workshops/new", data=MultiDict(pairs))
-    check_answer(response, {303, 422})
+    response = client.post("/manage/workshops/new", data=form_body(pairs))
+    check_answer(response, {303, 422}, pairs)
     after = row_counts()
     if response.status_code != 303:
         assert after == before, f"a refused workshop wrote rows: {delta(before, after)}"
@@ -693,8 +729,8 @@ def try_booking(client: FlaskClient, stage: Stage, pairs: Pairs) -> int:
     session_id = stage.session_ids[0]
     had = active_bookings(stage.family.id)
     before = row_counts()
-    response = client.post(f"/sessions/{session_id}/book", data=MultiDict(pairs))
-    check_answer(response, {303, 409, 422})
+    response = client.post(f"/sessions/{session_id}/book", data=form_body(pairs))
+    check_answer(response, {303, 409, 422}, pairs)
     after = row_counts()
     if response.status_code != 303:
         assert after == before, f"a refused booking wrote rows: {delta(before, after)}"
@@ -721,8 +757,8 @@ def try_enroll(client: FlaskClient, stage: Stage, pairs: Pairs) -> int:
     maximum = client.application.config["MAX_SEATS_PER_BOOKING"]
     had = active_bookings(stage.family.id)
     before = row_counts()
-    response = client.post(f"/workshops/{stage.workshop_id}/enroll", data=MultiDict(pairs))
-    check_answer(response, {303, 409, 422})
+    response = client.post(f"/workshops/{stage.workshop_id}/enroll", data=form_body(pairs))
+    check_answer(response, {303, 409, 422}, pairs)
     after = row_counts()
     if response.status_code != 303:
         assert after == before, f"a refused enrolment wrote rows: {delta(before, after)}"

@@ -13,6 +13,7 @@ from scheduler.models import Appointment, Role
 from scheduler.services import counseling, feeds
 from scheduler.timeutil import utcnow
 from scheduler.web.access import own_booking, role_required
+from scheduler.web.requests import id_arg
 
 bp = Blueprint("feeds", __name__)
 
@@ -61,7 +62,7 @@ def _calendar_response(
 @bp.get("/calendar/workshops.ics")
 def public_feed() -> Response:
     now = utcnow()
-    facilitator = request.args.get("facilitator", type=int)
+    facilitator = id_arg("facilitator")
     return _calendar_response(
         feeds.public_version(now, facilitator),
         lambda: feeds.public_calendar(now, facilitator),
