@@ -39,11 +39,29 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.development_secret_key(app.instance_path)
-    # Cookies travel only over HTTPS, except on a developer's own machine. (Flask's own
-    # default is False, so only an explicit setting may override this.)
-    secure = overrides.get("SESSION_COOKIE_SECURE", not (app.debug or app.testing))
+    base_url = app.config["BASE_URL"]
+    # Cookies are Secure when Hearth is reached over HTTPS: a Secure cookie over plain
+    # HTTP (a LAN install) is never sent back, and nobody could log in. An explicit
+    # SESSION_COOKIE_SECURE wins. (Flask's own default is False.)
+    secure = overrides.get("SESSION_COOKIE_SECURE", base_url.startswith("https://"))
     app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = secure
+    if not base_url.startswith("https://") and not (
+        app.debug or app.testing or config.is_loopback(base_url)
+    ):
+        app.logger.warning(
+            "BASE_URL is %s: passwords and cookies cross the network unencrypted. "
+            "Serve Hearth over HTTPS and set BASE_URL to its https:// address.",
+            base_url,
+        )
+    app.config["TRUSTED_HOSTS"] = config.trusted_hosts(base_url, app.config.get("TRUSTED_HOSTS"))
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
 
 
 def register_extensions(app: Flask) -> None:

@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 #: Environment variables read as plain strings.
 _STRING_SETTINGS = (
@@ -29,7 +30,10 @@ _INT_SETTINGS = (
     "OUTBOX_LEASE_SECONDS",
     "OUTBOX_SWEEP_SECONDS",
     "OUTBOX_FIRST_RETRY_SECONDS",
+    "TRUSTED_PROXIES",
 )
+#: Host names a development server answers to besides BASE_URL's, when that is one of them.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 
 
 def defaults(instance_path: str) -> dict[str, Any]:
@@ -65,6 +69,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open overnight must still submit
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # Reverse-proxy hops whose X-Forwarded-* headers are believed (0: none, so no
+        # visitor can claim another address or host).
+        "TRUSTED_PROXIES": 0,
     }
 
 
@@ -83,7 +90,25 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
         settings["SCHEDULER_IN_PROCESS"] = environ["SCHEDULER_IN_PROCESS"] == "1"
     if "SESSION_COOKIE_SECURE" in environ:
         settings["SESSION_COOKIE_SECURE"] = environ["SESSION_COOKIE_SECURE"] == "1"
+    if environ.get("TRUSTED_HOSTS"):
+        settings["TRUSTED_HOSTS"] = [h.strip() for h in environ["TRUSTED_HOSTS"].split(",")]
     return settings
+
+
+def trusted_hosts(base_url: str, extra: list[str] | None = None) -> list[str]:
+    """The Host headers Hearth answers: BASE_URL's host (and loopback names beside a
+    loopback one, for `make run`), plus any named in TRUSTED_HOSTS.
+
+    Anything else could steer the links Hearth writes into redirects and emails.
+    """
+    host = urlsplit(base_url).hostname or "localhost"
+    hosts = [host, *(LOOPBACK_HOSTS if host in LOOPBACK_HOSTS else ())]
+    return list(dict.fromkeys([*hosts, *(extra or [])]))
+
+
+def is_loopback(base_url: str) -> bool:
+    """Whether BASE_URL points at this machine only (a developer's own server)."""
+    return (urlsplit(base_url).hostname or "") in LOOPBACK_HOSTS
 
 
 def normalise_database_url(url: str) -> str:

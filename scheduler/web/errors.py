@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from scheduler.extensions import db
 
@@ -30,6 +30,11 @@ def register(app: Flask) -> None:
             title="This form expired",
             detail="Please go back, reload the page and try again. Nothing was saved.",
         ), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError) -> Response:
+        # A Host header that isn't Hearth's: no page (its links would name that host).
+        return Response("This address does not serve Hearth.\n", 400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:

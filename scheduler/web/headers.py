@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_login import current_user
 
 #: Only our own files; no inline script, no framing, forms post only to us.
@@ -10,6 +10,10 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+#: Browsers come back over HTTPS only, for two years, once they have seen Hearth over it.
+HSTS = "max-age=63072000"
 
 
 def register(app: Flask) -> None:
@@ -23,8 +27,14 @@ def register(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         # Links out (an online meeting) must not tell the other site where people came from.
         headers.setdefault("Referrer-Policy", "same-origin")
-        # A shared family computer or a proxy must not keep someone's bookings or a roster.
-        if current_user.is_authenticated and "Cache-Control" not in headers:
+        # A shared family computer or a proxy must not keep someone's bookings or a
+        # roster, nor a page whose address is a secret (reset and confirmation links).
+        secret_page = bool(request.view_args and "token" in request.view_args)
+        if (current_user.is_authenticated or secret_page) and "Cache-Control" not in headers:
             headers["Cache-Control"] = "private, no-store"
             headers.add("Vary", "Cookie")
+        if secret_page:
+            headers["Referrer-Policy"] = "no-referrer"
+        if app.config["BASE_URL"].startswith("https://"):
+            headers.setdefault("Strict-Transport-Security", HSTS)
         return response
