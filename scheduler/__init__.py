@@ -82,11 +82,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     from scheduler.models import User
+    from scheduler.services import sessions
+    from scheduler.timeutil import utcnow
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.is_active else None
+    def load_user(token: str) -> User | None:
+        # The cookies carry a sign-in's token; it opens the account while its row lasts.
+        return sessions.user_for(token, utcnow())
 
 
 def register_blueprints(app: Flask) -> None:

@@ -45,6 +45,17 @@ def create_user(
     click.echo(f"Created {user.role} account {user.email} (id {user.id}).")
 
 
+@users_cli.command("deactivate")
+@click.option("--email", required=True)
+def deactivate_user(email: str) -> None:
+    """Switch an account off: it can't log in, and its sign-ins end at once."""
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the address {email}.")
+    accounts.deactivate(user.id)
+    click.echo(f"Deactivated {user.email}; every device it was logged in on is logged out.")
+
+
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Do nothing when accounts already exist.")
 def load_demo(if_empty: bool) -> None:

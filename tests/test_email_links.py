@@ -334,7 +334,7 @@ def test_opening_the_unsubscribe_link_only_asks(
 
 def test_unsubscribe_link_of_one_family_cannot_be_altered_for_another(client, make_user, db):
     family, other = make_user(), make_user()
-    token = accounts.unsubscribe_token(family.id)
+    token = accounts.unsubscribe_token(family)
 
     assert client.post(f"/reminders/off/{other.id}/{token}").status_code == 404
     altered = token[:-1] + ("1" if token[-1] == "0" else "0")

@@ -13,7 +13,14 @@ from scheduler.models.counseling import (
     SessionKind,
 )
 from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus
-from scheduler.models.people import EmailLink, LinkPurpose, LoginFailure, Role, User
+from scheduler.models.people import (
+    EmailLink,
+    LinkPurpose,
+    LoginFailure,
+    LoginSession,
+    Role,
+    User,
+)
 from scheduler.models.workshops import SessionStatus, Workshop, WorkshopSession, WorkshopStatus
 
 __all__ = [
@@ -29,6 +36,7 @@ __all__ = [
     "EmailLink",
     "LinkPurpose",
     "LoginFailure",
+    "LoginSession",
     "MeetingMode",
     "MessageKind",
     "OutboxMessage",

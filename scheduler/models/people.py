@@ -49,6 +49,20 @@ class User(UserMixin, Model):
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: When the person proved they read mail at ``email``; booking never waits for it.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Random salt of the standing links in emails (one-click unsubscribe); replaced
+    #: when the person logs out everywhere or their password changes.
+    link_salt: Mapped[str | None] = mapped_column(String(64))
+
+    def get_id(self) -> str:
+        """Flask-Login's id is the token of this sign-in, not the account's id.
+
+        The session and remember-me cookies carry it, so ending the sign-in on the
+        server (logout, log out everywhere, a password change) ends both cookies too.
+        """
+        token: str | None = self.__dict__.get("_login_token")
+        if token is None:
+            raise RuntimeError("log in through scheduler.services.sessions.start")
+        return token
 
     @property
     def email_verified(self) -> bool:
@@ -72,6 +86,22 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class LoginSession(Model):
+    """One signed-in browser; its row going away ends that sign-in everywhere at once."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the token the cookies carry; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Whether the person ticked "Keep me logged in" (a remember-me cookie was set).
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: After this the sign-in is over, whatever the cookies say.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class LoginFailure(Model):

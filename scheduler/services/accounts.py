@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import LinkPurpose, LoginFailure, Role, User
-from scheduler.services import email_links, feeds, notify, tokens
+from scheduler.services import email_links, feeds, notify, sessions, tokens
 from scheduler.services.errors import DomainError
 from scheduler.services.notify import parse_offsets
 from scheduler.services.passwords import hash_password, needs_rehash, verify_password
@@ -96,6 +96,8 @@ def reset_password(token: str, password: str, now: datetime) -> User:
         user.password_hash = password_hash
         # Whoever was locked out by failed logins can log in with the new password.
         session.execute(delete(LoginFailure).where(LoginFailure.key == throttle_key(user.email)))
+        # Someone else may have been logged in: a new password ends every sign-in.
+        sessions.end_all(user.id)
         # Someone who can reset the password reads this mailbox: the address is proven.
         if user.email_verified_at is None:
             user.email_verified_at = now
@@ -190,18 +192,31 @@ def update_settings(
             notify.cancel_family_reminders(user_id)
 
 
-def unsubscribe_token(user_id: int) -> str:
+def unsubscribe_token(user: User) -> str:
     """The token of a family's one-click "no more reminders" link (RFC 8058).
 
-    It never expires and needs no login: mail clients POST to it on the person's
-    behalf. All it can do is turn reminders off.
+    It needs no login: mail clients POST to it on the person's behalf, and all it can
+    do is turn reminders off. It lasts until the person logs out everywhere or their
+    password changes (``sessions.end_all`` replaces the salt behind it).
     """
-    return tokens.derive("unsubscribe", str(user_id))
+    return tokens.derive("unsubscribe", f"{user.id}:{user.link_salt or ''}")
 
 
-def unsubscribe_is_valid(user_id: int, token: str) -> bool:
+def find_by_email(email: str) -> User | None:
+    """The account with this address, if any (case and spaces don't matter)."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def deactivate(user_id: int) -> None:
+    """Switch an account off: it can't log in, and every sign-in it has ends at once."""
+    with write_transaction() as session:
+        session.get_one(User, user_id).active = False
+        sessions.end_all(user_id)
+
+
+def unsubscribe_is_valid(user: User, token: str) -> bool:
     """Check a one-click unsubscribe token."""
-    return tokens.plausible(token) and tokens.matches(token, unsubscribe_token(user_id))
+    return tokens.plausible(token) and tokens.matches(token, unsubscribe_token(user))
 
 
 def stop_reminders(user_id: int) -> None:

@@ -170,7 +170,7 @@ def _message(row: OutboxMessage, to: User, subject: str, **context: Any) -> Mess
 
 def unsubscribe_url(user: User) -> str:
     """The family's one-click "no more reminders" link (RFC 8058), no login needed."""
-    return _link(f"/reminders/off/{user.id}/{accounts.unsubscribe_token(user.id)}")
+    return _link(f"/reminders/off/{user.id}/{accounts.unsubscribe_token(user)}")
 
 
 def _booking_message(row: OutboxMessage, kind: MessageKind, family: User) -> Message | None:

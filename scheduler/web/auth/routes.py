@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug import Response
 
 from scheduler.models import LinkPurpose
-from scheduler.services import accounts, email_links
+from scheduler.services import accounts, email_links, sessions
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
 from scheduler.web.access import safe_next
@@ -24,7 +24,15 @@ bp = Blueprint("auth", __name__)
 def _start_session(user: accounts.User, remember: bool) -> None:
     # A fresh session on login: nothing from before (a planted session id) survives.
     session.clear()
-    login_user(user, remember=remember)
+    login_user(sessions.start(user, remember=remember, now=utcnow()), remember=remember)
+
+
+def _end_session() -> None:
+    """Log this browser out: its sign-in ends on the server, and its cookies go."""
+    if current_user.is_authenticated:
+        sessions.end(current_user.get_id())
+    logout_user()
+    session.clear()
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -77,8 +85,7 @@ def login() -> Response | tuple[str, int] | str:
 
 @bp.post("/logout")
 def logout() -> Response:
-    logout_user()
-    session.clear()
+    _end_session()
     flash("You're logged out.", "info")
     return redirect(url_for("public.index"), 303)
 
@@ -108,9 +115,12 @@ def reset_password(token: str) -> Response | tuple[str, int] | str:
             accounts.reset_password(token, form.password.data, utcnow())
         except DomainError:  # used in another tab a moment ago
             return render_template("auth/link_unusable.html", forgot=True), 404
-        logout_user()
-        session.clear()
-        flash("Your password is changed. Log in with the new one.", "success")
+        _end_session()
+        flash(
+            "Your password is changed, and every device that was logged in is logged out. "
+            "Log in with the new password.",
+            "success",
+        )
         return redirect(url_for("auth.login"), 303)
     return render_template("auth/reset.html", form=form), 422 if form.errors else 200
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
 from werkzeug import Response
 
 from scheduler.extensions import csrf, db
 from scheduler.models import Role, User, WorkshopSession
-from scheduler.services import accounts, catalog, email_links, feeds
+from scheduler.services import accounts, catalog, email_links, feeds, sessions
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError, seats_text
 from scheduler.timeutil import utcnow
@@ -123,6 +123,7 @@ def account() -> Response | tuple[str, int]:
         webcal_url=feeds.webcal(feed_url),
         reset_form=ConfirmForm(),
         verify_form=ConfirmForm(),
+        everywhere_form=ConfirmForm(),
     ), 422 if form.errors else 200
 
 
@@ -146,7 +147,8 @@ def send_confirmation() -> Response:
 @bp.route("/reminders/off/<int:user_id>/<token>", methods=["GET", "POST"])
 @csrf.exempt  # mail clients POST here for the person (RFC 8058); the token is the proof
 def stop_reminders(user_id: int, token: str) -> Response | str:
-    if db.session.get(User, user_id) is None or not accounts.unsubscribe_is_valid(user_id, token):
+    user = db.session.get(User, user_id)
+    if user is None or not accounts.unsubscribe_is_valid(user, token):
         abort(404)
     if request.method == "POST":
         accounts.stop_reminders(user_id)
@@ -158,6 +160,22 @@ def stop_reminders(user_id: int, token: str) -> Response | str:
 @bp.get("/reminders/off")
 def reminders_stopped() -> str:
     return render_template("family/reminders_off.html", done=True)
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def log_out_everywhere() -> Response:
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("family.account"), 303)
+    sessions.end_everywhere(current_user.id)
+    logout_user()
+    session.clear()
+    flash(
+        "You're logged out on every phone and computer, this one too. "
+        "Links in reminder emails to stop reminders no longer work. Log in again here.",
+        "success",
+    )
+    return redirect(url_for("auth.login"), 303)
 
 
 @bp.post("/account/feed/reset")
