@@ -8,9 +8,11 @@ import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
 
 from scheduler import config
-from scheduler.models import LoginFailure, Role, User
+from scheduler.jobs import sweep_once
+from scheduler.models import LoginFailure, MessageKind, OutboxMessage, Role, User
 from scheduler.web.access import safe_next
 from tests.conftest import FAST_HASH, PASSWORD
+from tests.test_dispatch import received
 
 
 def test_register_creates_family_and_logs_in(client, db):
@@ -58,21 +60,73 @@ def test_register_shows_field_errors_and_keeps_nothing(client, db):
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
 
 
-def test_existing_email_cannot_sign_up_again(client, make_user):
-    existing = make_user(email="taken@example.org")
-    response = client.post(
+def _sign_up(client, email: str):
+    return client.post(
         "/register",
         data={
             "name": "Someone",
-            "email": "TAKEN@example.org",
+            "email": email,
             "password": "x" * 12,
             "password_confirm": "x" * 12,
             "timezone": "UTC",
         },
     )
-    assert response.status_code == 422
-    assert "can&#39;t be used for a new account" in response.get_data(as_text=True)
-    assert existing.email == "taken@example.org"
+
+
+def test_a_taken_address_gets_the_answer_a_new_one_gets_and_its_owner_is_told(app, make_user, db):
+    existing = make_user(email="taken@example.org")
+    new = _sign_up(app.test_client(), "new@example.org")
+    taken = _sign_up(app.test_client(), "TAKEN@example.org")
+
+    assert taken.status_code == new.status_code == 303
+    assert taken.headers["Location"] == new.headers["Location"]
+    client = app.test_client()
+    _sign_up(client, "taken@example.org")
+    page = client.get("/").get_data(as_text=True)
+    assert "We sent an email to taken@example.org" in page
+    assert "can&#39;t be used" not in page
+    assert client.get("/account").status_code == 302  # nobody was logged in to it
+
+    # One account still, and its owner hears of it once a day however often it's tried.
+    owners = db.session.scalars(db.select(User).where(User.email == "taken@example.org")).all()
+    assert [u.id for u in owners] == [existing.id]
+    told = db.session.scalars(
+        db.select(OutboxMessage).where(OutboxMessage.kind == MessageKind.SIGNUP_ATTEMPT)
+    ).all()
+    assert [m.recipient_id for m in told] == [existing.id]
+
+
+def test_the_owner_of_a_taken_address_is_emailed_without_revealing_anything(
+    client, mail_to, make_user
+):
+    existing = make_user(email="taken@example.org")
+    _sign_up(client, "taken@example.org")
+    sweep_once()
+    (email,) = [m for m in received(mail_to) if m["To"] == existing.email]
+    assert email["Subject"] == "Hearth: someone tried to make an account with your address"
+    assert "nothing was made and nothing changed" in email.get_body(("plain",)).get_content()
+
+
+def test_login_does_one_hash_operation_whether_or_not_the_address_has_an_account(
+    client, make_user, monkeypatch
+):
+    user = make_user()
+    client.post("/login", data={"email": "warm@example.org", "password": "wrong password"})
+    operations: list[str] = []
+    for name in ("hash", "verify"):
+        real = getattr(PasswordHasher, name)
+
+        def counted(self, *args, _real=real, _name=name, **kwargs):
+            operations.append(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(PasswordHasher, name, counted)
+
+    for email in (user.email, "nobody@example.org"):
+        operations.clear()
+        response = client.post("/login", data={"email": email, "password": "wrong password"})
+        assert response.status_code == 401
+        assert operations == ["verify"], email
 
 
 def test_login_message_does_not_reveal_whether_account_exists(client, make_user):

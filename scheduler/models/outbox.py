@@ -40,6 +40,8 @@ class MessageKind(StrEnum):
     DETAILS_CHANGED = "details_changed"
     #: To the counselor: a family moved or cancelled its appointment.
     FAMILY_CHANGED = "family_changed"
+    #: To an account's owner: someone tried to sign up with their address.
+    SIGNUP_ATTEMPT = "signup_attempt"
 
 
 class OutboxMessage(Model):

@@ -73,11 +73,31 @@ def create_user(
 
 def register_family(
     *, email: str, name: str, password: str, timezone: str, now: datetime | None = None
-) -> User:
-    """Sign a household up, and ask them to confirm their address."""
-    return create_user(
-        email=email, name=name, password=password, timezone=timezone, now=now, ask_to_verify=True
-    )
+) -> User | None:
+    """Sign a household up and ask them to confirm their address; None when it is taken.
+
+    A taken address is not said to be taken (that would tell anyone who uses Hearth):
+    its owner is emailed instead, at most once a day, and the caller answers as for a
+    new account.
+    """
+    now = now or utcnow()
+    try:
+        return create_user(
+            email=email,
+            name=name,
+            password=password,
+            timezone=timezone,
+            now=now,
+            ask_to_verify=True,
+        )
+    except DomainError as error:
+        if error.code != "email_taken":
+            raise
+    with write_transaction() as session:
+        owner = session.scalar(select(User).where(User.email == normalise_email(email)))
+        if owner is not None and owner.is_active:
+            notify.signup_attempted(owner, now)
+    return None
 
 
 def request_password_reset(email: str, now: datetime) -> None:

@@ -147,6 +147,8 @@ def compose(row: OutboxMessage) -> Message | None:
         return _link_message(row, kind, recipient)
     if kind is MessageKind.DIGEST:
         return _digest_message(row, recipient)
+    if kind is MessageKind.SIGNUP_ATTEMPT:
+        return _signup_attempt_message(row, recipient)
     if row.appointment_id is not None:
         return _appointment_message(row, kind, recipient)
     return _booking_message(row, kind, recipient)
@@ -371,6 +373,22 @@ def _link_message(row: OutboxMessage, kind: MessageKind, user: User) -> Message 
             "You can book without it. If you didn't make a Hearth account, ignore this email.",
         ],
         links=[("Confirm my email address", url)],
+    )
+
+
+def _signup_attempt_message(row: OutboxMessage, user: User) -> Message:
+    """The sign-up page answers a taken address as a new one; the owner hears of it here."""
+    return _message(
+        row,
+        user,
+        "Hearth: someone tried to make an account with your address",
+        headline="Someone tried to make a new Hearth account with this email address.",
+        details=[
+            "You already have an account, so nothing was made and nothing changed.",
+            "If it was you, log in with your password, or choose a new one if you forgot it.",
+            "If it wasn't you, you can ignore this email. Your account is safe.",
+        ],
+        links=[("Log in", _link("/login")), ("Choose a new password", _link("/password/forgot"))],
     )
 
 

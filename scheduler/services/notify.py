@@ -241,6 +241,12 @@ def link_issued(link: EmailLink, now: datetime) -> None:
     _insert([_message(link.purpose, f"link:{link.id}", link.user_id, now, now, link_id=link.id)])
 
 
+def signup_attempted(user: User, now: datetime) -> None:
+    """Tell an account's owner someone tried to sign up with their address; once a day."""
+    key = f"signup-attempt:{user.id}:{now.date().isoformat()}"
+    _insert([_message(MessageKind.SIGNUP_ATTEMPT, key, user.id, now, now)])
+
+
 def digest_due(facilitator_id: int, day: date, now: datetime) -> None:
     """Queue one facilitator's morning digest for ``day``; a second call changes nothing."""
     key = f"digest:{facilitator_id}:{day.isoformat()}"

@@ -51,10 +51,15 @@ def register() -> Response | tuple[str, int] | str:
         except DomainError as error:
             form.email.errors.append(error.message)
         else:
-            _start_session(user, remember=False)
+            if user is not None:
+                _start_session(user, remember=False)
+            # The same words for a taken address (its owner is emailed instead), so the
+            # page never tells who has an account.
             flash(
-                f"Welcome, {user.name}. Your account is ready. We sent an email to "
-                f"{user.email}: the link in it confirms your address.",
+                f"Welcome, {form.name.data.strip()}. We sent an email to "
+                f"{accounts.normalise_email(form.email.data)}: the link in it confirms your "
+                "address. If this address already has an account, the email says how to "
+                "log in instead.",
                 "success",
             )
             return redirect(safe_next(request.args.get("next"), url_for("public.index")), 303)
