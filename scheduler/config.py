@@ -28,6 +28,8 @@ _INT_SETTINGS = (
     "WAITLIST_PROMOTION_CUTOFF_HOURS",
     "LOGIN_MAX_FAILURES",
     "LOGIN_LOCKOUT_MINUTES",
+    "LOGIN_FIRST_DELAY_SECONDS",
+    "LOGIN_FAILURE_MEMORY_HOURS",
     "OUTBOX_LEASE_SECONDS",
     "OUTBOX_SWEEP_SECONDS",
     "OUTBOX_FIRST_RETRY_SECONDS",
@@ -60,8 +62,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # waitlist automatically: a family might not see the email in time, so the
         # facilitator promotes by hand from the roster.
         "WAITLIST_PROMOTION_CUTOFF_HOURS": 24,
+        # Failed logins for one account from one address before each next try waits:
+        # LOGIN_FIRST_DELAY_SECONDS, doubling with each failure, up to
+        # LOGIN_LOCKOUT_MINUTES. Failures count for LOGIN_FAILURE_MEMORY_HOURS. One
+        # address trying many accounts gets four times as many.
         "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_FIRST_DELAY_SECONDS": 15,
         "LOGIN_LOCKOUT_MINUTES": 15,
+        "LOGIN_FAILURE_MEMORY_HOURS": 24,
         # argon2id at RFC 9106's low-memory profile, above OWASP's minimum (19 MiB, t=2, p=1).
         "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         "SESSION_COOKIE_HTTPONLY": True,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 
 import pytest
+import time_machine
 from argon2 import PasswordHasher, Type, extract_parameters
 
 from scheduler import config
@@ -139,19 +141,60 @@ def test_login_message_does_not_reveal_whether_account_exists(client, make_user)
     assert message in unknown_email.get_data(as_text=True)
 
 
-def test_login_is_throttled_after_repeated_failures(app, client, make_user, db):
+def _try(client, email: str, password: str, address: str):
+    return client.post(
+        "/login",
+        data={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_repeated_failures_make_that_source_wait_longer_each_time(app, client, make_user, db):
     user = make_user()
     limit = app.config["LOGIN_MAX_FAILURES"]
-    for _ in range(limit):
-        assert (
-            client.post("/login", data={"email": user.email, "password": "bad"}).status_code == 401
-        )
-    throttled = client.post("/login", data={"email": user.email, "password": PASSWORD})
-    assert throttled.status_code == 429
-    assert "Too many attempts" in throttled.get_data(as_text=True)
+    first_delay = app.config["LOGIN_FIRST_DELAY_SECONDS"]
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        for _ in range(limit):
+            assert _try(client, user.email, "bad", "198.51.100.7").status_code == 401
+        waits = []
+        for _ in range(4):
+            throttled = _try(client, user.email, PASSWORD, "198.51.100.7")
+            assert throttled.status_code == 429
+            assert "Too many attempts to log in from here" in throttled.get_data(as_text=True)
+            wait = int(throttled.headers["Retry-After"])
+            waits.append(wait)
+            clock.shift(wait)  # the wait is over: one more try, which fails again
+            assert _try(client, user.email, "bad", "198.51.100.7").status_code == 401
+    assert waits == [first_delay, 2 * first_delay, 4 * first_delay, 8 * first_delay]
     # Failures are stored hashed, never as the address in clear.
     keys = db.session.scalars(db.select(LoginFailure.key)).all()
     assert keys and not any(user.email in k for k in keys)
+
+
+def test_an_attacker_cannot_lock_a_family_out(app, client, make_user):
+    family = make_user()
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        answers = []
+        for _ in range(120):  # an hour of guessing, a try every 30 seconds, one address
+            answers.append(_try(client, family.email, "guess", "203.0.113.66").status_code)
+            clock.shift(30)
+        # Past the first few, most tries were refused unchecked: guessing slowed to a crawl.
+        assert answers.count(401) <= 15 and answers.count(429) >= 100
+        assert set(answers) == {401, 429}
+        # The family, from home or from another network, gets in at once.
+        assert _try(client, family.email, PASSWORD, "192.0.2.20").status_code == 303
+
+
+def test_one_address_trying_many_accounts_is_slowed_too(app, client, make_user):
+    allowed = app.config["LOGIN_MAX_FAILURES"] * 4
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=False):
+        for n in range(allowed):  # one guess at each of many addresses
+            assert _try(client, f"guess{n}@example.org", "guess", "203.0.113.66").status_code == 401
+        fresh = make_user()
+        assert _try(client, fresh.email, PASSWORD, "203.0.113.66").status_code == 429
+        assert _try(client, fresh.email, PASSWORD, "192.0.2.20").status_code == 303
 
 
 def test_successful_login_clears_earlier_failures(app, client, make_user, db):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -115,7 +116,9 @@ def reset_password(token: str, password: str, now: datetime) -> User:
         user = email_links.use(session, token, LinkPurpose.PASSWORD_RESET, now)
         user.password_hash = password_hash
         # Whoever was locked out by failed logins can log in with the new password.
-        session.execute(delete(LoginFailure).where(LoginFailure.key == throttle_key(user.email)))
+        session.execute(
+            delete(LoginFailure).where(LoginFailure.key.startswith(throttle_key(user.email)))
+        )
         # Someone else may have been logged in: a new password ends every sign-in.
         sessions.end_all(user.id)
         # Someone who can reset the password reads this mailbox: the address is proven.
@@ -126,53 +129,85 @@ def reset_password(token: str, password: str, now: datetime) -> User:
 
 def throttle_key(email: str) -> str:
     """Count failed logins per address without storing the address itself."""
-    return "email:" + hashlib.sha256(normalise_email(email).encode()).hexdigest()
+    return "email:" + hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]
 
 
-def _throttle_keys(email: str, ip: str | None) -> list[str]:
-    keys = [throttle_key(email)]
-    if ip:
-        keys.append(f"ip:{ip}")
-    return keys
+def _throttle_keys(email: str, ip: str | None) -> list[tuple[str, int]]:
+    """The counters a failure adds to, each with the failures it allows before delays.
+
+    One per account *and* source address, so an attacker slows only their own tries at
+    that account and the owner, from anywhere else, is never locked out; and one per
+    source address, for one source trying many accounts. None per account alone: that
+    would let anyone lock a family out.
+    """
+    first = current_app.config["LOGIN_MAX_FAILURES"]
+    if not ip:
+        return [(throttle_key(email), first)]
+    return [(f"{throttle_key(email)}:{ip}", first), (f"ip:{ip}", first * IP_FAILURE_FACTOR)]
 
 
-def _window() -> timedelta:
+def _longest_wait() -> timedelta:
     return timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
 
 
-def is_throttled(email: str, ip: str | None, now: datetime) -> bool:
-    """Tell whether this address (or network source) failed too often lately."""
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    since = now - _window()
-    for key in _throttle_keys(email, ip):
-        count = db.session.scalar(
-            select(func.count()).where(LoginFailure.key == key, LoginFailure.failed_at > since)
-        )
-        key_limit = limit * IP_FAILURE_FACTOR if key.startswith("ip:") else limit
-        if (count or 0) >= key_limit:
-            return True
-    return False
+def _memory() -> timedelta:
+    """How long a failure counts: longer than the longest wait, so waits stay long."""
+    return timedelta(hours=current_app.config["LOGIN_FAILURE_MEMORY_HOURS"])
+
+
+def _delay(failures: int, allowed: int) -> timedelta:
+    """How long the next try must wait: nothing, then doubling from the first delay."""
+    if failures < allowed:
+        return timedelta(0)
+    first = timedelta(seconds=current_app.config["LOGIN_FIRST_DELAY_SECONDS"])
+    return min(first * 2 ** min(failures - allowed, 30), _longest_wait())
+
+
+def retry_after(email: str, ip: str | None, now: datetime) -> timedelta | None:
+    """How long this source must wait before trying this account again, if at all."""
+    since = now - _memory()
+    waits = []
+    for key, allowed in _throttle_keys(email, ip):
+        count, last = db.session.execute(
+            select(func.count(), func.max(LoginFailure.failed_at)).where(
+                LoginFailure.key == key, LoginFailure.failed_at > since
+            )
+        ).one()
+        if last is not None and (wait := last + _delay(count, allowed) - now) > timedelta(0):
+            waits.append(wait)
+    return max(waits) if waits else None
+
+
+def _wait_text(wait: timedelta) -> str:
+    seconds = math.ceil(wait.total_seconds())
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def authenticate(email: str, password: str, *, ip: str | None, now: datetime) -> User:
     """Return the account these credentials open, or raise one message for every failure.
 
-    The message never says whether the address has an account, and a throttled
-    address is refused before the password is even checked.
+    The message never says whether the address has an account. A source that failed
+    too often at this account (or at many) waits before its next try, longer each time;
+    the password isn't even checked until then.
     """
-    if is_throttled(email, ip, now):
-        raise DomainError("login_throttled", minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+    if (wait := retry_after(email, ip, now)) is not None:
+        raise DomainError("login_throttled", wait=_wait_text(wait), seconds=wait.total_seconds())
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         with write_transaction() as session:
-            session.add_all(LoginFailure(key=k, failed_at=now) for k in _throttle_keys(email, ip))
+            keys = [key for key, _ in _throttle_keys(email, ip)]
+            session.add_all(LoginFailure(key=key, failed_at=now) for key in keys)
             # Old failures are worth nothing; keep the table small as we go.
-            session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - _window()))
+            session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - _memory()))
         raise DomainError("login_failed")
     new_hash = hash_password(password) if needs_rehash(user.password_hash) else None
     with write_transaction() as session:
-        session.execute(delete(LoginFailure).where(LoginFailure.key == throttle_key(email)))
+        session.execute(
+            delete(LoginFailure).where(LoginFailure.key == _throttle_keys(email, ip)[0][0])
+        )
         if new_hash:
             fresh = session.get_one(User, user.id)
             fresh.password_hash = new_hash

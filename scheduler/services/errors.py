@@ -10,7 +10,8 @@ MESSAGES: dict[str, str] = {
     "email_taken": ("This email can't be used for a new account. If it is yours, log in instead."),
     "login_failed": "That email and password don't match an account. Please try again.",
     "login_throttled": (
-        "Too many attempts to log in. For your safety, please wait {minutes} minutes and try again."
+        "Too many attempts to log in from here. For your safety, please wait {wait} and "
+        "try again. Forgot your password? Choose a new one with the link below."
     ),
     "invalid_zone": "Choose a time zone from the list.",
     "link_unusable": (

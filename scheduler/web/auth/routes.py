@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug import Response
@@ -68,9 +70,10 @@ def register() -> Response | tuple[str, int] | str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | tuple[str, int] | str:
+def login() -> Response | tuple[str, int, dict[str, str]]:
     form = LoginForm()
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(
@@ -79,13 +82,15 @@ def login() -> Response | tuple[str, int] | str:
         except DomainError as error:
             flash(error.message, "error")
             status = 429 if error.code == "login_throttled" else 401
+            if status == 429:
+                headers["Retry-After"] = str(math.ceil(error.params["seconds"]))
         else:
             _start_session(user, remember=form.remember.data)
             default = url_for("manage.dashboard") if not user.is_family else url_for("public.index")
             return redirect(safe_next(request.args.get("next"), default), 303)
     elif form.errors:
         status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.post("/logout")
