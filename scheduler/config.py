@@ -9,6 +9,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+#: Rate limits (scheduler/web/limits.py) and their defaults, in the `limits` package's
+#: notation; each can be set in the environment.
+RATE_LIMITS = {
+    # New accounts from one address.
+    "RATELIMIT_SIGNUP": "15 per minute;60 per hour",
+    # Failed logins from one address, on top of the per-account waits in accounts.py.
+    "RATELIMIT_LOGIN_FAILURES": "30 per 10 minutes;100 per day",
+    # "Forgot your password?" emails asked for from one address.
+    "RATELIMIT_PASSWORD_RESET": "5 per minute;30 per hour",
+    # Address-confirmation emails one account asks for again.
+    "RATELIMIT_CONFIRM_EMAIL": "10 per hour",
+    # Bookings and series enrolments by one account.
+    "RATELIMIT_BOOKING": "30 per minute;300 per hour",
+    # Counseling requests and moves by one account.
+    "RATELIMIT_COUNSELING": "10 per minute;60 per hour",
+}
+
 #: Environment variables read as plain strings.
 _STRING_SETTINGS = (
     "SECRET_KEY",
@@ -20,6 +37,7 @@ _STRING_SETTINGS = (
     "MAIL_FROM",
     "REMINDER_OFFSETS",
     "RATELIMIT_STORAGE_URI",
+    *RATE_LIMITS,
 )
 #: Environment variables read as whole numbers.
 _INT_SETTINGS = (
@@ -42,6 +60,7 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 def defaults(instance_path: str) -> dict[str, Any]:
     """Return the settings a fresh checkout runs with."""
     return {
+        **RATE_LIMITS,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance_path) / 'hearth.sqlite3'}",
         "BASE_URL": "http://127.0.0.1:5000",
         "SMTP_HOST": "",
@@ -83,6 +102,15 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Reverse-proxy hops whose X-Forwarded-* headers are believed (0: none, so no
         # visitor can claim another address or host).
         "TRUSTED_PROXIES": 0,
+        # Rate limits (scheduler/web/limits.py lists each): counted in this process
+        # unless RATELIMIT_STORAGE_URI names a shared store (redis://host:6379/0).
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_KEY_PREFIX": "hearth",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STRATEGY": "moving-window",
+        # If the shared store is down, count in memory rather than refuse everyone.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     }
 
 

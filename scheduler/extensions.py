@@ -2,6 +2,8 @@
 
 from typing import TYPE_CHECKING
 
+from flask import request
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,6 +29,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+#: Rate limits (scheduler/web/limits.py); storage from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=lambda: request.remote_addr or "unknown")
 
 # Models subclass ``Model``: Flask-SQLAlchemy's ``db.Model`` at run time, which type
 # checkers can't see through, and the typed declarative base it is built on for them.

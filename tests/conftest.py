@@ -60,6 +60,9 @@ def settings(database_url: str, **overrides: Any) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH": FAST_HASH,
         "BASE_URL": "http://localhost",
+        # Most tests post far faster than any person; tests/test_rate_limits.py turns
+        # the limits on and checks each one.
+        "RATELIMIT_ENABLED": False,
         # Enough connections for the concurrency tests' 40 threads.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 45, "max_overflow": 10, "pool_timeout": 60},
     }

@@ -19,6 +19,12 @@ _TITLES = {
 }
 
 
+_DETAILS = {
+    429: "You did this many times in a short while. Please wait a few minutes and try again. "
+    "Nothing was saved this time.",
+}
+
+
 def register(app: Flask) -> None:
     """Render every HTTP error with the site's layout and a plain explanation."""
 
@@ -40,7 +46,10 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
         return render_template(
-            "errors/error.html", code=code, title=_TITLES.get(code, error.name), detail=None
+            "errors/error.html",
+            code=code,
+            title=_TITLES.get(code, error.name),
+            detail=_DETAILS.get(code),
         ), code
 
     @app.errorhandler(Exception)

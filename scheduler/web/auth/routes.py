@@ -19,6 +19,7 @@ from scheduler.web.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
+from scheduler.web.limits import limit
 
 bp = Blueprint("auth", __name__)
 
@@ -38,6 +39,7 @@ def _end_session() -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limit("RATELIMIT_SIGNUP")
 def register() -> Response | tuple[str, int] | str:
     if current_user.is_authenticated:
         return redirect(url_for("public.index"))
@@ -70,6 +72,7 @@ def register() -> Response | tuple[str, int] | str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit("RATELIMIT_LOGIN_FAILURES", failures_only=True)
 def login() -> Response | tuple[str, int, dict[str, str]]:
     form = LoginForm()
     status = 200
@@ -101,6 +104,7 @@ def logout() -> Response:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limit("RATELIMIT_PASSWORD_RESET")
 def forgot_password() -> Response | tuple[str, int] | str:
     form = ForgotPasswordForm()
     if form.validate_on_submit():

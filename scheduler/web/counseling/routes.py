@@ -27,6 +27,7 @@ from scheduler.web.counseling.forms import (
     WindowForm,
 )
 from scheduler.web.family.forms import ConfirmForm
+from scheduler.web.limits import by_account, limit
 
 bp = Blueprint("counseling", __name__, url_prefix="/counseling")
 manage_bp = Blueprint("manage_counseling", __name__, url_prefix="/manage/counseling")
@@ -183,6 +184,7 @@ def slot(slot_id: int) -> str:
 
 
 @bp.post("/slots/<int:slot_id>/book")
+@limit("RATELIMIT_COUNSELING", key=by_account)
 @role_required(Role.FAMILY)
 def book(slot_id: int) -> ResponseReturnValue:
     form = BookSlotForm()
@@ -218,6 +220,7 @@ def book(slot_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/appointments/<int:appointment_id>/move", methods=["GET", "POST"])
+@limit("RATELIMIT_COUNSELING", key=by_account)
 @role_required(Role.FAMILY)
 def move(appointment_id: int) -> ResponseReturnValue:
     appointment = _own_appointment(appointment_id)

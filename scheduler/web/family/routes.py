@@ -15,12 +15,14 @@ from scheduler.timeutil import utcnow
 from scheduler.web.access import own_booking, role_required, visible_workshop
 from scheduler.web.counseling.routes import appointment_cards
 from scheduler.web.family.forms import AccountForm, BookingForm, ConfirmForm, EnrollForm
+from scheduler.web.limits import by_account, limit
 from scheduler.web.public.routes import render_workshop
 
 bp = Blueprint("family", __name__)
 
 
 @bp.post("/sessions/<int:session_id>/book")
+@limit("RATELIMIT_BOOKING", key=by_account)
 @role_required(Role.FAMILY)
 def book(session_id: int) -> Response | tuple[str, int]:
     session = db.session.get(WorkshopSession, session_id) or abort(404)
@@ -58,6 +60,7 @@ def book(session_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/workshops/<int:workshop_id>/enroll")
+@limit("RATELIMIT_BOOKING", key=by_account)
 @role_required(Role.FAMILY)
 def enroll(workshop_id: int) -> Response | tuple[str, int]:
     workshop = visible_workshop(workshop_id)
@@ -128,6 +131,7 @@ def account() -> Response | tuple[str, int]:
 
 
 @bp.post("/account/email/confirm")
+@limit("RATELIMIT_CONFIRM_EMAIL", key=by_account)
 @login_required
 def send_confirmation() -> Response:
     if ConfirmForm().validate_on_submit():
