@@ -1,4 +1,10 @@
-"""Logging that never writes a private feed token (they are bearer secrets)."""
+"""Logging that never writes a secret from a URL: every token in a path is a bearer secret.
+
+Private feeds, password-reset and address-confirmation links and one-click unsubscribe
+links all carry their secret in the path, and access logs write paths. This is the
+one place that knows those paths; tests/test_logs.py checks it against every route
+that takes a ``<token>``, so a new secret route can't be forgotten here.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +14,23 @@ from typing import Any
 
 from flask import Flask
 
-TOKEN_IN_PATH = re.compile(r"(/calendar/feeds/)[^/.\s?\"]+")
+#: The part of each secret-bearing path before its token.
+SECRET_PATHS = (
+    r"/calendar/feeds/",
+    r"/password/reset/",
+    r"/email/confirm/",
+    r"/reminders/off/\d+/",
+)
+TOKEN_IN_PATH = re.compile(rf"({'|'.join(SECRET_PATHS)})[^/.\s?\"]+")
 
 
 def redact(text: str) -> str:
-    """Replace a private feed token in a path or log line with a placeholder."""
+    """Replace every token in a path or log line with a placeholder."""
     return TOKEN_IN_PATH.sub(r"\1[token]", text)
 
 
 class RedactTokens(logging.Filter):
-    """Rewrite log records so a feed token never reaches a handler."""
+    """Rewrite log records so a secret token never reaches a handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -40,7 +53,7 @@ except ImportError:  # pragma: no cover
 
 
 class GunicornLogger(_GunicornLogger):
-    """gunicorn's logger with feed tokens taken out of the access log (gunicorn.conf.py)."""
+    """gunicorn's logger with tokens taken out of the access log (gunicorn.conf.py)."""
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         environ = dict(environ)
