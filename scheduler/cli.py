@@ -11,6 +11,7 @@ from scheduler import demo
 from scheduler.models import Role
 from scheduler.services import accounts
 from scheduler.services.errors import DomainError
+from scheduler.services.passwords import weakness
 
 users_cli = AppGroup("users", help="Manage accounts.")
 reminders_cli = AppGroup("reminders", help="Send queued email: confirmations, changes, reminders.")
@@ -36,6 +37,8 @@ def create_user(
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < 10:
         raise click.UsageError("The password needs at least 10 characters.")
+    if why := weakness(password, email=email, name=name):
+        raise click.UsageError(why)
     try:
         user = accounts.create_user(
             email=email, name=name, password=password, role=role, timezone=timezone

@@ -68,8 +68,8 @@ def _sign_up(client, email: str):
         data={
             "name": "Someone",
             "email": email,
-            "password": "x" * 12,
-            "password_confirm": "x" * 12,
+            "password": "kettle river orange stone",
+            "password_confirm": "kettle river orange stone",
             "timezone": "UTC",
         },
     )
@@ -340,7 +340,7 @@ def test_cli_creates_users_of_each_role(app, db):
             "--role",
             "facilitator",
             "--password",
-            "long password",
+            "sturdy lantern copper meadow",
         ]
     )
     assert result.exit_code == 0, result.output
@@ -356,7 +356,7 @@ def test_cli_creates_users_of_each_role(app, db):
             "--name",
             "Coach",
             "--password",
-            "long password",
+            "sturdy lantern copper meadow",
         ]
     )
     assert again.exit_code != 0 and "can't be used" in again.output
@@ -376,3 +376,46 @@ def test_account_settings_change_zone_and_name(client, auth, make_user, db):
     assert (saved.name, saved.timezone) == ("New name", "Europe/Dublin")
     bad = client.post("/account", data={"name": "New name", "timezone": "Nowhere/Atlantis"})
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("aaaaaaaaaaaa", "Repeats"),
+        ("password1234", "very common password"),
+        ("iloveyou2026", "commonly used password"),
+        ("Rivera family 1", "too easy to guess"),  # the person's own name
+        ("rivera@example.org", "too easy to guess"),  # the person's own address
+    ],
+)
+def test_an_easily_guessed_password_is_refused_and_says_why(client, password, why):
+    response = client.post(
+        "/register",
+        data={
+            "name": "Rivera family",
+            "email": "rivera@example.org",
+            "password": password,
+            "password_confirm": password,
+            "timezone": "UTC",
+        },
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "This password is too easy to guess." in page and why in page
+    assert "kettle river orange stone" in page  # what to do instead
+    assert "Your account is ready" not in page
+
+
+def test_a_few_unrelated_words_make_a_good_password(client, db):
+    response = _sign_up(client, "new@example.org")
+    assert response.status_code == 303
+    assert db.session.scalar(db.select(User).where(User.email == "new@example.org"))
+
+
+def test_the_command_line_refuses_weak_passwords_too(app):
+    runner = app.test_cli_runner()
+    args = ["users", "create", "--email", "f@example.org", "--name", "Fac", "--role", "facilitator"]
+    weak = runner.invoke(args=[*args, "--password", "password1234"])
+    assert weak.exit_code != 0 and "too easy to guess" in weak.output
+    strong = runner.invoke(args=[*args, "--password", "lantern copper meadow 61"])
+    assert strong.exit_code == 0, strong.output

@@ -8,6 +8,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from zxcvbn import zxcvbn
 
 #: Compared against when the email is unknown, so failures take the same time.
 _DUMMY_PASSWORD = "not-a-real-password"  # noqa: S105
@@ -49,3 +50,29 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 def needs_rehash(stored_hash: str) -> bool:
     """Tell whether a hash was made with other parameters than today's."""
     return _hasher().check_needs_rehash(stored_hash)
+
+
+#: zxcvbn's score (0-4) a new password must reach: 3 is "safely unguessable", which
+#: refuses common, repeated and name-based passwords however long.
+MIN_STRENGTH = 3
+#: Words a password built on is easy to guess here, besides the person's own.
+_SITE_WORDS = ("hearth", "recovery", "family", "counseling", "workshop")
+
+
+def weakness(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Say why a new password is too easy to guess, or None when it is strong enough.
+
+    An offline check against the common and breached passwords zxcvbn ships, plus the
+    person's own name and address, as NIST SP 800-63B asks; no rules about digits or
+    symbols, which make passwords harder to remember and no harder to guess.
+    """
+    inputs = [*_SITE_WORDS, *(w for w in (email, email.split("@")[0], name) if w)]
+    result = zxcvbn(password[:100], user_inputs=inputs)  # its cost grows with length
+    if result["score"] >= MIN_STRENGTH:
+        return None
+    warning = str(result["feedback"].get("warning") or "").strip()
+    because = f" {warning.rstrip('.')}." if warning else ""
+    return (
+        f"This password is too easy to guess.{because} Try three or four words that "
+        "don't belong together, like “kettle river orange stone”."
+    )

@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, StopValidation
 
+from scheduler.services.passwords import weakness
 from scheduler.web.fields import PlainText, TimezoneField, strip
 
 
@@ -19,14 +20,26 @@ def address_field(**kwargs: str) -> EmailField:
     )
 
 
+def _hard_to_guess(form: FlaskForm, field: PasswordField) -> None:
+    """Refuse common and easily guessed passwords, in words a person can act on."""
+    email = form.email.data if "email" in form else ""
+    name = form.name.data if "name" in form else ""
+    if field.data and (why := weakness(field.data, email=email or "", name=name or "")):
+        raise StopValidation(why)
+
+
 def new_password_field() -> PasswordField:
     return PasswordField(
         "Password",
         validators=[
             DataRequired("Choose a password."),
             Length(min=10, max=128, message="Use 10 to 128 characters."),
+            _hard_to_guess,
         ],
-        description="At least 10 characters. A short sentence is easy to remember.",
+        description=(
+            "At least 10 characters, and not easy to guess. "
+            "A few words that don't belong together are easy to remember."
+        ),
     )
 
 
