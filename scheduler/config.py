@@ -52,6 +52,7 @@ _INT_SETTINGS = (
     "OUTBOX_SWEEP_SECONDS",
     "OUTBOX_FIRST_RETRY_SECONDS",
     "TRUSTED_PROXIES",
+    "SIGN_IN_HOURS",
 )
 #: Host names a development server answers to besides BASE_URL's, when that is one of them.
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
@@ -95,8 +96,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        # The sign-in behind it lasts as long (scheduler.services.sessions.REMEMBER).
+        # "Keep me logged in" lasts this long, cookie and sign-in alike; a sign-in
+        # without it ends after SIGN_IN_HOURS even in a browser left open.
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "SIGN_IN_HOURS": 12,
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open overnight must still submit
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # Reverse-proxy hops whose X-Forwarded-* headers are believed (0: none, so no

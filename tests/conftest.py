@@ -63,6 +63,9 @@ def settings(database_url: str, **overrides: Any) -> dict[str, Any]:
         # Most tests post far faster than any person; tests/test_rate_limits.py turns
         # the limits on and checks each one.
         "RATELIMIT_ENABLED": False,
+        # Tests travel days ahead with a client logged in; tests/test_sessions.py checks
+        # that sign-ins end after the real SIGN_IN_HOURS.
+        "SIGN_IN_HOURS": 24 * 3650,
         # Enough connections for the concurrency tests' 40 threads.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 45, "max_overflow": 10, "pool_timeout": 60},
     }

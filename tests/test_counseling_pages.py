@@ -6,9 +6,16 @@ from datetime import time, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from scheduler.models import Appointment, AuditEvent, AvailabilityWindow, BlackoutDate, Role
+from scheduler.models import (
+    Appointment,
+    AuditEvent,
+    AvailabilityWindow,
+    BlackoutDate,
+    CounselingSlot,
+    Role,
+)
 from scheduler.services import counseling
 from scheduler.timeutil import utcnow
 
@@ -257,3 +264,80 @@ def test_counselor_approves_a_first_visit_from_its_page(client, auth, make_user,
 
     db.session.rollback()
     assert db.session.get_one(Appointment, appointment.id).is_confirmed
+
+
+# --- one week a page -----------------------------------------------------------------
+
+TUESDAY = "2026-12-01 15:00Z"  # a fixed "today" (Tuesday 1 December 2026, 7 AM in LA)
+
+
+def _busy_counselor(make_user):
+    """Ten-minute slots 8 AM to 8 PM every day for 120 days: 8,640 slots."""
+    person = make_user(Role.FACILITATOR, timezone="America/Los_Angeles", name="Dr Busy")
+    now = utcnow()
+
+    def rules(horizon: int) -> counseling.Rules:
+        return counseling.Rules(
+            open=True,
+            timezone="America/Los_Angeles",
+            slot_minutes=10,
+            buffer_minutes=0,
+            min_notice_hours=0,
+            horizon_days=horizon,
+        )
+
+    counseling.save_rules(person.id, rules(1), now=now)  # hours first, on a short horizon
+    for weekday in range(7):
+        counseling.add_window(person.id, weekday=weekday, starts=time(8), ends=time(20), now=now)
+    counseling.save_rules(person.id, rules(120), now=now)
+    return person
+
+
+def test_a_counselor_with_thousands_of_slots_still_gives_one_week_a_page(client, make_user, db):
+    with time_machine.travel(TUESDAY, tick=False):
+        _busy_counselor(make_user)
+        stored = db.session.scalar(select(func.count()).select_from(CounselingSlot))
+        first = client.get("/counseling")
+        second = text_of(client.get("/counseling?start=2026-12-08"))
+
+    assert stored > 8000
+    page = text_of(first)
+    assert first.status_code == 200
+    assert page.count('class="slot"') == 7 * 72  # one week, from 8 AM today
+    assert len(first.get_data()) < 400_000
+    assert "Open times from Tuesday 1 December 2026 to Monday 7 December 2026" in page
+    assert 'href="/counseling?start=2026-12-08">Later times' in page
+    assert "Earlier times" not in page
+    assert "Open times from Tuesday 8 December 2026 to Monday 14 December 2026" in second
+    assert second.count('class="slot"') == 7 * 72
+    assert 'href="/counseling?start=2026-12-01">Earlier times' in second
+
+
+def test_opening_the_page_makes_no_slots_even_when_they_are_stale(client, counselor, db):
+    later = utcnow() + timedelta(days=2)  # past the hourly re-make
+    before = db.session.scalar(select(func.count()).select_from(CounselingSlot))
+    with time_machine.travel(later, tick=False):
+        assert client.get("/counseling").status_code == 200
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(CounselingSlot)) == before
+
+
+def test_an_empty_week_points_to_the_next_open_time(client, make_user):
+    with time_machine.travel(TUESDAY, tick=False):
+        person = make_user(Role.FACILITATOR, timezone="America/Los_Angeles")
+        now = utcnow()
+        counseling.save_rules(
+            person.id, counseling.Rules(open=True, timezone="America/Los_Angeles"), now=now
+        )
+        day = utcnow().date() + timedelta(days=20)  # Monday 21 December
+        counseling.add_window(person.id, starts=time(14), ends=time(17), day=day, now=now)
+        page = text_of(client.get("/counseling"))
+    assert "No times are open this week. The next open time is on" in page
+    assert "Monday 21 December 2026" in page
+
+
+@pytest.mark.parametrize("start", ["tomorrow", "2026-13-01", "99999-01-01"])
+def test_an_unreadable_week_gets_a_400_with_a_way_back(client, start):
+    response = client.get(f"/counseling?start={start}")
+    assert response.status_code == 400
+    assert "See the open times" in text_of(response)

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from scheduler import config
 from scheduler.models import EmailLink, LoginSession
 from scheduler.services import accounts, email_links, sessions
 from scheduler.timeutil import utcnow
@@ -164,7 +165,9 @@ def test_the_remember_cookie_is_new_at_every_login_and_lasts_30_days_at_most(bro
     assert timedelta(days=29) < lifetime <= timedelta(days=30, minutes=1)
 
 
-def test_a_sign_in_ends_by_itself_after_its_time(make_user):
+def test_a_sign_in_ends_by_itself_after_its_time(app, make_user):
+    app.config["SIGN_IN_HOURS"] = config.defaults(app.instance_path)["SIGN_IN_HOURS"]
+    assert app.config["SIGN_IN_HOURS"] == 12
     family = make_user()
     now = utcnow()
     brief = sessions.start(family, remember=False, now=now).get_id()

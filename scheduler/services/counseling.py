@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -397,39 +398,93 @@ def _bookable(slot: CounselingSlot, settings: CounselingSettings | None, now: da
     )
 
 
-def open_slots(now: datetime, *, facilitator_id: int | None = None) -> list[OpenSlot]:
-    """Slots a family can book right now, soonest first."""
+def _candidates(query: Select[Any], now: datetime, earliest: datetime) -> Select[Any]:
+    """Slots offered by open counselors and held by nobody, from ``earliest`` on."""
     held = select(Appointment.slot_id).where(Appointment.status.in_(_HELD))
-    query = (
-        select(CounselingSlot, CounselingSettings)
+    return (
+        query.select_from(CounselingSlot)
         .join(
             CounselingSettings,
             CounselingSettings.facilitator_id == CounselingSlot.facilitator_id,
         )
-        .options(joinedload(CounselingSlot.facilitator))
         .where(
             CounselingSettings.open.is_(True),
             CounselingSlot.offered.is_(True),
             CounselingSlot.starts_at > now,
+            CounselingSlot.starts_at >= earliest,
             CounselingSlot.id.not_in(held),
         )
+    )
+
+
+def open_slots(
+    now: datetime,
+    *,
+    facilitator_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[OpenSlot]:
+    """Slots a family can book right now, soonest first, starting in [start, end).
+
+    A page asks for a week (or one slot): what it loads and checks depends on that
+    window, not on how far ahead counselors let families book.
+    """
+    earliest = max(now, start) if start is not None else now
+    query = (
+        _candidates(select(CounselingSlot, CounselingSettings), now, earliest)
+        .options(joinedload(CounselingSlot.facilitator))
         .order_by(CounselingSlot.starts_at, CounselingSlot.id)
     )
+    if end is not None:
+        query = query.where(CounselingSlot.starts_at < end)
     if facilitator_id is not None:
         query = query.where(CounselingSlot.facilitator_id == facilitator_id)
-    rows = [(slot, settings) for slot, settings in db.session.execute(query).tuples()]
     busy: dict[int, list[tuple[datetime, datetime]]] = {}
-    found = []
-    for slot, settings in rows:
+    found: list[OpenSlot] = []
+    for slot, settings in db.session.execute(query).tuples():
         if not _bookable(slot, settings, now):
             continue
         if slot.facilitator_id not in busy:
-            end = now + timedelta(days=settings.horizon_days + 1)
-            busy[slot.facilitator_id] = workshop_busy(slot.facilitator_id, now, end)
+            until = end if end is not None else now + timedelta(days=settings.horizon_days + 1)
+            pad = timedelta(days=1)
+            busy[slot.facilitator_id] = workshop_busy(
+                slot.facilitator_id, earliest - pad, until + pad
+            )
         if _clashes(slot, settings, busy[slot.facilitator_id]):
             continue
         found.append(OpenSlot(slot, settings))
     return found
+
+
+#: The furthest ahead :func:`next_open` looks, a week at a time.
+_LOOK_AHEAD = timedelta(days=400)
+
+
+def next_open(now: datetime, after: datetime | None = None) -> OpenSlot | None:
+    """The soonest open slot from ``after`` on, looking a week at a time."""
+    earliest = max(now, after) if after is not None else now
+    soonest = select(func.min(CounselingSlot.starts_at))
+    start = db.session.scalar(_candidates(soonest, now, earliest))
+    while start is not None and start < now + _LOOK_AHEAD:
+        week = open_slots(now, start=start, end=start + timedelta(days=7))
+        if week:
+            return week[0]
+        start += timedelta(days=7)
+    return None
+
+
+def open_slot(slot_id: int, now: datetime) -> OpenSlot | None:
+    """One slot, if a family can book it now (not taken, past, withdrawn or clashing)."""
+    slot = db.session.get(CounselingSlot, slot_id)
+    if slot is None:
+        return None
+    window = open_slots(
+        now,
+        facilitator_id=slot.facilitator_id,
+        start=slot.starts_at,
+        end=slot.starts_at + timedelta(microseconds=1),
+    )
+    return next((found for found in window if found.slot.id == slot_id), None)
 
 
 def _clashes(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 from scheduler.database import write_transaction
@@ -19,10 +20,14 @@ from scheduler.extensions import db
 from scheduler.models import LoginSession, User
 from scheduler.services import tokens
 
-#: How long "Keep me logged in" lasts (the remember-me cookie too).
-REMEMBER = timedelta(days=30)
-#: How long a sign-in without it lasts, even in a browser left open.
-ORDINARY = timedelta(hours=12)
+
+def lifetime(*, remember: bool) -> timedelta:
+    """How long a sign-in lasts: REMEMBER_COOKIE_DURATION with "Keep me logged in"
+    (the cookie lasts as long), else SIGN_IN_HOURS, even in a browser left open."""
+    if remember:
+        duration: timedelta = current_app.config["REMEMBER_COOKIE_DURATION"]
+        return duration
+    return timedelta(hours=current_app.config["SIGN_IN_HOURS"])
 
 
 def signed_in(user: User, token: str) -> User:
@@ -42,7 +47,7 @@ def start(user: User, *, remember: bool, now: datetime) -> User:
                 token_hash=tokens.digest(token),
                 remember=remember,
                 created_at=now,
-                expires_at=now + (REMEMBER if remember else ORDINARY),
+                expires_at=now + lifetime(remember=remember),
             )
         )
     return signed_in(user, token)

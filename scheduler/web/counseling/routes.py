@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug import Response
 
-from scheduler.extensions import db
-from scheduler.models import Appointment, CounselingSlot, MeetingMode, Role
-from scheduler.services import audit, counseling
+from scheduler.models import Appointment, MeetingMode, Role
+from scheduler.services import audit, calendar_view, counseling
 from scheduler.services.errors import DomainError
-from scheduler.timeutil import format_day, format_local, to_local, utcnow
+from scheduler.timeutil import format_date, format_day, format_local, to_local, utcnow
 from scheduler.web.access import role_required
 from scheduler.web.counseling.forms import (
     WEEKDAYS,
@@ -134,14 +134,10 @@ def days_of(slots: list[counseling.OpenSlot], zone: str) -> list[DayView]:
 
 def _open_slot(slot_id: int, now: datetime) -> counseling.OpenSlot:
     """The slot if a family can book it now; 404 otherwise (taken, past, withdrawn)."""
-    slot = db.session.get(CounselingSlot, slot_id)
-    if slot is None:
+    found = counseling.open_slot(slot_id, now)
+    if found is None:
         abort(404)
-    found = counseling.open_slots(now, facilitator_id=slot.facilitator_id)
-    match = next((s for s in found if s.slot.id == slot_id), None)
-    if match is None:
-        abort(404)
-    return match
+    return found
 
 
 def _own_appointment(appointment_id: int) -> Appointment:
@@ -161,13 +157,55 @@ def _managed_appointment(appointment_id: int) -> Appointment:
 # --- families ------------------------------------------------------------------------
 
 
+#: One page of open times is a week: what a request loads doesn't grow with the horizon.
+PAGE = timedelta(days=7)
+#: How far ahead the "change the time" list looks.
+MOVE_WINDOW = timedelta(days=42)
+
+
+@dataclass(frozen=True)
+class WeekView:
+    """Which week a page shows, and where the pages before and after it start."""
+
+    label: str
+    earlier: str | None  # ?start= of the week before, unless this one starts today
+    later: str | None  # ?start= of the week with the next open time after this one
+    later_day: str | None  # that time's day, for an empty week
+
+
+def _local_midnight(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
 @bp.get("")
-def index() -> str:
+def index() -> tuple[str, int]:
     now = utcnow()
-    counseling.refresh_stale(now)
-    slots = counseling.open_slots(now)
-    zone = _reader_zone(slots[0].settings.timezone if slots else "UTC")
-    return render_template("counseling/index.html", days=days_of(slots, zone), zone=zone)
+    soonest = counseling.next_open(now)
+    zone = _reader_zone(soonest.settings.timezone if soonest else "UTC")
+    today = to_local(now, zone).date()
+    try:
+        first = max(calendar_view.parse_start(request.args.get("start"), today), today)
+    except ValueError as error:
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title="We can't show that date",
+            detail=str(error),
+            back=("See the open times", "counseling.index"),
+        ), 400
+    start, end = _local_midnight(first, zone), _local_midnight(first + PAGE, zone)
+    slots = counseling.open_slots(now, start=start, end=end)
+    later = counseling.next_open(now, after=end)
+    later_day = to_local(later.slot.starts_at, zone).date() if later else None
+    week = WeekView(
+        label=f"{format_date(first)} to {format_date(first + PAGE - timedelta(days=1))}",
+        earlier=max(first - PAGE, today).isoformat() if first > today else None,
+        later=later_day.isoformat() if later_day else None,
+        later_day=format_date(later_day) if later_day else None,
+    )
+    return render_template(
+        "counseling/index.html", days=days_of(slots, zone), zone=zone, week=week
+    ), 200
 
 
 @bp.get("/slots/<int:slot_id>")
@@ -226,7 +264,9 @@ def move(appointment_id: int) -> ResponseReturnValue:
     appointment = _own_appointment(appointment_id)
     now = utcnow()
     zone = current_user.timezone
-    choices = counseling.open_slots(now, facilitator_id=appointment.facilitator_id)
+    choices = counseling.open_slots(
+        now, facilitator_id=appointment.facilitator_id, end=now + MOVE_WINDOW
+    )
     form = MoveForm()
     form.slot_id.choices = [(s.slot.id, format_local(s.slot.starts_at, zone)) for s in choices]
     status = 200
