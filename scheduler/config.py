@@ -43,6 +43,7 @@ _STRING_SETTINGS = (
 _INT_SETTINGS = (
     "SMTP_PORT",
     "MAX_SEATS_PER_BOOKING",
+    "UNVERIFIED_SEAT_LIMIT",
     "WAITLIST_PROMOTION_CUTOFF_HOURS",
     "LOGIN_MAX_FAILURES",
     "LOGIN_LOCKOUT_MINUTES",
@@ -78,6 +79,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "OUTBOX_FIRST_RETRY_SECONDS": 60,
         # Largest household one booking may hold; bigger groups call the facilitator.
         "MAX_SEATS_PER_BOOKING": 6,
+        # Seats (in sessions still to come) a household may hold before it confirms its
+        # email address: enough for two people in a six-week series.
+        "UNVERIFIED_SEAT_LIMIT": 12,
         # Inside this many hours before a session, freed seats are no longer given to the
         # waitlist automatically: a family might not see the email in time, so the
         # facilitator promotes by hand from the roster.

@@ -59,11 +59,16 @@ def _queue_digests(app: Flask) -> None:
 
 
 def _refresh_slots(app: Flask) -> None:
+    """Hourly: move the counselors' booking horizons on, and let unanswered requests go."""
     with app.app_context():
         try:
             counseling.refresh_stale(utcnow())
-        except Exception:  # the counseling page refreshes stale slots itself too
+        except Exception:  # the next hour tries again
             log.exception("refreshing counseling slots failed")
+        try:
+            counseling.expire_requests(utcnow())
+        except Exception:
+            log.exception("expiring counseling requests failed")
 
 
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:

@@ -30,6 +30,7 @@ from hypothesis import settings as hypothesis_settings
 
 from scheduler import create_app
 from scheduler.config import normalise_database_url
+from scheduler.database import write_transaction
 from scheduler.extensions import db as _db
 from scheduler.models import Booking, Role, User, Workshop
 from scheduler.services import accounts, series
@@ -195,15 +196,20 @@ def make_user(app: Flask) -> Callable[..., User]:
         name: str | None = None,
         email: str | None = None,
         timezone: str = "America/New_York",
+        verified: bool = False,
     ) -> User:
         n = next(counter)
-        return accounts.create_user(
+        user = accounts.create_user(
             email=email or f"{role}{n}@example.org",
             name=name or f"{role.title()} {n}",
             password=PASSWORD,
             role=role,
             timezone=timezone,
         )
+        if verified:  # the household used the link in its welcome email
+            with write_transaction() as session:
+                session.get_one(User, user.id).email_verified_at = utcnow()
+        return user
 
     return make
 

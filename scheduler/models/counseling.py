@@ -73,6 +73,12 @@ class CounselingSettings(Model):
     change_cutoff_hours: Mapped[int] = mapped_column(default=24)
     #: How to reach the counselor after the cutoff (phone, email), shown to the family.
     contact: Mapped[str] = mapped_column(String(300), default="")
+    #: Requests one family may have waiting for this counselor's approval at once.
+    max_requests_per_family: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: Upcoming appointments (confirmed or requested) one family may hold with them.
+    max_upcoming_per_family: Mapped[int] = mapped_column(default=2, server_default="2")
+    #: A request not approved within this many hours expires; the family is told.
+    request_expiry_hours: Mapped[int] = mapped_column(default=72, server_default="72")
     #: When the slots were last made from the rules (the horizon moves every day).
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

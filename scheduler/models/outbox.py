@@ -40,6 +40,8 @@ class MessageKind(StrEnum):
     DETAILS_CHANGED = "details_changed"
     #: To the counselor: a family moved or cancelled its appointment.
     FAMILY_CHANGED = "family_changed"
+    #: To the family: the counselor didn't answer its request in time; the time is free.
+    REQUEST_EXPIRED = "request_expired"
     #: To an account's owner: someone tried to sign up with their address.
     SIGNUP_ATTEMPT = "signup_attempt"
 

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from scheduler.database import write_transaction
 from scheduler.extensions import db
-from scheduler.models import Booking, BookingStatus, Workshop, WorkshopSession
+from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
 from scheduler.services import notify
 from scheduler.services.errors import DomainError
-from scheduler.services.locks import lock_session, lock_sessions
+from scheduler.services.locks import lock_family, lock_session, lock_sessions
 from scheduler.services.seats import seat_count
 from scheduler.services.waitlist import confirm, promote_waitlisted, set_status
 from scheduler.timeutil import format_local
@@ -97,6 +97,7 @@ def book_seats(
     check_seats(seats)
     try:
         with write_transaction():
+            _check_unverified_limit(family_id, seats, now)
             session = lock_session(session_id)
             _check_bookable(session, now)
             if seats > session.capacity:
@@ -115,6 +116,31 @@ def book_seats(
     return booking
 
 
+def _check_unverified_limit(family_id: int, seats: int, now: datetime) -> None:
+    """Until a household confirms its address, it may hold only so many seats.
+
+    A new account costs nothing, so unconfirmed ones can't take a whole program's seats.
+    Counts seats held (confirmed or waiting) in sessions still to come, under the
+    household's row lock, so bookings sent at once count each other.
+    """
+    lock_family(family_id)
+    family = db.session.get_one(User, family_id)
+    if family.email_verified:
+        return
+    limit = current_app.config["UNVERIFIED_SEAT_LIMIT"]
+    held = db.session.scalar(
+        select(func.coalesce(func.sum(Booking.seats), 0))
+        .join(Booking.session)
+        .where(
+            Booking.family_id == family_id,
+            Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)),
+            WorkshopSession.starts_at > now,
+        )
+    )
+    if (held or 0) + seats > limit:
+        raise DomainError("unverified_seat_limit", limit=limit, held=held or 0)
+
+
 def enroll_series(
     workshop_id: int, family_id: int, seats: int, needs: Needs, *, now: datetime
 ) -> list[Booking]:
@@ -126,10 +152,12 @@ def enroll_series(
     upcoming_ids = [s.id for s in workshop.sessions if not s.is_cancelled and s.starts_at > now]
     try:
         with write_transaction():
+            lock_family(family_id)
             sessions = lock_sessions(upcoming_ids)
             wanted = [s for s in sessions if _active_booking(s.id, family_id) is None]
             if not wanted:
                 raise DomainError("nothing_to_enroll")
+            _check_unverified_limit(family_id, seats * len(wanted), now)
             for session in wanted:
                 _check_bookable(session, now)
             short = [s for s in wanted if seats > seat_count(s).open]

@@ -36,6 +36,7 @@ from scheduler.models import (
 from scheduler.services import availability, notify
 from scheduler.services.availability import OneOffWindow, SlotRules, WeeklyWindow, overlaps
 from scheduler.services.errors import DomainError
+from scheduler.services.locks import lock_family
 from scheduler.timeutil import format_local, is_valid_zone
 
 #: Slots are re-made from the rules when older than this (the horizon moves each day).
@@ -63,6 +64,12 @@ class Rules:
     approve_first: bool = False
     change_cutoff_hours: int = 24
     contact: str = ""
+    #: So one family can't take every time: requests waiting for approval, and upcoming
+    #: appointments, one family may hold with this counselor at once.
+    max_requests_per_family: int = 1
+    max_upcoming_per_family: int = 2
+    #: A request left unanswered this long expires, and the family is told.
+    request_expiry_hours: int = 72
 
 
 def settings_for(facilitator_id: int) -> CounselingSettings | None:
@@ -131,6 +138,18 @@ def _check_rules(rules: Rules, windows: Iterable[AvailabilityWindow] = ()) -> No
         raise DomainError("bad_counseling_rules", detail="Online slots need a meeting link")
     if not 0 <= rules.change_cutoff_hours <= 24 * 14:
         raise DomainError("bad_counseling_rules", detail="The change cutoff must be 0 to 336 hours")
+    if not 1 <= rules.max_requests_per_family <= 10:
+        raise DomainError(
+            "bad_counseling_rules", detail="Requests waiting per family must be 1 to 10"
+        )
+    if not 1 <= rules.max_upcoming_per_family <= 20:
+        raise DomainError(
+            "bad_counseling_rules", detail="Upcoming appointments per family must be 1 to 20"
+        )
+    if not 12 <= rules.request_expiry_hours <= 24 * 14:
+        raise DomainError(
+            "bad_counseling_rules", detail="Requests must expire after 12 to 336 hours"
+        )
     probe = SlotRules(
         zone=rules.timezone,
         slot_minutes=rules.slot_minutes,
@@ -549,10 +568,38 @@ def _first_with(family_id: int, facilitator_id: int) -> bool:
     return seen is None
 
 
+def _check_family_limits(
+    settings: CounselingSettings, family_id: int, *, pending: bool, now: datetime
+) -> None:
+    """Refuse a booking past what one family may hold with this counselor.
+
+    Runs under the family's row lock, so two bookings sent at once count each other.
+    """
+    held = db.session.execute(
+        select(Appointment.status, func.count())
+        .join(Appointment.slot)
+        .where(
+            Appointment.family_id == family_id,
+            Appointment.facilitator_id == settings.facilitator_id,
+            Appointment.status.in_(_HELD),
+            CounselingSlot.starts_at > now,
+        )
+        .group_by(Appointment.status)
+    ).all()
+    counts = {status: count for status, count in held}
+    name = settings.facilitator.name
+    if sum(counts.values()) >= settings.max_upcoming_per_family:
+        raise DomainError("appointment_limit", count=settings.max_upcoming_per_family, name=name)
+    waiting = counts.get(AppointmentStatus.PENDING, 0)
+    if pending and waiting >= settings.max_requests_per_family:
+        raise DomainError("request_limit", count=settings.max_requests_per_family, name=name)
+
+
 def book_slot(slot_id: int, family_id: int, *, note: str = "", now: datetime) -> Appointment:
     """Book a slot for a family: confirmed, or pending when a first visit needs approval."""
     try:
         with write_transaction() as session:
+            lock_family(family_id)
             facilitator_id = session.scalar(
                 select(CounselingSlot.facilitator_id).where(CounselingSlot.id == slot_id)
             )
@@ -563,6 +610,7 @@ def book_slot(slot_id: int, family_id: int, *, note: str = "", now: datetime) ->
             settings = settings_for(slot.facilitator_id)
             assert settings is not None  # _check_free made sure
             pending = settings.approve_first and _first_with(family_id, slot.facilitator_id)
+            _check_family_limits(settings, family_id, pending=pending, now=now)
             appointment = Appointment(
                 slot_id=slot.id,
                 family_id=family_id,
@@ -645,8 +693,43 @@ def move(appointment_id: int, family_id: int, new_slot_id: int, *, now: datetime
     return appointment
 
 
+#: The shortest expiry a counselor can choose; older requests are worth a look.
+_SHORTEST_EXPIRY = timedelta(hours=12)
+
+
+def expire_requests(now: datetime) -> int:
+    """Let requests the counselor didn't answer in time go, and tell each family.
+
+    The time is freed for others; a family can't be left holding it, or waiting, forever.
+    """
+    waiting = db.session.scalars(
+        select(Appointment.id).where(
+            Appointment.status == AppointmentStatus.PENDING,
+            Appointment.created_at <= now - _SHORTEST_EXPIRY,
+        )
+    ).all()
+    expired = 0
+    for appointment_id in waiting:
+        with write_transaction():
+            appointment = _lock_appointment(appointment_id)
+            if appointment is None or not appointment.is_pending:
+                continue  # decided a moment ago
+            settings = settings_for(appointment.facilitator_id)
+            hours = settings.request_expiry_hours if settings else 72
+            if appointment.created_at + timedelta(hours=hours) > now:
+                continue
+            _set_status(appointment, AppointmentStatus.DECLINED, now, expired=True)
+            expired += 1
+    return expired
+
+
 def _set_status(
-    appointment: Appointment, status: AppointmentStatus, now: datetime, *, by_family: bool = False
+    appointment: Appointment,
+    status: AppointmentStatus,
+    now: datetime,
+    *,
+    by_family: bool = False,
+    expired: bool = False,
 ) -> None:
     old = appointment.status
     appointment.status = status
@@ -657,7 +740,7 @@ def _set_status(
     if status == AppointmentStatus.CONFIRMED:
         appointment.confirmed_at = appointment.confirmed_at or now
     db.session.flush()
-    notify.appointment_status_changed(appointment, old, now, by_family=by_family)
+    notify.appointment_status_changed(appointment, old, now, by_family=by_family, expired=expired)
 
 
 def cancel_by_family(appointment_id: int, family_id: int, *, now: datetime) -> Appointment:

@@ -60,6 +60,19 @@ MESSAGES: dict[str, str] = {
     "slot_not_found": "We couldn't find that time.",
     "slot_unavailable": "This time can't be booked any more. Please choose another one.",
     "slot_taken": "Someone else just booked this time. Please choose another one.",
+    "appointment_limit": (
+        "You already hold as many upcoming appointments with {name} as one family can "
+        "({count}). After one of them, or if you cancel one, you can book another."
+    ),
+    "request_limit": (
+        "You already have as many requests waiting for {name} as one family can ({count}). "
+        "Please wait for their answer before asking for another time."
+    ),
+    "unverified_seat_limit": (
+        "Until you confirm your email address, your household can hold up to {limit} seats "
+        "in upcoming sessions, and you have {held}. Please use the link we emailed you, "
+        "or ask for a new one on your account page."
+    ),
     "same_slot": "Your appointment is already at that time.",
     "appointment_not_found": "We couldn't find that appointment.",
     "appointment_over": "This appointment was already cancelled.",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from scheduler.extensions import db
-from scheduler.models import WorkshopSession
+from scheduler.models import User, WorkshopSession
 from scheduler.services.errors import DomainError
 
 
@@ -35,3 +35,12 @@ def lock_sessions(session_ids: Iterable[int]) -> list[WorkshopSession]:
         .execution_options(populate_existing=True)
     ).all()
     return sorted(rows, key=lambda s: s.starts_at)
+
+
+def lock_family(family_id: int) -> None:
+    """Lock a household's account row, so its own bookings made at once count each other.
+
+    Taken before any session or slot lock, in every service that checks a per-family
+    limit, so the order is always the same.
+    """
+    db.session.execute(select(User.id).where(User.id == family_id).with_for_update())

@@ -63,6 +63,7 @@ APPOINTMENT_SUBJECTS = {
     MessageKind.CONFIRMED: SUBJECTS[MessageKind.CONFIRMED],
     MessageKind.AWAITING_APPROVAL: "Hearth: request received for {when}",
     MessageKind.DECLINED: "Hearth: {when} is not available",
+    MessageKind.REQUEST_EXPIRED: "Hearth: {when} is not available",
     MessageKind.RESCHEDULED: SUBJECTS[MessageKind.RESCHEDULED],
     MessageKind.DETAILS_CHANGED: "Hearth: new details for {what} on {when}",
     MessageKind.CANCELLED: SUBJECTS[MessageKind.CANCELLED],
@@ -78,6 +79,10 @@ APPOINTMENT_HEADLINES = {
     ),
     MessageKind.DECLINED: (
         "{name} can't take this appointment. Please choose another time, or contact them."
+    ),
+    MessageKind.REQUEST_EXPIRED: (
+        "{name} couldn't answer your request for {when} in time, so the time is free "
+        "again. Please choose another time, or contact them."
     ),
     MessageKind.RESCHEDULED: "The time has changed. Your appointment with {name} is now on {when}.",
     MessageKind.DETAILS_CHANGED: (
@@ -108,9 +113,12 @@ APPOINTMENT_INVITES = {
     MessageKind.DETAILS_CHANGED: "REQUEST",
     MessageKind.CANCELLED: "CANCEL",
     MessageKind.DECLINED: "CANCEL",
+    MessageKind.REQUEST_EXPIRED: "CANCEL",
 }
 #: Appointment kinds after which the appointment no longer holds its time.
-APPOINTMENT_CANCELS = frozenset({MessageKind.CANCELLED, MessageKind.DECLINED})
+APPOINTMENT_CANCELS = frozenset(
+    {MessageKind.CANCELLED, MessageKind.DECLINED, MessageKind.REQUEST_EXPIRED}
+)
 
 
 def when_text(moment: Booking | datetime, zone: str) -> str:
@@ -278,7 +286,11 @@ def _appointment_message(row: OutboxMessage, kind: MessageKind, recipient: User)
             details.append(f"Where: {settings.location}")
     else:
         details.append("Open your bookings to see the place and details.")
-    if kind is MessageKind.DECLINED and settings is not None and settings.contact:
+    if (
+        kind in (MessageKind.DECLINED, MessageKind.REQUEST_EXPIRED)
+        and settings
+        and settings.contact
+    ):
         details.append(f"Contact: {settings.contact}")
     method = APPOINTMENT_INVITES.get(kind)
     if method == "REQUEST" and not appointment.is_confirmed:

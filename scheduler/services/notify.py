@@ -315,16 +315,22 @@ def appointment_moved(appointment: Appointment, now: datetime) -> None:
 
 
 def appointment_status_changed(
-    appointment: Appointment, old: str, now: datetime, *, by_family: bool = False
+    appointment: Appointment,
+    old: str,
+    now: datetime,
+    *,
+    by_family: bool = False,
+    expired: bool = False,
 ) -> None:
-    """Approved, declined or cancelled: tell the family (and the counselor when the family
-    cancelled), and handle reminders."""
+    """Approved, declined (or expired) or cancelled: tell the family (and the counselor
+    when the family cancelled), and handle reminders."""
     new = appointment.status
     if new == AppointmentStatus.CONFIRMED and old == AppointmentStatus.PENDING:
         _insert([_appointment_row(MessageKind.CONFIRMED, appointment, appointment.family_id, now)])
         schedule_appointment_reminders(appointment, now)
     elif new == AppointmentStatus.DECLINED:
-        _insert([_appointment_row(MessageKind.DECLINED, appointment, appointment.family_id, now)])
+        kind = MessageKind.REQUEST_EXPIRED if expired else MessageKind.DECLINED
+        _insert([_appointment_row(kind, appointment, appointment.family_id, now)])
     elif new == AppointmentStatus.CANCELLED:
         cancel_appointment_reminders(appointment.id)
         _insert([_appointment_row(MessageKind.CANCELLED, appointment, appointment.family_id, now)])

@@ -32,6 +32,16 @@ def _whole(label: str, low: int, high: int) -> list:
     ]
 
 
+def _limit(low: int, high: int) -> list:
+    """A number a counselor may leave out: the default then applies."""
+    return [Optional(), NumberRange(low, high, f"Enter a whole number from {low} to {high}.")]
+
+
+def _or_default(field: IntegerField) -> int:
+    value = field.data if field.data is not None else field.default
+    return int(value)
+
+
 class BookSlotForm(FlaskForm):
     note = TextAreaField(
         "A note for the counselor (optional)",
@@ -97,6 +107,23 @@ class RulesForm(FlaskForm):
         description="A phone number or email address families can use.",
     )
     approve_first = BooleanField("I approve a family's first appointment before it is confirmed")
+    request_expiry_hours = IntegerField(
+        "A request I don't answer expires after (hours)",
+        default=72,
+        validators=_limit(12, 336),
+        description="The family is told, and the time is free again for others.",
+    )
+    max_requests_per_family = IntegerField(
+        "Requests one family can have waiting",
+        default=1,
+        validators=_limit(1, 10),
+    )
+    max_upcoming_per_family = IntegerField(
+        "Upcoming appointments one family can hold with me",
+        default=2,
+        validators=_limit(1, 20),
+        description="So one family can't take every time.",
+    )
 
     def rules(self) -> Rules:
         return Rules(
@@ -113,6 +140,9 @@ class RulesForm(FlaskForm):
             approve_first=bool(self.approve_first.data),
             change_cutoff_hours=self.change_cutoff_hours.data,
             contact=self.contact.data or "",
+            max_requests_per_family=_or_default(self.max_requests_per_family),
+            max_upcoming_per_family=_or_default(self.max_upcoming_per_family),
+            request_expiry_hours=_or_default(self.request_expiry_hours),
         )
 
 
