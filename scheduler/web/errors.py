@@ -25,6 +25,17 @@ _DETAILS = {
 }
 
 
+def unreadable_date(detail: str, back: tuple[str, str]) -> tuple[str, int]:
+    """The 400 page for a ``?start=`` date a page can't read, with a way back."""
+    return render_template(
+        "errors/error.html",
+        code=400,
+        title="We can't show that date",
+        detail=detail,
+        back=back,
+    ), 400
+
+
 def register(app: Flask) -> None:
     """Render every HTTP error with the site's layout and a plain explanation."""
 

@@ -26,6 +26,7 @@ from scheduler.web.counseling.forms import (
     RulesForm,
     WindowForm,
 )
+from scheduler.web.errors import unreadable_date
 from scheduler.web.family.forms import ConfirmForm
 from scheduler.web.limits import by_account, limit
 
@@ -186,13 +187,7 @@ def index() -> tuple[str, int]:
     try:
         first = max(calendar_view.parse_start(request.args.get("start"), today), today)
     except ValueError as error:
-        return render_template(
-            "errors/error.html",
-            code=400,
-            title="We can't show that date",
-            detail=str(error),
-            back=("See the open times", "counseling.index"),
-        ), 400
+        return unreadable_date(str(error), back=("See the open times", "counseling.index"))
     start, end = _local_midnight(first, zone), _local_midnight(first + PAGE, zone)
     slots = counseling.open_slots(now, start=start, end=end)
     later = counseling.next_open(now, after=end)

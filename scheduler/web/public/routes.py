@@ -16,6 +16,7 @@ from scheduler.models import Workshop
 from scheduler.services import calendar_view, catalog, feeds
 from scheduler.timeutil import to_local, utcnow
 from scheduler.web.access import can_manage, visible_workshop
+from scheduler.web.errors import unreadable_date
 from scheduler.web.family.forms import BookingForm, EnrollForm
 
 bp = Blueprint("public", __name__)
@@ -45,13 +46,7 @@ def calendar() -> tuple[str, int]:
     try:
         start = calendar_view.parse_start(request.args.get("start"), to_local(now, zone).date())
     except ValueError as error:
-        return render_template(
-            "errors/error.html",
-            code=400,
-            title="We can't show that date",
-            detail=str(error),
-            back=("See this month's calendar", "public.calendar"),
-        ), 400
+        return unreadable_date(str(error), back=("See this month's calendar", "public.calendar"))
     page = calendar_view.build_calendar(view, start, zone=zone, now=now, family_id=_family_id())
     return render_template("public/calendar.html", cal=page), 200
 
