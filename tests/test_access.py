@@ -272,6 +272,9 @@ def _counseling_world(owner: User, family_a: User, family_b: User) -> dict[str, 
         approve_first=True,
         contact="555-0100",
         horizon_days=7,  # few slots: this world is built for every one of hundreds of tests
+        # Family A, with a request waiting, may still ask for another time here: this
+        # table is about who may, tests/test_hoarding.py about how many.
+        max_requests_per_family=2,
     )
     counseling.save_rules(owner.id, rules, now=now)
     day = (now + timedelta(days=3)).date()  # three slots, well past the 24 hours' notice
