@@ -33,8 +33,9 @@ from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 
 __all__ = ["Onset", "Rule", "tz_version", "vtimezone", "zone_onsets"]
 
-#: Probing step when looking for transitions: no zone changes twice within a day.
-_STEP = timedelta(hours=12)
+#: Probing step when looking for transitions: no zone changes its clocks twice within
+#: a day (the closest changes in the tz database, around Ramadan, are weeks apart).
+_STEP = timedelta(days=1)
 _DAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
 
 
