@@ -94,8 +94,8 @@ def register_family(
     except DomainError as error:
         if error.code != "email_taken":
             raise
-    with write_transaction() as session:
-        owner = session.scalar(select(User).where(User.email == normalise_email(email)))
+    with write_transaction():
+        owner = find_by_email(email)
         if owner is not None and owner.is_active:
             notify.signup_attempted(owner, now)
     return None
@@ -104,7 +104,7 @@ def register_family(
 def request_password_reset(email: str, now: datetime) -> None:
     """Email a reset link if an active account has this address; say nothing either way."""
     with write_transaction() as session:
-        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        user = find_by_email(email)
         if user is not None and user.is_active:
             email_links.issue(session, user, LinkPurpose.PASSWORD_RESET, now)
 
@@ -194,7 +194,7 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
     """
     if (wait := retry_after(email, ip, now)) is not None:
         raise DomainError("login_throttled", wait=_wait_text(wait), seconds=wait.total_seconds())
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    user = find_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         with write_transaction() as session:

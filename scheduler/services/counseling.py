@@ -42,6 +42,9 @@ from scheduler.timeutil import format_local, is_valid_zone
 #: Slots are re-made from the rules when older than this (the horizon moves each day).
 RESYNC_AFTER = timedelta(hours=1)
 _HELD = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+#: How long a counselor may let requests wait before they expire: the hourly job looks
+#: only at requests older than the shortest.
+_SHORTEST_EXPIRY, _LONGEST_EXPIRY = timedelta(hours=12), timedelta(days=14)
 
 
 # --- rules -----------------------------------------------------------------------
@@ -146,7 +149,7 @@ def _check_rules(rules: Rules, windows: Iterable[AvailabilityWindow] = ()) -> No
         raise DomainError(
             "bad_counseling_rules", detail="Upcoming appointments per family must be 1 to 20"
         )
-    if not 12 <= rules.request_expiry_hours <= 24 * 14:
+    if not _SHORTEST_EXPIRY <= timedelta(hours=rules.request_expiry_hours) <= _LONGEST_EXPIRY:
         raise DomainError(
             "bad_counseling_rules", detail="Requests must expire after 12 to 336 hours"
         )
@@ -693,10 +696,6 @@ def move(appointment_id: int, family_id: int, new_slot_id: int, *, now: datetime
     return appointment
 
 
-#: The shortest expiry a counselor can choose; older requests are worth a look.
-_SHORTEST_EXPIRY = timedelta(hours=12)
-
-
 def expire_requests(now: datetime) -> int:
     """Let requests the counselor didn't answer in time go, and tell each family.
 
@@ -715,7 +714,7 @@ def expire_requests(now: datetime) -> int:
             if appointment is None or not appointment.is_pending:
                 continue  # decided a moment ago
             settings = settings_for(appointment.facilitator_id)
-            hours = settings.request_expiry_hours if settings else 72
+            hours = settings.request_expiry_hours if settings else Rules.request_expiry_hours
             if appointment.created_at + timedelta(hours=hours) > now:
                 continue
             _set_status(appointment, AppointmentStatus.DECLINED, now, expired=True)
