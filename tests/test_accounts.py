@@ -419,3 +419,25 @@ def test_the_command_line_refuses_weak_passwords_too(app):
     assert weak.exit_code != 0 and "too easy to guess" in weak.output
     strong = runner.invoke(args=[*args, "--password", "lantern copper meadow 61"])
     assert strong.exit_code == 0, strong.output
+
+
+@pytest.mark.parametrize(
+    ("password", "expected"),
+    [
+        ("kettle river orange stone " * 4, 303),  # 104 characters: longer than zxcvbn checks
+        ("x" * 129, 422),  # past the 128-character limit
+        ("x" * 10_000, 422),
+    ],
+)
+def test_long_passwords_get_an_answer_never_a_500(client, password, expected):
+    response = client.post(
+        "/register",
+        data={
+            "name": "Rivera family",
+            "email": "rivera@example.org",
+            "password": password,
+            "password_confirm": password,
+            "timezone": "UTC",
+        },
+    )
+    assert response.status_code == expected

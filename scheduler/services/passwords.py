@@ -55,6 +55,8 @@ def needs_rehash(stored_hash: str) -> bool:
 #: zxcvbn's score (0-4) a new password must reach: 3 is "safely unguessable", which
 #: refuses common, repeated and name-based passwords however long.
 MIN_STRENGTH = 3
+#: The longest password zxcvbn checks; it raises ValueError past this.
+ZXCVBN_MAX_LENGTH = 72
 #: Words a password built on is easy to guess here, besides the person's own.
 _SITE_WORDS = ("hearth", "recovery", "family", "counseling", "workshop")
 
@@ -67,7 +69,9 @@ def weakness(password: str, *, email: str = "", name: str = "") -> str | None:
     symbols, which make passwords harder to remember and no harder to guess.
     """
     inputs = [*_SITE_WORDS, *(w for w in (email, email.split("@")[0], name) if w)]
-    result = zxcvbn(password[:100], user_inputs=inputs)  # its cost grows with length
+    # zxcvbn refuses anything longer (its cost grows with length); past 72 characters
+    # the beginning alone decides, which is as strong or stronger than the whole.
+    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=inputs)
     if result["score"] >= MIN_STRENGTH:
         return None
     warning = str(result["feedback"].get("warning") or "").strip()

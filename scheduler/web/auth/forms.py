@@ -24,6 +24,8 @@ def _hard_to_guess(form: FlaskForm, field: PasswordField) -> None:
     """Refuse common and easily guessed passwords, in words a person can act on."""
     email = form.email.data if "email" in form else ""
     name = form.name.data if "name" in form else ""
+    if field.errors:  # too short or too long already: say that first
+        return
     if field.data and (why := weakness(field.data, email=email or "", name=name or "")):
         raise StopValidation(why)
 
