@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 # The browser tests drive Debian's Chromium at this path (tests/browser/conftest.py).
 CHROMIUM := /usr/bin/chromium
+# pytest-xdist workers: one per core by default (`make test TEST_WORKERS=0` runs serially).
+TEST_WORKERS ?= auto
 SCREENSHOTS := $(CURDIR)/docs/screenshots
 # libical (Evolution's calendar engine) cross-checks calendars through Debian's system
 # Python and its GObject bindings (tests/libical.py).
@@ -51,7 +53,7 @@ test: $(VENV)/.installed-dev
 		if [ "$${HEARTH_REQUIRE_BROWSER:-}" = 1 ]; then \
 			echo "Chromium is not installed but HEARTH_REQUIRE_BROWSER=1: the browser tests will fail." >&2; \
 		else echo "Browser tests skipped: Chromium is not installed (apt-get install -y chromium)"; fi; fi
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # Run the browser journeys and save their screenshots (phone and desktop) in docs/screenshots/.
 screenshots: $(VENV)/.installed-dev

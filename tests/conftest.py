@@ -138,24 +138,50 @@ def _empty_tables() -> None:
 
 @contextmanager
 def _serving(app: Flask) -> Iterator[Flask]:
-    """Run a test inside the app's context, then empty the tables it filled."""
+    """Run one test inside a shared app's context, then put the app back as it was.
+
+    Building an app (and compiling its templates) costs more than most tests, so each
+    worker builds one per kind of settings and lends it out. A test may change
+    ``app.config``; the settings it found come back afterwards, and the tables it
+    filled are emptied, so the next test starts from the same place.
+    """
+    before = dict(app.config)
+    try:
+        with app.app_context():
+            yield app
+            _empty_tables()
+            _db.engine.dispose()
+    finally:
+        app.config.clear()
+        app.config.update(before)
+
+
+def _shared_app(database_url: str, **overrides: Any) -> Flask:
+    app = create_app(settings(database_url, **overrides))
     app.test_client_class = IsolatedClient
-    with app.app_context():
-        yield app
-        _empty_tables()
-        _db.engine.dispose()
+    return app
+
+
+@pytest.fixture(scope="session")
+def _plain_app(database_url: str) -> Flask:
+    return _shared_app(database_url)
+
+
+@pytest.fixture(scope="session")
+def _csrf_checking_app(database_url: str) -> Flask:
+    return _shared_app(database_url, WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    with _serving(create_app(settings(database_url))) as app:
+def app(_plain_app: Flask) -> Iterator[Flask]:
+    with _serving(_plain_app) as app:
         yield app
 
 
 @pytest.fixture
-def csrf_app(database_url: str) -> Iterator[Flask]:
+def csrf_app(_csrf_checking_app: Flask) -> Iterator[Flask]:
     """An app that checks CSRF tokens as production does (the `app` fixture skips them)."""
-    with _serving(create_app(settings(database_url, WTF_CSRF_ENABLED=True))) as app:
+    with _serving(_csrf_checking_app) as app:
         yield app
 
 
