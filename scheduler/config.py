@@ -49,11 +49,14 @@ _INT_SETTINGS = (
     "LOGIN_LOCKOUT_MINUTES",
     "LOGIN_FIRST_DELAY_SECONDS",
     "LOGIN_FAILURE_MEMORY_HOURS",
+    "TRUSTED_PROXIES",
+    "SIGN_IN_HOURS",
+)
+#: Environment variables read as numbers of seconds, fractions allowed (tests use them).
+_SECONDS_SETTINGS = (
     "OUTBOX_LEASE_SECONDS",
     "OUTBOX_SWEEP_SECONDS",
     "OUTBOX_FIRST_RETRY_SECONDS",
-    "TRUSTED_PROXIES",
-    "SIGN_IN_HOURS",
 )
 #: Host names a development server answers to besides BASE_URL's, when that is one of them.
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
@@ -130,6 +133,9 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
     for name in _INT_SETTINGS:
         if environ.get(name):
             settings[name] = int(environ[name])
+    for name in _SECONDS_SETTINGS:
+        if environ.get(name):
+            settings[name] = float(environ[name])
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
     if "SCHEDULER_IN_PROCESS" in environ:

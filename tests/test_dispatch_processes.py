@@ -68,8 +68,10 @@ def dispatcher_env(database_url: str, smtp_server, **settings: str) -> dict[str,
     }
 
 
-def start(database_url: str, smtp_server, folder: Path, name: str, delay: float = 0.0):
-    env = dispatcher_env(database_url, smtp_server, HEARTH_TEST_SEND_DELAY=str(delay))
+def start(
+    database_url: str, smtp_server, folder: Path, name: str, delay: float = 0.0, **settings: str
+):
+    env = dispatcher_env(database_url, smtp_server, HEARTH_TEST_SEND_DELAY=str(delay), **settings)
     ready = folder / f"{name}.ready"
     process = subprocess.Popen(
         [sys.executable, str(SCRIPT), str(ready), str(folder / "go")],
@@ -122,11 +124,15 @@ def test_killed_dispatcher_loses_nothing_and_duplicates_at_most_one(
     database_url, smtp_server, make_workshop, make_booking, db, tmp_path
 ):
     booking = make_booking(make_workshop().sessions[0].id)
-    queue_reminders(booking, 300)
+    queue_reminders(booking, 150)
     expected = due_count(db)
     smtp_server.clear()
 
-    doomed, ready = start(database_url, smtp_server, tmp_path, "doomed", delay=0.01)
+    # One dispatcher at a time here, so a short lease can't let two claim one row.
+    lease = 1.0
+    doomed, ready = start(
+        database_url, smtp_server, tmp_path, "doomed", delay=0.01, OUTBOX_LEASE_SECONDS=str(lease)
+    )
     wait_ready(ready)
     (tmp_path / "go").touch()
     deadline = time.monotonic() + 60
@@ -138,8 +144,10 @@ def test_killed_dispatcher_loses_nothing_and_duplicates_at_most_one(
     delivered_before = len(smtp_server.messages)
     assert delivered_before < expected  # it really died mid-sweep
 
-    time.sleep(LEASE_SECONDS + 0.5)  # the dead dispatcher's claims run out
-    survivor, survivor_ready = start(database_url, smtp_server, tmp_path, "survivor")
+    time.sleep(lease + 0.5)  # the dead dispatcher's claims run out
+    survivor, survivor_ready = start(
+        database_url, smtp_server, tmp_path, "survivor", OUTBOX_LEASE_SECONDS=str(lease)
+    )
     wait_ready(survivor_ready)
     finish(survivor)
 
@@ -154,7 +162,7 @@ def wait_until(condition, what: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.2)
+        time.sleep(0.05)
 
 
 def due_rows(db, due_by) -> list[OutboxMessage]:
@@ -175,9 +183,10 @@ def test_running_dispatcher_holds_mail_while_smtp_is_down_and_sends_each_once_wh
     expected = due_count(db)  # the 8 and the confirmation (its reminders are days away)
     smtp_server.stop()
 
-    # The real `flask reminders run` process, sweeping every second, retrying after 1, 2, 4 s.
+    # The real `flask reminders run` process, sweeping five times a second and retrying
+    # after 0.2, 0.4, 0.8 s: production's minutes, sped up.
     env = dispatcher_env(
-        database_url, smtp_server, OUTBOX_SWEEP_SECONDS="1", OUTBOX_FIRST_RETRY_SECONDS="1"
+        database_url, smtp_server, OUTBOX_SWEEP_SECONDS="0.2", OUTBOX_FIRST_RETRY_SECONDS="0.2"
     )
     log = (tmp_path / "dispatcher.log").open("w")
     process = subprocess.Popen(
