@@ -32,6 +32,7 @@ from scheduler import create_app
 from scheduler.config import normalise_database_url
 from scheduler.database import write_transaction
 from scheduler.extensions import db as _db
+from scheduler.extensions import limiter
 from scheduler.models import Booking, Role, User, Workshop
 from scheduler.services import accounts, series
 from scheduler.services.booking import Needs, book_seats
@@ -146,6 +147,9 @@ def _serving(app: Flask) -> Iterator[Flask]:
     filled are emptied, so the next test starts from the same place.
     """
     before = dict(app.config)
+    # Flask-Limiter keeps its on/off switch and store on the one Limiter object, not on
+    # the app: an app a test made with limits on would leave them on for the next test.
+    limiter.init_app(app)
     try:
         with app.app_context():
             yield app
