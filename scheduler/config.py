@@ -37,6 +37,7 @@ _STRING_SETTINGS = (
     "MAIL_FROM",
     "REMINDER_OFFSETS",
     "RATELIMIT_STORAGE_URI",
+    "RATELIMIT_KEY_PREFIX",
     *RATE_LIMITS,
 )
 #: Environment variables read as whole numbers.
