@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import ColumnElement, ScalarSelect, Select, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
+from scheduler import links
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
@@ -282,28 +282,7 @@ def private_version(user: User, now: datetime) -> FeedVersion:
 
 
 def _uid(kind: str, record_id: int) -> str:
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "hearth"
-    return f"{kind}-{record_id}@{host}"
-
-
-def _link(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
-def private_feed_url(token: str) -> str:
-    """The subscription link for a private feed, at the configured BASE_URL."""
-    return _link(f"/calendar/feeds/{token}.ics")
-
-
-def public_feed_url(facilitator_id: int | None = None) -> str:
-    """The subscription link for the public feed, maybe of one facilitator."""
-    query = f"?facilitator={facilitator_id}" if facilitator_id else ""
-    return _link(f"/calendar/workshops.ics{query}")
-
-
-def webcal(url: str) -> str:
-    """The same link with the scheme calendar apps open directly."""
-    return "webcal://" + url.split("://", 1)[1]
+    return f"{kind}-{record_id}@{links.host()}"
 
 
 def _place(workshop: Workshop) -> str:
@@ -330,7 +309,7 @@ def session_event(
         summary=("Cancelled: " if cancelled else "") + workshop.title,
         description=workshop.description if description is None else description,
         location=_place(workshop),
-        url=_link(f"/workshops/{workshop.id}"),
+        url=links.workshop_page(workshop.id),
         status=EventStatus.CANCELLED if cancelled else EventStatus.CONFIRMED,
         last_modified=last_change,
     )
@@ -356,7 +335,7 @@ def booking_event(booking: Booking, *, descriptive: bool) -> CalendarEvent:
         location = _place(workshop)
     else:
         title, details, location = NEUTRAL_TITLE, [f"Your booking: {seats}."], ""
-    details.append(f"Details: {_link('/bookings')}")
+    details.append(f"Details: {links.bookings()}")
     return CalendarEvent(
         uid=_uid("booking", booking.id),
         sequence=session.sequence + booking.sequence,
@@ -366,7 +345,7 @@ def booking_event(booking: Booking, *, descriptive: bool) -> CalendarEvent:
         summary=prefix + title + suffix,
         description="\n\n".join(d for d in details if d),
         location=location,
-        url=_link("/bookings"),
+        url=links.bookings(),
         status=status,
         last_modified=max(booking.updated_at, session.updated_at, workshop.updated_at),
     )
@@ -420,7 +399,7 @@ def appointment_event(
         location = url or place
         if url:
             details.append(f"Join online: {url}")
-        link = _link(f"/manage/counseling/appointments/{appointment.id}")
+        link = links.counselor_appointment(appointment.id)
     elif descriptive:
         title = appointment_title(appointment)
         details = []
@@ -429,10 +408,10 @@ def appointment_event(
             details.append(f"Join online: {family_link}")
         else:
             location = "Online" if online else place
-        link = _link("/bookings")
+        link = links.bookings()
     else:
         title, details, location = NEUTRAL_TITLE, ["Open Hearth to see the details."], ""
-        link = _link("/bookings")
+        link = links.bookings()
     details.append(f"Details: {link}")
     return CalendarEvent(
         uid=_uid("appointment", appointment.id),
@@ -518,7 +497,7 @@ def private_events(user: User, now: datetime) -> list[CalendarEvent]:
             description=(
                 f"Seats taken: {counts[s.id].confirmed} of {s.capacity}. "
                 f"Waitlist: {counts[s.id].waitlisted_households}.\n\n"
-                f"Roster: {_link(f'/manage/sessions/{s.id}/roster')}"
+                f"Roster: {links.roster(s.id)}"
             ),
         )
         for s in sessions
@@ -546,3 +525,9 @@ def appointment_calendar(appointment: Appointment) -> bytes:
     """One appointment as the family's downloadable calendar file."""
     event = appointment_event(appointment, descriptive=appointment.family.descriptive_titles)
     return build_calendar([event], CalendarInfo(name="Hearth", refresh=REFRESH))
+
+
+# The feed links live in scheduler.links; these names are what the pages call them.
+private_feed_url = links.private_feed
+public_feed_url = links.public_feed
+webcal = links.webcal

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app, render_template
 
+from scheduler import links
 from scheduler.extensions import db
 from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
 from scheduler.mail import Message
@@ -92,12 +93,8 @@ APPOINTMENT_HEADLINES = {
     MessageKind.CANCELLED: "Your appointment with {name} on {when} is cancelled.",
     MessageKind.REMINDER: "A reminder: you have an appointment with {name} on {when}.",
 }
-#: Kinds that carry an emailed link, and the path the link opens.
-LINK_PATHS = {
-    MessageKind.PASSWORD_RESET: "/password/reset",
-    MessageKind.VERIFY_EMAIL: "/email/confirm",
-}
-LINK_KINDS = frozenset(LINK_PATHS)
+#: Kinds that carry an emailed link (scheduler.links knows the page each one opens).
+LINK_KINDS = frozenset({MessageKind.PASSWORD_RESET, MessageKind.VERIFY_EMAIL})
 #: Kinds whose email carries a calendar invite, and the invite's method.
 INVITES = {
     MessageKind.CONFIRMED: "REQUEST",
@@ -127,10 +124,6 @@ def when_text(moment: Booking | datetime, zone: str) -> str:
     local = to_local(starts_at, zone)
     clock = local.strftime("%I:%M %p").lstrip("0")
     return f"{local:%a} {local.day} {local:%b} at {clock} {local.tzname()}"
-
-
-def _link(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def _sender_address() -> str:
@@ -180,7 +173,7 @@ def _message(row: OutboxMessage, to: User, subject: str, **context: Any) -> Mess
 
 def unsubscribe_url(user: User) -> str:
     """The family's one-click "no more reminders" link (RFC 8058), no login needed."""
-    return _link(f"/reminders/off/{user.id}/{accounts.unsubscribe_token(user)}")
+    return links.unsubscribe(user.id, accounts.unsubscribe_token(user))
 
 
 def _booking_message(row: OutboxMessage, kind: MessageKind, family: User) -> Message | None:
@@ -218,14 +211,14 @@ def _family_message(
     method: str | None,
 ) -> Message:
     """A booking's or appointment's email: its links, and the invite when it carries one."""
-    links, unsubscribe = _family_links(family, reminder=kind is MessageKind.REMINDER)
+    shown, unsubscribe = _family_links(family, reminder=kind is MessageKind.REMINDER)
     return _message(
         row,
         family,
         subject,
         headline=headline,
         details=details,
-        links=links,
+        links=shown,
         ics=_invite(event, family, method) if method else None,
         ics_method=method,
         list_unsubscribe=unsubscribe,
@@ -234,15 +227,15 @@ def _family_message(
 
 def _family_links(family: User, *, reminder: bool) -> tuple[list[tuple[str, str]], str | None]:
     """The bookings link, and for reminders the one-click unsubscribe with its header URL."""
-    links = [("See or change your bookings", _link("/bookings"))]
+    shown = [("See or change your bookings", links.bookings())]
     if not reminder:
-        return links, None
+        return shown, None
     unsubscribe = unsubscribe_url(family)
-    links += [
-        ("Change reminder times", _link("/account#reminders")),
+    shown += [
+        ("Change reminder times", links.reminder_settings()),
         ("Stop reminder emails", unsubscribe),
     ]
-    return links, unsubscribe
+    return shown, unsubscribe
 
 
 def _appointment_message(row: OutboxMessage, kind: MessageKind, recipient: User) -> Message | None:
@@ -322,7 +315,7 @@ def _approval_request(
         links=[
             (
                 "Approve or decline",
-                _link(f"/manage/counseling/appointments/{appointment.id}"),
+                links.counselor_appointment(appointment.id),
             )
         ],
     )
@@ -351,7 +344,7 @@ def _family_changed(
         subject,
         headline=headline,
         details=["Your calendar link shows the change too."],
-        links=[("See the appointment", _link(f"/manage/counseling/appointments/{appointment.id}"))],
+        links=[("See the appointment", links.counselor_appointment(appointment.id))],
     )
 
 
@@ -359,7 +352,7 @@ def _link_message(row: OutboxMessage, kind: MessageKind, user: User) -> Message 
     link = db.session.get(EmailLink, row.link_id) if row.link_id else None
     if link is None or not email_links.is_usable(link, user, utcnow()):
         return None  # used, replaced or expired before it could go out: say nothing
-    url = _link(f"{LINK_PATHS[kind]}/{email_links.link_token(link)}")
+    url = links.email_link(LinkPurpose(kind), email_links.link_token(link))
     hours = int(email_links.VALID_FOR[LinkPurpose(link.purpose)].total_seconds() // 3600)
     lasts = f"{hours} hours" if hours < 48 else f"{hours // 24} days"
     if kind is MessageKind.PASSWORD_RESET:
@@ -400,7 +393,7 @@ def _signup_attempt_message(row: OutboxMessage, user: User) -> Message:
             "If it was you, log in with your password, or choose a new one if you forgot it.",
             "If it wasn't you, you can ignore this email. Your account is safe.",
         ],
-        links=[("Log in", _link("/login")), ("Choose a new password", _link("/password/forgot"))],
+        links=[("Log in", links.login()), ("Choose a new password", links.forgot_password())],
     )
 
 
@@ -411,7 +404,7 @@ def _digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
     if not lines and not appointments:
         return None  # everything of the day was cancelled since
     zone = facilitator.timezone
-    details, links = [], []
+    details, shown = [], []
     for line in lines:
         clock = format_local(line.session.starts_at, zone, with_date=False)
         parts = [
@@ -426,17 +419,17 @@ def _digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
         if line.needs.accessibility_notes:
             parts.append(f"{len(line.needs.accessibility_notes)} accessibility notes")
         details.append(f"{clock}: {line.session.workshop.title}. " + "; ".join(parts) + ".")
-        links.append((f"Roster, {clock}", _link(f"/manage/sessions/{line.session.id}/roster")))
+        shown.append((f"Roster, {clock}", links.roster(line.session.id)))
     for appointment in appointments:
         # Like sessions, no family is named: the appointment page (audited) has the name.
         clock = format_local(appointment.slot.starts_at, zone, with_date=False)
         kind = "Family session" if appointment.kind == SessionKind.FAMILY else "Individual session"
         state = "waiting for your approval" if appointment.is_pending else "confirmed"
         details.append(f"{clock}: counseling appointment, {kind.lower()}, {state}.")
-        links.append(
+        shown.append(
             (
                 f"Appointment, {clock}",
-                _link(f"/manage/counseling/appointments/{appointment.id}"),
+                links.counselor_appointment(appointment.id),
             )
         )
     counts = []
@@ -452,5 +445,5 @@ def _digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
         f"Hearth: your day, {day:%a} {day.day} {day:%b}",
         headline=f"Good morning. You have {' and '.join(counts)} today.",
         details=details,
-        links=links,
+        links=shown,
     )
