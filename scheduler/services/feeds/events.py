@@ -1,284 +1,49 @@
-"""Calendar feeds: who may read which feed, what each event says, and feed versions.
+"""Calendar events: what each event in a feed, download or invite says.
 
-Every feed has two halves: a cheap *version* (one aggregate query) that gives the
-ETag and Last-Modified, so a poll that changed nothing is answered 304 without
-loading a single event; and the *events*, loaded in one query and turned into
-:class:`scheduler.ics.CalendarEvent` for the pure builder.
+Events are loaded in one query per feed and turned into
+:class:`scheduler.ics.CalendarEvent` for the pure builder. Private calendars are
+often synced to third parties, so their wording stays neutral unless the person
+asked for descriptive titles.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import ColumnElement, ScalarSelect, Select, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from scheduler import links
-from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
 from scheduler.models import (
     Appointment,
-    AppointmentStatus,
     Booking,
-    BookingStatus,
     CounselingSettings,
-    CounselingSlot,
     MeetingMode,
     SessionKind,
-    SessionStatus,
     User,
     Workshop,
     WorkshopSession,
-    WorkshopStatus,
 )
-from scheduler.services import counseling, tokens
+from scheduler.services import counseling
+from scheduler.services.feeds.queries import (
+    appointment_window,
+    day_start,
+    facilitator_sessions,
+    family_bookings,
+    owner,
+    public_sessions,
+)
 from scheduler.services.seats import seat_counts
 from scheduler.timeutil import format_local
-from scheduler.vtimezone import tz_version
 
-#: Change when the wording or shape of events changes, so every ETag changes with it.
-#: 3: VTIMEZONEs every parser reads alike (RRULE onsets), repeated wall times in UTC.
-FEED_FORMAT = 3
-#: How far back a feed keeps sessions that took place.
-KEEP_PAST = timedelta(days=30)
 #: The neutral title private calendars use unless the family asks for descriptive ones.
 NEUTRAL_TITLE = "Hearth appointment"
 #: A counselor's neutral title, followed by the time, unless they ask for families' names.
 NEUTRAL_COUNSELING_TITLE = "Counseling appointment"
 #: How often calendar apps should poll.
 REFRESH = timedelta(hours=1)
-
-
-# --- private feed tokens ---------------------------------------------------------
-
-
-def feed_token(user: User) -> str | None:
-    """Return the user's current private feed token, if one was ever made."""
-    return tokens.derive("feed", user.feed_salt) if user.feed_salt else None
-
-
-def give_feed_token(user: User) -> str:
-    """Give an account a new private feed token (256 random bits behind it)."""
-    user.feed_salt = tokens.new_salt()
-    token = tokens.derive("feed", user.feed_salt)
-    user.feed_token_hash = tokens.digest(token)
-    return token
-
-
-def reset_feed_token(user_id: int) -> str:
-    """Replace the private feed token, revoking the old one at once."""
-    with write_transaction() as session:
-        return give_feed_token(session.get_one(User, user_id))
-
-
-def ensure_feed_token(user: User) -> str:
-    """Return the user's token (accounts made before feeds existed get one now)."""
-    return feed_token(user) or reset_feed_token(user.id)
-
-
-def user_for_token(token: str) -> User | None:
-    """Find the active account a feed token belongs to (None for unknown or revoked)."""
-    if not 20 <= len(token) <= 100:
-        return None
-    user = db.session.scalar(select(User).where(User.feed_token_hash == tokens.digest(token)))
-    return user if user is not None and user.is_active else None
-
-
-def set_descriptive_titles(user_id: int, descriptive: bool) -> None:
-    """Save whether private calendars name the workshop or stay neutral."""
-    with write_transaction() as session:
-        session.get_one(User, user_id).descriptive_titles = descriptive
-
-
-# --- versions: ETag and Last-Modified without loading events --------------------
-
-
-@dataclass(frozen=True)
-class FeedVersion:
-    etag: str
-    #: Whole seconds, rounded up from the newest change (HTTP dates have no fractions).
-    last_modified: datetime
-
-
-def _day_start(now: datetime) -> datetime:
-    """Feeds move their window once a day, so a day's polls share one version."""
-    return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _in_window(day_start: datetime) -> Any:
-    """Sessions a feed shows: recent past ones, and cancelled ones until their day ends."""
-    return or_(
-        WorkshopSession.ends_at > day_start,
-        (WorkshopSession.status == SessionStatus.SCHEDULED)
-        & (WorkshopSession.ends_at > day_start - KEEP_PAST),
-    )
-
-
-def _version(parts: Sequence[Any], newest: Sequence[datetime | None], day: datetime) -> FeedVersion:
-    base_url = current_app.config["BASE_URL"]
-    changes = [t.isoformat() if t else None for t in newest]
-    # A new tz database can change a zone's VTIMEZONE, so calendars must be fetched anew.
-    material = (FEED_FORMAT, tz_version(), base_url, day.isoformat(), *parts, *changes)
-    latest = max([day, *(t for t in newest if t is not None)])
-    rounded_up = datetime.fromtimestamp(math.ceil(latest.timestamp()), UTC)
-    return FeedVersion(f'"{hashlib.sha256(repr(material).encode()).hexdigest()[:40]}"', rounded_up)
-
-
-def _public_sessions(day: datetime, facilitator_id: int | None) -> Select[Any]:
-    query = (
-        select(WorkshopSession)
-        .join(WorkshopSession.workshop)
-        .where(Workshop.status == WorkshopStatus.PUBLISHED, _in_window(day))
-    )
-    if facilitator_id is not None:
-        query = query.where(Workshop.facilitator_id == facilitator_id)
-    return query
-
-
-def public_version(now: datetime, facilitator_id: int | None = None) -> FeedVersion:
-    """Version of the public feed, from one aggregate query."""
-    day = _day_start(now)
-    inner = _public_sessions(day, facilitator_id).subquery()
-    row = db.session.execute(
-        select(
-            func.count(inner.c.id),
-            func.coalesce(func.sum(inner.c.sequence), 0),
-            func.max(inner.c.updated_at),
-            func.max(Workshop.updated_at),
-        )
-        .select_from(inner)
-        .join(Workshop, Workshop.id == inner.c.workshop_id, isouter=True)
-    ).one()
-    return _version(("public", facilitator_id, row[0], row[1]), (row[2], row[3]), day)
-
-
-def _family_bookings(user_id: int, day: datetime) -> Select[Any]:
-    return (
-        select(Booking)
-        .join(Booking.session)
-        .join(WorkshopSession.workshop)
-        .where(
-            Booking.family_id == user_id,
-            or_(
-                Booking.status != BookingStatus.CANCELLED,
-                WorkshopSession.ends_at > day,  # a cancelled booking shows until its day
-            ),
-            _in_window(day),
-        )
-    )
-
-
-def _facilitator_sessions(user_id: int, day: datetime) -> Select[Any]:
-    return (
-        select(WorkshopSession)
-        .join(WorkshopSession.workshop)
-        .where(Workshop.facilitator_id == user_id, _in_window(day))
-    )
-
-
-def _appointment_window(day_start: datetime) -> ColumnElement[bool]:
-    """Appointments a feed shows: confirmed ones a while after, the rest until their day ends."""
-    return or_(
-        CounselingSlot.ends_at > day_start,
-        (Appointment.status == AppointmentStatus.CONFIRMED)
-        & (CounselingSlot.ends_at > day_start - KEEP_PAST),
-    )
-
-
-def _owner(user: User) -> ColumnElement[bool]:
-    """A family's own appointments, or the appointments with a counselor."""
-    if user.is_family:
-        return Appointment.family_id == user.id
-    return Appointment.facilitator_id == user.id
-
-
-def _appointment_versions(user: User, day: datetime) -> list[ScalarSelect[Any]]:
-    """Aggregates of the appointments in a private feed, as columns for its one version query.
-
-    Moves and status changes bump sequence and updated_at; the counselor's zone, place
-    and link are read as they are, since changing them bumps no appointment.
-    """
-    shown = (
-        select(
-            Appointment.id,
-            Appointment.sequence,
-            Appointment.updated_at,
-            Appointment.facilitator_id,
-        )
-        .join(Appointment.slot)
-        .where(_owner(user), _appointment_window(day))
-        .cte("shown_appointments")
-    )
-    settings = CounselingSettings
-    place = settings.timezone + "|" + settings.mode + "|" + settings.location
-    place = place + "|" + settings.online_url
-    return [
-        select(func.count(shown.c.id)).scalar_subquery(),
-        select(func.coalesce(func.sum(shown.c.sequence), 0)).scalar_subquery(),
-        select(func.max(shown.c.updated_at)).scalar_subquery(),
-        select(func.aggregate_strings(place, "\n"))
-        .where(settings.facilitator_id.in_(select(shown.c.facilitator_id)))
-        .scalar_subquery(),
-    ]
-
-
-def private_version(user: User, now: datetime) -> FeedVersion:
-    """Version of a user's private feed: bookings or sessions run, and appointments."""
-    day = _day_start(now)
-    appointments = _appointment_versions(user, day)
-    if user.is_family:
-        inner = _family_bookings(user.id, day).subquery()
-        row = db.session.execute(
-            select(
-                func.count(inner.c.id),
-                func.coalesce(func.sum(inner.c.sequence), 0),
-                func.max(inner.c.updated_at),
-                *appointments,
-            )
-        ).one()
-        # Session and workshop changes reach a family's events too.
-        session_row = db.session.execute(
-            select(
-                func.coalesce(func.sum(WorkshopSession.sequence), 0),
-                func.max(WorkshopSession.updated_at),
-                func.max(Workshop.updated_at),
-            )
-            .join(WorkshopSession.workshop)
-            .where(WorkshopSession.id.in_(select(inner.c.session_id)))
-        ).one()
-        # row[3:] are the appointments': count, sequences, newest change, counselors' places.
-        parts: tuple[Any, ...] = ("family", user.id, user.descriptive_titles, row[0], row[1])
-        parts += (session_row[0], row[3], row[4], row[6])
-        return _version(parts, (row[2], session_row[1], session_row[2], row[5]), day)
-    inner = _facilitator_sessions(user.id, day).subquery()
-    row = db.session.execute(
-        select(
-            func.count(inner.c.id),
-            func.coalesce(func.sum(inner.c.sequence), 0),
-            func.max(inner.c.updated_at),
-            func.max(Workshop.updated_at),
-            func.count(Booking.id),
-            func.coalesce(func.sum(Booking.seats), 0),
-            func.max(Booking.updated_at),
-            *appointments,
-        )
-        .select_from(inner)
-        .join(Workshop, Workshop.id == inner.c.workshop_id)
-        .join(Booking, Booking.session_id == inner.c.id, isouter=True)
-    ).one()
-    parts = ("facilitator", user.id, user.descriptive_titles, row[0], row[1], row[4], row[5])
-    parts += (row[7], row[8], row[10])
-    return _version(parts, (row[2], row[3], row[6], row[9]), day)
-
-
-# --- events ----------------------------------------------------------------------
 
 
 def _uid(kind: str, record_id: int) -> str:
@@ -440,7 +205,7 @@ def _appointments(user: User, day: datetime) -> list[tuple[Appointment, Counseli
             isouter=True,
         )
         .options(contains_eager(Appointment.slot), joinedload(other))
-        .where(_owner(user), _appointment_window(day))
+        .where(owner(user), appointment_window(day))
     )
     return list(db.session.execute(query).tuples())
 
@@ -448,7 +213,7 @@ def _appointments(user: User, day: datetime) -> list[tuple[Appointment, Counseli
 def public_events(now: datetime, facilitator_id: int | None = None) -> list[CalendarEvent]:
     """Published sessions for the public feed, in one query."""
     sessions = db.session.scalars(
-        _public_sessions(_day_start(now), facilitator_id).options(
+        public_sessions(day_start(now), facilitator_id).options(
             contains_eager(WorkshopSession.workshop)
         )
     ).all()
@@ -457,7 +222,7 @@ def public_events(now: datetime, facilitator_id: int | None = None) -> list[Cale
 
 def private_events(user: User, now: datetime) -> list[CalendarEvent]:
     """A family's bookings, or a facilitator's own sessions with seats taken; appointments."""
-    day = _day_start(now)
+    day = day_start(now)
     appointments = [
         appointment_event(
             appointment,
@@ -469,7 +234,7 @@ def private_events(user: User, now: datetime) -> list[CalendarEvent]:
     ]
     if user.is_family:
         bookings = db.session.scalars(
-            _family_bookings(user.id, day).options(
+            family_bookings(user.id, day).options(
                 contains_eager(Booking.session).contains_eager(WorkshopSession.workshop)
             )
         ).all()
@@ -477,7 +242,7 @@ def private_events(user: User, now: datetime) -> list[CalendarEvent]:
             appointments
         )
     sessions = db.session.scalars(
-        _facilitator_sessions(user.id, day).options(contains_eager(WorkshopSession.workshop))
+        facilitator_sessions(user.id, day).options(contains_eager(WorkshopSession.workshop))
     ).all()
     counts = seat_counts(sessions)
     # Seats taken are part of a facilitator's event, so bookings count as its changes.
@@ -505,12 +270,14 @@ def private_events(user: User, now: datetime) -> list[CalendarEvent]:
 
 
 def public_calendar(now: datetime, facilitator_id: int | None = None) -> bytes:
+    """The public feed's body: published sessions only, worded as the workshop page is."""
     return build_calendar(
         public_events(now, facilitator_id), CalendarInfo(name="Hearth workshops", refresh=REFRESH)
     )
 
 
 def private_calendar(user: User, now: datetime) -> bytes:
+    """A private feed's body; a facilitator's calendar says whose sessions it holds."""
     name = "Hearth" if user.is_family else f"Hearth: sessions of {user.name}"
     return build_calendar(private_events(user, now), CalendarInfo(name=name, refresh=REFRESH))
 
@@ -525,9 +292,3 @@ def appointment_calendar(appointment: Appointment) -> bytes:
     """One appointment as the family's downloadable calendar file."""
     event = appointment_event(appointment, descriptive=appointment.family.descriptive_titles)
     return build_calendar([event], CalendarInfo(name="Hearth", refresh=REFRESH))
-
-
-# The feed links live in scheduler.links; these names are what the pages call them.
-private_feed_url = links.private_feed
-public_feed_url = links.public_feed
-webcal = links.webcal
