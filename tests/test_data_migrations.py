@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -14,6 +15,8 @@ from sqlalchemy import text
 from scheduler import create_app
 from scheduler.config import normalise_database_url
 from scheduler.extensions import db as _db
+from scheduler.models import User
+from scheduler.services import feeds
 from tests.conftest import BACKENDS, _postgresql_schema, settings
 
 WHEN = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -94,3 +97,24 @@ def test_0008_copies_each_queued_version_out_of_its_key(migrated_to):
 
     downgrade(revision="0007")  # and back, for a release rolled back
     upgrade(revision="0008")
+
+
+def test_0009_gives_a_feed_token_to_every_account_without_one(migrated_to):
+    app = migrated_to("0008")
+    kept = _add_user("kept@example.org", feed_salt="a" * 64)
+    old = _add_user("old@example.org")
+    other_old = _add_user("other@example.org")
+
+    upgrade(revision="0009")
+
+    with _db.engine.connect() as conn:
+        salts = dict(conn.execute(text("SELECT id, feed_salt FROM users")).all())
+    assert salts[kept] == "a" * 64
+    assert salts[old] and salts[other_old] and salts[old] != salts[other_old]
+    # The link the account page shows opens that account's feed, and only that one.
+    for user_id in (old, other_old):
+        user = _db.session.get_one(User, user_id)
+        token = feeds.feed_token(user)
+        assert token is not None and feeds.user_for_token(token) is user
+        response = app.test_client().get(urlsplit(feeds.private_feed_url(token)).path)
+        assert response.status_code == 200

@@ -27,7 +27,6 @@ from scheduler.services.feeds.events import (
 )
 from scheduler.services.feeds.queries import KEEP_PAST
 from scheduler.services.feeds.tokens import (
-    ensure_feed_token,
     feed_token,
     give_feed_token,
     reset_feed_token,
@@ -52,7 +51,6 @@ __all__ = [
     "appointment_title",
     "booking_calendar",
     "booking_event",
-    "ensure_feed_token",
     "feed_token",
     "give_feed_token",
     "private_calendar",

@@ -33,11 +33,6 @@ def reset_feed_token(user_id: int) -> str:
         return give_feed_token(session.get_one(User, user_id))
 
 
-def ensure_feed_token(user: User) -> str:
-    """Return the user's token (accounts made before feeds existed get one now)."""
-    return feed_token(user) or reset_feed_token(user.id)
-
-
 def user_for_token(token: str) -> User | None:
     """Find the active account a feed token belongs to (None for unknown or revoked)."""
     if not 20 <= len(token) <= 100:
