@@ -55,7 +55,7 @@ def public_feed(facilitator_id: int | None = None) -> str:
 
 
 def workshop_page(workshop_id: int) -> str:
-    """A workshop's public page."""
+    """A workshop's public page: what anyone's calendar event of a session links to."""
     return absolute(f"/workshops/{workshop_id}")
 
 
@@ -65,12 +65,12 @@ def bookings() -> str:
 
 
 def reminder_settings() -> str:
-    """The reminder part of the account page."""
+    """Where a reminder's reader changes reminder times, without stopping them all."""
     return absolute("/account#reminders")
 
 
 def roster(session_id: int) -> str:
-    """A session's roster, for its facilitator."""
+    """A session's roster: who comes and what they need, for its facilitator."""
     return absolute(f"/manage/sessions/{session_id}/roster")
 
 
@@ -80,12 +80,12 @@ def counselor_appointment(appointment_id: int) -> str:
 
 
 def login() -> str:
-    """The login page."""
+    """The login page, for an owner told someone tried their address."""
     return absolute("/login")
 
 
 def forgot_password() -> str:
-    """The page that emails a password-reset link."""
+    """The page that emails a reset link, for an owner who forgot their password."""
     return absolute("/password/forgot")
 
 

@@ -42,6 +42,8 @@ FEED_FORMAT = 3
 
 @dataclass(frozen=True)
 class FeedVersion:
+    """All a poll is answered from when nothing changed: no event is loaded for it."""
+
     etag: str
     #: Whole seconds, rounded up from the newest change (HTTP dates have no fractions).
     last_modified: datetime

@@ -155,6 +155,7 @@ def _family_changed(
     """Tell the counselor a family moved or cancelled, as things stand when it goes out."""
     if counselor.id != appointment.facilitator_id:
         return None
+    # Every notice of this kind has its version (migration 0008 filled in older rows).
     if row.version is not None and row.version < appointment.sequence:
         return None  # changed again since: that change's own notice tells the counselor
     when = when_text(appointment.slot.starts_at, counselor.timezone)
