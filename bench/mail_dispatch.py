@@ -56,7 +56,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import func, select, update
 
-from scheduler import create_app
+from scheduler import create_app, links
 from scheduler.config import normalise_database_url
 from scheduler.database import write_transaction
 from scheduler.extensions import db
@@ -423,8 +423,7 @@ def measure(backend: str, url: str | None, server: MailServer, reminders: int, r
             with app.app_context():
                 migrate()
                 expected = queue_reminders(reminders)
-                domain = BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-                emails = prebuild(domain)
+                emails = prebuild(links.host())
                 assert len(emails) == expected
                 ids = Counter(str(email["Message-ID"]) for email in emails)
                 assert len(ids) == expected, "two rows share a Message-ID"

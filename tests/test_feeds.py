@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from sqlalchemy import event
 
+from scheduler.database import write_transaction
 from scheduler.logs import redact
 from scheduler.models import Role, User
 from scheduler.services import feeds, series
@@ -432,6 +433,41 @@ def test_account_page_shows_feed_link_and_how_to(client, auth, make_user, db):
     assert f"webcal://localhost/calendar/feeds/{token}.ics" in page
     for app_name in ("Google Calendar", "Apple Calendar", "Outlook"):
         assert app_name in page
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@pytest.mark.parametrize("role", [Role.FAMILY, Role.FACILITATOR])
+def test_account_page_without_a_feed_token_writes_nothing_and_offers_one(
+    client, auth, make_user, db, role
+):
+    person = make_user(role)
+    auth.login(person)
+    with write_transaction() as session:  # an account from before feeds, missed somehow
+        tokenless = session.get_one(User, person.id)
+        tokenless.feed_salt = tokenless.feed_token_hash = None
+
+    with counting_queries(db) as statements:
+        page = client.get("/account").get_data(as_text=True)
+
+    assert [s for s in statements if s.lstrip().upper().startswith(WRITES)] == []
+    assert token_of(db, person) is None
+    assert "/calendar/feeds/" not in page and "Make my calendar link" in page
+
+    made = client.post("/account/feed/reset", follow_redirects=True).get_data(as_text=True)
+    token = token_of(db, person)
+    assert token is not None and "Your calendar link is ready" in made
+    assert f"http://localhost/calendar/feeds/{token}.ics" in made
+    assert private_feed(client, db, person).status_code == 200
+
+
+def test_account_page_with_a_feed_token_writes_nothing(client, auth, make_user, db):
+    family = make_user()
+    auth.login(family)
+    with counting_queries(db) as statements:
+        assert client.get("/account").status_code == 200
+    assert [s for s in statements if s.lstrip().upper().startswith(WRITES)] == []
 
 
 def test_listing_pages_link_the_feeds(client, auth, make_user, make_workshop, make_booking):

@@ -68,6 +68,11 @@ class OutboxMessage(Model):
     )
     #: The emailed link a password-reset or verification message carries.
     link_id: Mapped[int | None] = mapped_column(ForeignKey("email_links.id", ondelete="CASCADE"))
+    #: The sequence of the booking, session or appointment the message is about, as it
+    #: was when queued: a message can tell it was overtaken by a later change (the key
+    #: names it too, but only to keep the same change from queuing twice). None for
+    #: messages about no versioned record: emailed links, digests, sign-up attempts.
+    version: Mapped[int | None] = mapped_column()
     #: When the message is meant to go out (a reminder's moment, or "now").
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Earliest next attempt: the due time, pushed back after each failure.

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
+from scheduler import links
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.mail import build_email
@@ -145,9 +146,8 @@ def _prepare(row_id: int, worker: str) -> object | None:
             row.status = OutboxStatus.CANCELLED
             row.claimed_by = row.claimed_until = None
             return None
-        domain = config["BASE_URL"].split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
         try:
-            return build_email(message, sender=config["MAIL_FROM"], domain=domain or "hearth")
+            return build_email(message, sender=config["MAIL_FROM"], domain=links.host())
         except ValueError as error:  # a message that can never be built: don't retry it
             row.status = OutboxStatus.FAILED
             row.last_error = f"ValueError: {error}"[:1000]

@@ -91,8 +91,16 @@ def _insert(rows: Iterable[dict[str, Any]]) -> None:
 
 
 def _message(
-    kind: str, key: str, recipient_id: int, due: datetime, now: datetime, **refs: int | None
+    kind: str,
+    key: str,
+    recipient_id: int,
+    due: datetime,
+    now: datetime,
+    *,
+    version: int | None = None,
+    **refs: int | None,
 ) -> dict[str, Any]:
+    """One outbox row; ``version`` is the record's sequence it was queued at, if it has one."""
     return {
         "key": key,
         "kind": kind,
@@ -101,6 +109,7 @@ def _message(
         "session_id": refs.get("session_id"),
         "link_id": refs.get("link_id"),
         "appointment_id": refs.get("appointment_id"),
+        "version": version,
         "due_at": due,
         "not_before": due,
         "status": OutboxStatus.PENDING,
@@ -110,14 +119,23 @@ def _message(
     }
 
 
-def _row(kind: str, key: str, booking: Booking, due: datetime, now: datetime) -> dict[str, Any]:
+def _row(
+    kind: str, key: str, booking: Booking, due: datetime, now: datetime, version: int
+) -> dict[str, Any]:
     return _message(
-        kind, key, booking.family_id, due, now, booking_id=booking.id, session_id=booking.session_id
+        kind,
+        key,
+        booking.family_id,
+        due,
+        now,
+        version=version,
+        booking_id=booking.id,
+        session_id=booking.session_id,
     )
 
 
 def _tell(booking: Booking, kind: MessageKind, version: int, now: datetime) -> None:
-    _insert([_row(kind, f"booking:{booking.id}:{kind}:{version}", booking, now, now)])
+    _insert([_row(kind, f"booking:{booking.id}:{kind}:{version}", booking, now, now, version)])
 
 
 def _queue_reminders(
@@ -140,7 +158,9 @@ def _queue_reminders(
             continue  # no "in 48 hours" reminder one hour before
         minutes = int(offset.total_seconds() // 60)
         key = f"{record}:reminder:{minutes}m:s{version}"
-        rows.append(_message(MessageKind.REMINDER, key, family_id, due, now, **refs))
+        rows.append(
+            _message(MessageKind.REMINDER, key, family_id, due, now, version=version, **refs)
+        )
     _insert(rows)
 
 
@@ -259,8 +279,11 @@ def digest_due(facilitator_id: int, day: date, now: datetime) -> None:
 def _appointment_row(
     kind: str, appointment: Appointment, recipient_id: int, now: datetime
 ) -> dict[str, Any]:
-    key = f"appointment:{appointment.id}:{kind}:{appointment.sequence}:{recipient_id}"
-    return _message(kind, key, recipient_id, now, now, appointment_id=appointment.id)
+    version = appointment.sequence
+    key = f"appointment:{appointment.id}:{kind}:{version}:{recipient_id}"
+    return _message(
+        kind, key, recipient_id, now, now, version=version, appointment_id=appointment.id
+    )
 
 
 def schedule_appointment_reminders(appointment: Appointment, now: datetime) -> None:

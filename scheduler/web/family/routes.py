@@ -118,12 +118,15 @@ def account() -> Response | tuple[str, int]:
         )
         flash("Your settings are saved.", "success")
         return redirect(url_for("family.account"), 303)
-    feed_url = feeds.private_feed_url(feeds.ensure_feed_token(current_user))
+    # Reading only: every account has a token (given at sign-up, or by migration 0009);
+    # should one still lack it, the page offers a button that makes one.
+    token = feeds.feed_token(current_user)
+    feed_url = feeds.private_feed_url(token) if token else None
     return render_template(
         "family/account.html",
         form=form,
         feed_url=feed_url,
-        webcal_url=feeds.webcal(feed_url),
+        webcal_url=feeds.webcal(feed_url) if feed_url else None,
         reset_form=ConfirmForm(),
         verify_form=ConfirmForm(),
         everywhere_form=ConfirmForm(),
@@ -186,10 +189,14 @@ def log_out_everywhere() -> Response:
 @login_required
 def reset_feed() -> Response:
     if ConfirmForm().validate_on_submit():
+        had_one = feeds.feed_token(current_user) is not None
         feeds.reset_feed_token(current_user.id)
-        flash(
-            "Your calendar link is new. The old link stopped working: add the new one "
-            "to your calendar app.",
-            "success",
-        )
+        if had_one:
+            flash(
+                "Your calendar link is new. The old link stopped working: add the new one "
+                "to your calendar app.",
+                "success",
+            )
+        else:
+            flash("Your calendar link is ready: add it to your calendar app.", "success")
     return redirect(url_for("family.account", _anchor="calendar"), 303)

@@ -1,0 +1,294 @@
+"""Calendar events: what each event in a feed, download or invite says.
+
+Events are loaded in one query per feed and turned into
+:class:`scheduler.ics.CalendarEvent` for the pure builder. Private calendars are
+often synced to third parties, so their wording stays neutral unless the person
+asked for descriptive titles.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from scheduler import links
+from scheduler.extensions import db
+from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
+from scheduler.models import (
+    Appointment,
+    Booking,
+    CounselingSettings,
+    MeetingMode,
+    SessionKind,
+    User,
+    Workshop,
+    WorkshopSession,
+)
+from scheduler.services import counseling
+from scheduler.services.feeds.queries import (
+    appointment_window,
+    day_start,
+    facilitator_sessions,
+    family_bookings,
+    owner,
+    public_sessions,
+)
+from scheduler.services.seats import seat_counts
+from scheduler.timeutil import format_local
+
+#: The neutral title private calendars use unless the family asks for descriptive ones.
+NEUTRAL_TITLE = "Hearth appointment"
+#: A counselor's neutral title, followed by the time, unless they ask for families' names.
+NEUTRAL_COUNSELING_TITLE = "Counseling appointment"
+#: How often calendar apps should poll.
+REFRESH = timedelta(hours=1)
+
+
+def _uid(kind: str, record_id: int) -> str:
+    return f"{kind}-{record_id}@{links.host()}"
+
+
+def _place(workshop: Workshop) -> str:
+    return " · ".join(p for p in (workshop.location, "Online" if workshop.online_url else "") if p)
+
+
+def session_event(
+    session: WorkshopSession,
+    *,
+    kind: str = "session",
+    description: str | None = None,
+    changed: datetime | None = None,
+) -> CalendarEvent:
+    """A session as anyone may see it: public title, place, link to the workshop page."""
+    workshop = session.workshop
+    cancelled = session.is_cancelled
+    last_change = max(t for t in (session.updated_at, workshop.updated_at, changed) if t)
+    return CalendarEvent(
+        uid=_uid(kind, session.id),
+        sequence=session.sequence,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        timezone=workshop.timezone,
+        summary=("Cancelled: " if cancelled else "") + workshop.title,
+        description=workshop.description if description is None else description,
+        location=_place(workshop),
+        url=links.workshop_page(workshop.id),
+        status=EventStatus.CANCELLED if cancelled else EventStatus.CONFIRMED,
+        last_modified=last_change,
+    )
+
+
+def booking_event(booking: Booking, *, descriptive: bool) -> CalendarEvent:
+    """A family's booking; neutral wording unless the family chose descriptive titles."""
+    session = booking.session
+    workshop = session.workshop
+    cancelled = booking.is_cancelled or session.is_cancelled
+    if cancelled:
+        status, prefix, suffix = EventStatus.CANCELLED, "Cancelled: ", ""
+    elif booking.is_waitlisted:
+        status, prefix, suffix = EventStatus.TENTATIVE, "", " (waitlist)"
+    else:
+        status, prefix, suffix = EventStatus.CONFIRMED, "", ""
+    seats = "1 seat" if booking.seats == 1 else f"{booking.seats} seats"
+    if descriptive:
+        title = workshop.title
+        details = [workshop.description, f"Your booking: {seats}."]
+        if booking.is_confirmed and not cancelled and workshop.online_url:
+            details.append(f"Join online: {workshop.online_url}")
+        location = _place(workshop)
+    else:
+        title, details, location = NEUTRAL_TITLE, [f"Your booking: {seats}."], ""
+    details.append(f"Details: {links.bookings()}")
+    return CalendarEvent(
+        uid=_uid("booking", booking.id),
+        sequence=session.sequence + booking.sequence,
+        starts_at=session.starts_at,
+        ends_at=session.ends_at,
+        timezone=workshop.timezone,
+        summary=prefix + title + suffix,
+        description="\n\n".join(d for d in details if d),
+        location=location,
+        url=links.bookings(),
+        status=status,
+        last_modified=max(booking.updated_at, session.updated_at, workshop.updated_at),
+    )
+
+
+def appointment_title(appointment: Appointment) -> str:
+    """'Family counseling with Dr Lee': the descriptive title, for families who opted in."""
+    name = appointment.facilitator.name
+    if appointment.kind == SessionKind.FAMILY:
+        return f"Family counseling with {name}"
+    return f"Counseling with {name}"
+
+
+def appointment_event(
+    appointment: Appointment,
+    *,
+    descriptive: bool,
+    for_counselor: bool = False,
+    settings: CounselingSettings | None = None,
+) -> CalendarEvent:
+    """An appointment as the family or the counselor sees it (neutral unless opted in).
+
+    The meeting link goes only to the counselor and, once confirmed, to the booked
+    family: it opens the room, so pending, cancelled and foreign events never carry it.
+    ``settings`` may be given to save a query per event.
+    """
+    settings = settings or counseling.settings_for(appointment.facilitator_id)
+    slot = appointment.slot
+    zone = settings.timezone if settings is not None else appointment.facilitator.timezone
+    over = not appointment.holds_slot  # cancelled, or declined by the counselor
+    if over:
+        status, prefix, suffix = EventStatus.CANCELLED, "Cancelled: ", ""
+    elif appointment.is_pending:
+        status, prefix, suffix = EventStatus.TENTATIVE, "", " (awaiting approval)"
+    else:
+        status, prefix, suffix = EventStatus.CONFIRMED, "", ""
+    online = settings is not None and settings.mode == MeetingMode.ONLINE
+    url = settings.online_url if settings is not None and online else ""
+    place = settings.location if settings is not None and not online else ""
+    if for_counselor:
+        kind = "Family session" if appointment.kind == SessionKind.FAMILY else "Individual session"
+        # A counselor's calendar is often synced to a third party: families are named
+        # only when the counselor asked for it. The private note never goes in.
+        if descriptive:
+            title = f"Appointment: {appointment.family.name}"
+            details = [f"{kind} with {appointment.family.name}."]
+        else:
+            clock = format_local(slot.starts_at, zone, with_date=False)
+            title = f"{NEUTRAL_COUNSELING_TITLE}, {clock}"
+            details = [f"{kind}. Open Hearth to see who is coming."]
+        location = url or place
+        if url:
+            details.append(f"Join online: {url}")
+        link = links.counselor_appointment(appointment.id)
+    elif descriptive:
+        title = appointment_title(appointment)
+        details = []
+        if family_link := counseling.meeting_link(appointment, settings):
+            location = family_link
+            details.append(f"Join online: {family_link}")
+        else:
+            location = "Online" if online else place
+        link = links.bookings()
+    else:
+        title, details, location = NEUTRAL_TITLE, ["Open Hearth to see the details."], ""
+        link = links.bookings()
+    details.append(f"Details: {link}")
+    return CalendarEvent(
+        uid=_uid("appointment", appointment.id),
+        sequence=appointment.sequence,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        timezone=zone,
+        summary=prefix + title + suffix,
+        description="\n\n".join(details),
+        location=location,
+        url=link,
+        status=status,
+        last_modified=appointment.updated_at,
+    )
+
+
+def _appointments(user: User, day: datetime) -> list[tuple[Appointment, CounselingSettings]]:
+    """The appointments in a private feed with their counselors' settings, in one query."""
+    other = Appointment.facilitator if user.is_family else Appointment.family
+    query = (
+        select(Appointment, CounselingSettings)
+        .join(Appointment.slot)
+        .join(
+            CounselingSettings,
+            CounselingSettings.facilitator_id == Appointment.facilitator_id,
+            isouter=True,
+        )
+        .options(contains_eager(Appointment.slot), joinedload(other))
+        .where(owner(user), appointment_window(day))
+    )
+    return list(db.session.execute(query).tuples())
+
+
+def public_events(now: datetime, facilitator_id: int | None = None) -> list[CalendarEvent]:
+    """Published sessions for the public feed, in one query."""
+    sessions = db.session.scalars(
+        public_sessions(day_start(now), facilitator_id).options(
+            contains_eager(WorkshopSession.workshop)
+        )
+    ).all()
+    return [session_event(s) for s in sessions]
+
+
+def private_events(user: User, now: datetime) -> list[CalendarEvent]:
+    """A family's bookings, or a facilitator's own sessions with seats taken; appointments."""
+    day = day_start(now)
+    appointments = [
+        appointment_event(
+            appointment,
+            descriptive=user.descriptive_titles,
+            for_counselor=not user.is_family,
+            settings=settings,
+        )
+        for appointment, settings in _appointments(user, day)
+    ]
+    if user.is_family:
+        bookings = db.session.scalars(
+            family_bookings(user.id, day).options(
+                contains_eager(Booking.session).contains_eager(WorkshopSession.workshop)
+            )
+        ).all()
+        return [booking_event(b, descriptive=user.descriptive_titles) for b in bookings] + (
+            appointments
+        )
+    sessions = db.session.scalars(
+        facilitator_sessions(user.id, day).options(contains_eager(WorkshopSession.workshop))
+    ).all()
+    counts = seat_counts(sessions)
+    # Seats taken are part of a facilitator's event, so bookings count as its changes.
+    booked = {
+        session_id: changed
+        for session_id, changed in db.session.execute(
+            select(Booking.session_id, func.max(Booking.updated_at))
+            .where(Booking.session_id.in_([s.id for s in sessions]))
+            .group_by(Booking.session_id)
+        )
+    }
+    return appointments + [
+        session_event(
+            s,
+            kind="hosting",
+            changed=booked.get(s.id),
+            description=(
+                f"Seats taken: {counts[s.id].confirmed} of {s.capacity}. "
+                f"Waitlist: {counts[s.id].waitlisted_households}.\n\n"
+                f"Roster: {links.roster(s.id)}"
+            ),
+        )
+        for s in sessions
+    ]
+
+
+def public_calendar(now: datetime, facilitator_id: int | None = None) -> bytes:
+    """The public feed's body: published sessions only, worded as the workshop page is."""
+    return build_calendar(
+        public_events(now, facilitator_id), CalendarInfo(name="Hearth workshops", refresh=REFRESH)
+    )
+
+
+def private_calendar(user: User, now: datetime) -> bytes:
+    """A private feed's body; a facilitator's calendar says whose sessions it holds."""
+    name = "Hearth" if user.is_family else f"Hearth: sessions of {user.name}"
+    return build_calendar(private_events(user, now), CalendarInfo(name=name, refresh=REFRESH))
+
+
+def booking_calendar(booking: Booking) -> bytes:
+    """One booking as a downloadable calendar file."""
+    event = booking_event(booking, descriptive=booking.family.descriptive_titles)
+    return build_calendar([event], CalendarInfo(name="Hearth", refresh=REFRESH))
+
+
+def appointment_calendar(appointment: Appointment) -> bytes:
+    """One appointment as the family's downloadable calendar file."""
+    event = appointment_event(appointment, descriptive=appointment.family.descriptive_titles)
+    return build_calendar([event], CalendarInfo(name="Hearth", refresh=REFRESH))

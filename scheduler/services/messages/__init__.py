@@ -1,0 +1,54 @@
+"""What each queued email says, worded at sending time from the records as they are now.
+
+One module per kind of email: ``bookings``, ``appointments`` (counseling), ``account``
+(emailed links, sign-up attempts) and ``digests``, on what ``common`` gives them all.
+:func:`compose` picks the one a queued row needs.
+"""
+
+from __future__ import annotations
+
+from scheduler.extensions import db
+from scheduler.mail import Message
+from scheduler.models import MessageKind, OutboxMessage, User
+from scheduler.services.messages.account import LINK_KINDS, link_message, signup_attempt_message
+from scheduler.services.messages.appointments import (
+    APPOINTMENT_CANCELS,
+    APPOINTMENT_HEADLINES,
+    APPOINTMENT_INVITES,
+    APPOINTMENT_SUBJECTS,
+    appointment_message,
+)
+from scheduler.services.messages.bookings import HEADLINES, INVITES, SUBJECTS, booking_message
+from scheduler.services.messages.common import unsubscribe_url, when_text
+from scheduler.services.messages.digests import digest_message
+
+__all__ = [
+    "APPOINTMENT_CANCELS",
+    "APPOINTMENT_HEADLINES",
+    "APPOINTMENT_INVITES",
+    "APPOINTMENT_SUBJECTS",
+    "HEADLINES",
+    "INVITES",
+    "LINK_KINDS",
+    "SUBJECTS",
+    "compose",
+    "unsubscribe_url",
+    "when_text",
+]
+
+
+def compose(row: OutboxMessage) -> Message | None:
+    """Word one queued email, or None when there is nothing left to say."""
+    recipient = db.session.get(User, row.recipient_id)
+    if recipient is None or not recipient.is_active:
+        return None
+    kind = MessageKind(row.kind)
+    if kind in LINK_KINDS:
+        return link_message(row, kind, recipient)
+    if kind is MessageKind.DIGEST:
+        return digest_message(row, recipient)
+    if kind is MessageKind.SIGNUP_ATTEMPT:
+        return signup_attempt_message(row, recipient)
+    if row.appointment_id is not None:
+        return appointment_message(row, kind, recipient)
+    return booking_message(row, kind, recipient)

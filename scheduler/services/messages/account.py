@@ -1,0 +1,64 @@
+"""Emails about an account itself: its emailed links, and a sign-up tried with its address."""
+
+from __future__ import annotations
+
+from scheduler import links
+from scheduler.extensions import db
+from scheduler.mail import Message
+from scheduler.models import EmailLink, LinkPurpose, MessageKind, OutboxMessage, User
+from scheduler.services import email_links
+from scheduler.services.messages.common import render_message
+from scheduler.timeutil import utcnow
+
+#: Kinds that carry an emailed link (scheduler.links knows the page each one opens).
+LINK_KINDS = frozenset({MessageKind.PASSWORD_RESET, MessageKind.VERIFY_EMAIL})
+
+
+def link_message(row: OutboxMessage, kind: MessageKind, user: User) -> Message | None:
+    """Send a link only while it still works: a dead link in an inbox only confuses."""
+    link = db.session.get(EmailLink, row.link_id) if row.link_id else None
+    if link is None or not email_links.is_usable(link, user, utcnow()):
+        return None  # used, replaced or expired before it could go out: say nothing
+    url = links.email_link(LinkPurpose(kind), email_links.link_token(link))
+    hours = int(email_links.VALID_FOR[LinkPurpose(link.purpose)].total_seconds() // 3600)
+    lasts = f"{hours} hours" if hours < 48 else f"{hours // 24} days"
+    if kind is MessageKind.PASSWORD_RESET:
+        return render_message(
+            row,
+            user,
+            "Hearth: reset your password",
+            headline="Someone asked to reset the password of your Hearth account.",
+            details=[
+                f"If it was you, choose a new password with the link below. It works once, "
+                f"for the next {lasts}.",
+                "If it wasn't you, you can ignore this email: your password stays the same.",
+            ],
+            links=[("Choose a new password", url)],
+        )
+    return render_message(
+        row,
+        user,
+        "Hearth: please confirm your email address",
+        headline="Please confirm that this is your email address.",
+        details=[
+            f"It lets us reach you about your bookings. The link works for {lasts}.",
+            "You can book without it. If you didn't make a Hearth account, ignore this email.",
+        ],
+        links=[("Confirm my email address", url)],
+    )
+
+
+def signup_attempt_message(row: OutboxMessage, user: User) -> Message:
+    """The sign-up page answers a taken address as a new one; the owner hears of it here."""
+    return render_message(
+        row,
+        user,
+        "Hearth: someone tried to make an account with your address",
+        headline="Someone tried to make a new Hearth account with this email address.",
+        details=[
+            "You already have an account, so nothing was made and nothing changed.",
+            "If it was you, log in with your password, or choose a new one if you forgot it.",
+            "If it wasn't you, you can ignore this email. Your account is safe.",
+        ],
+        links=[("Log in", links.login()), ("Choose a new password", links.forgot_password())],
+    )

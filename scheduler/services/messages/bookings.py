@@ -1,0 +1,73 @@
+"""A family's booking emails: confirmed, waitlisted, promoted, moved, cancelled, reminders.
+
+Subjects are discreet by default: "Hearth: your appointment on Tue 4 Mar at 6:00 PM EST"
+names neither the workshop nor the service. A family that opted into descriptive
+wording sees the workshop's title instead of "your appointment".
+"""
+
+from __future__ import annotations
+
+from scheduler.extensions import db
+from scheduler.mail import Message
+from scheduler.models import Booking, MessageKind, OutboxMessage, User
+from scheduler.services.errors import seats_text
+from scheduler.services.feeds import booking_event
+from scheduler.services.messages.common import family_message, when_text
+
+#: Subject lines by kind; {what} is "your appointment" or the workshop's title.
+SUBJECTS = {
+    MessageKind.CONFIRMED: "Hearth: {what} on {when}",
+    MessageKind.WAITLISTED: "Hearth: on the waitlist for {when}",
+    MessageKind.PROMOTED: "Hearth: a seat opened up for {when}",
+    MessageKind.CANCELLED: "Hearth: cancelled, {what} on {when}",
+    MessageKind.RESCHEDULED: "Hearth: new time for {what}, {when}",
+    MessageKind.SESSION_CANCELLED: "Hearth: {what} on {when} is cancelled",
+    MessageKind.REMINDER: "Hearth: reminder, {what} on {when}",
+}
+HEADLINES = {
+    MessageKind.CONFIRMED: "You're booked: {seats} on {when}.",
+    MessageKind.WAITLISTED: (
+        "You're on the waitlist for {seats} on {when}. If seats free up, we give them out "
+        "in the order people joined, and we'll email you."
+    ),
+    MessageKind.PROMOTED: "Good news: a place opened up. You're booked: {seats} on {when}.",
+    MessageKind.CANCELLED: "Your booking for {when} is cancelled.",
+    MessageKind.RESCHEDULED: "The time has changed. It is now on {when}.",
+    MessageKind.SESSION_CANCELLED: (
+        "We're sorry: the session on {when} is cancelled. Nothing is needed from you."
+    ),
+    MessageKind.REMINDER: "A reminder: you're booked for {when} ({seats}).",
+}
+#: Kinds whose email carries a calendar invite, and the invite's method.
+INVITES = {
+    MessageKind.CONFIRMED: "REQUEST",
+    MessageKind.PROMOTED: "REQUEST",
+    MessageKind.RESCHEDULED: "REQUEST",
+    MessageKind.CANCELLED: "CANCEL",
+    MessageKind.SESSION_CANCELLED: "CANCEL",
+}
+
+
+def booking_message(row: OutboxMessage, kind: MessageKind, family: User) -> Message | None:
+    """Word a booking's email from the booking as it is now, not as it was when queued."""
+    booking = db.session.get(Booking, row.booking_id) if row.booking_id else None
+    if booking is None:
+        return None
+    if kind is MessageKind.REMINDER and not family.reminders_enabled:
+        return None  # turned off after it was queued
+    when = when_text(booking, family.timezone)
+    what = booking.session.workshop.title if family.descriptive_titles else "your appointment"
+    subject = SUBJECTS[kind].format(what=what, when=when)
+    headline = HEADLINES[kind].format(when=when, seats=seats_text(booking.seats))
+    workshop = booking.session.workshop
+    details = []
+    if family.descriptive_titles:
+        details.append(workshop.title)
+        if workshop.location:
+            details.append(f"Where: {workshop.location}")
+        if workshop.online_url and booking.is_confirmed and kind is not MessageKind.CANCELLED:
+            details.append(f"Join online: {workshop.online_url}")
+    else:
+        details.append("Open your bookings to see the place and details.")
+    event = booking_event(booking, descriptive=family.descriptive_titles)
+    return family_message(row, family, kind, subject, headline, details, event, INVITES.get(kind))

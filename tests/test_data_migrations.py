@@ -1,0 +1,120 @@
+"""Migrations that fill data in, run against rows written before them (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from scheduler import create_app
+from scheduler.config import normalise_database_url
+from scheduler.extensions import db as _db
+from scheduler.models import User
+from scheduler.services import feeds
+from tests.conftest import BACKENDS, _postgresql_schema, settings
+
+WHEN = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=BACKENDS)
+def migrated_to(request: pytest.FixtureRequest, tmp_path) -> Iterator[Callable[[str], Flask]]:
+    """A fresh database of its own, migrated up to a given revision (then left to the test)."""
+    if request.param == "sqlite":
+        url, server, schema = f"sqlite:///{tmp_path / 'migrations.sqlite3'}", None, None
+    else:
+        server = normalise_database_url(os.environ["TEST_DATABASE_URL"])
+        schema = f"hearth_migrations_{os.getpid()}"
+        _postgresql_schema(server, schema, create=True)
+        separator = "&" if "?" in server else "?"
+        url = f"{server}{separator}options=-csearch_path%3D{schema}"
+    app = create_app(settings(url))
+    with app.app_context():
+
+        def migrate(revision: str) -> Flask:
+            upgrade(revision=revision)
+            return app
+
+        yield migrate
+        _db.session.remove()
+        _db.engine.dispose()
+    if server and schema:
+        _postgresql_schema(server, schema, create=False)
+
+
+def _add_user(email: str, *, feed_salt: str | None = None) -> int:
+    with _db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (email, name, password_hash, role, timezone, active, "
+                "created_at, feed_salt) VALUES (:email, 'A household', 'x', 'family', 'UTC', "
+                ":active, :created_at, :feed_salt)"
+            ),
+            {"email": email, "active": True, "created_at": WHEN, "feed_salt": feed_salt},
+        )
+        return int(conn.scalar(text("SELECT id FROM users WHERE email = :e"), {"e": email}))
+
+
+def _add_message(key: str, kind: str, recipient_id: int) -> None:
+    with _db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO outbox_messages (key, kind, recipient_id, due_at, not_before, "
+                "status, attempts, last_error, created_at) VALUES (:key, :kind, :recipient, "
+                ":when, :when, 'pending', 0, '', :when)"
+            ),
+            {"key": key, "kind": kind, "recipient": recipient_id, "when": WHEN},
+        )
+
+
+def test_0008_copies_each_queued_version_out_of_its_key(migrated_to):
+    migrated_to("0007")
+    family = _add_user("family@example.org")
+    keys = {
+        "booking:7:confirmed:3": 3,
+        "booking:7:reminder:2880m:s12": 12,
+        "appointment:5:family_changed:4:9": 4,
+        "appointment:5:reminder:120m:s2": 2,
+        "link:3": None,
+        "digest:2:2026-12-01": None,
+        "signup-attempt:1:2026-12-01": None,
+        "booking:7:odd": None,
+        "appointment:5:reminder:120m:x2": None,
+    }
+    for key in keys:
+        _add_message(key, "reminder" if ":reminder:" in key else "confirmed", family)
+
+    upgrade(revision="0008")
+
+    with _db.engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT key, version FROM outbox_messages")).all())
+    assert stored == keys
+
+    downgrade(revision="0007")  # and back, for a release rolled back
+    upgrade(revision="0008")
+
+
+def test_0009_gives_a_feed_token_to_every_account_without_one(migrated_to):
+    app = migrated_to("0008")
+    kept = _add_user("kept@example.org", feed_salt="a" * 64)
+    old = _add_user("old@example.org")
+    other_old = _add_user("other@example.org")
+
+    upgrade(revision="0009")
+
+    with _db.engine.connect() as conn:
+        salts = dict(conn.execute(text("SELECT id, feed_salt FROM users")).all())
+    assert salts[kept] == "a" * 64
+    assert salts[old] and salts[other_old] and salts[old] != salts[other_old]
+    # The link the account page shows opens that account's feed, and only that one.
+    for user_id in (old, other_old):
+        user = _db.session.get_one(User, user_id)
+        token = feeds.feed_token(user)
+        assert token is not None and feeds.user_for_token(token) is user
+        response = app.test_client().get(urlsplit(feeds.private_feed_url(token)).path)
+        assert response.status_code == 200
