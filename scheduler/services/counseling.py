@@ -36,7 +36,7 @@ from scheduler.models import (
 from scheduler.services import availability, notify
 from scheduler.services.availability import OneOffWindow, SlotRules, WeeklyWindow, overlaps
 from scheduler.services.errors import DomainError
-from scheduler.services.locks import lock_family
+from scheduler.services.locks import lock, lock_family, lock_settings
 from scheduler.timeutil import format_local, is_valid_zone
 
 #: Slots are re-made from the rules when older than this (the horizon moves each day).
@@ -205,15 +205,6 @@ def _tell_booked_families(facilitator_id: int, now: datetime) -> None:
         notify.appointment_details_changed(appointment, now)
 
 
-def _lock_settings(facilitator_id: int, *, shared: bool = False) -> None:
-    """Lock a counselor's settings row: re-making slots excludes booking, and vice versa."""
-    db.session.execute(
-        select(CounselingSettings.id)
-        .where(CounselingSettings.facilitator_id == facilitator_id)
-        .with_for_update(read=shared)
-    )
-
-
 def _ensure_settings(facilitator_id: int) -> CounselingSettings:
     settings = settings_for(facilitator_id)
     if settings is None:
@@ -332,7 +323,7 @@ def _sync(facilitator_id: int, now: datetime) -> None:
     A slot someone holds is never touched, and no new slot may overlap it; a slot the
     rules no longer give is only hidden (``offered`` false), so its id stays valid.
     """
-    _lock_settings(facilitator_id)
+    lock_settings(facilitator_id)
     settings = _ensure_settings(facilitator_id)
     rules = slot_rules(settings, windows_for(facilitator_id), blackouts_for(facilitator_id))
     end = now + rules.horizon + timedelta(days=1)
@@ -527,16 +518,12 @@ def meeting_link(appointment: Appointment, settings: CounselingSettings | None) 
     return settings.online_url
 
 
-def _lock_slot(slot_id: int) -> CounselingSlot:
-    slot = db.session.scalar(
-        select(CounselingSlot)
-        .where(CounselingSlot.id == slot_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if slot is None:
+def _lock_slots(*slot_ids: int) -> dict[int, CounselingSlot]:
+    """Lock slots by id (in id order, so two movers can't deadlock); refuse a missing one."""
+    slots = {slot.id: slot for slot in lock(CounselingSlot, slot_ids)}
+    if set(slot_ids) - set(slots):
         raise DomainError("slot_not_found")
-    return slot
+    return slots
 
 
 def _check_free(slot: CounselingSlot, now: datetime, *, ignore: int | None = None) -> None:
@@ -607,8 +594,8 @@ def book_slot(slot_id: int, family_id: int, *, note: str = "", now: datetime) ->
                 select(CounselingSlot.facilitator_id).where(CounselingSlot.id == slot_id)
             )
             if facilitator_id is not None:
-                _lock_settings(facilitator_id, shared=True)
-            slot = _lock_slot(slot_id)
+                lock_settings(facilitator_id, shared=True)
+            slot = _lock_slots(slot_id)[slot_id]
             _check_free(slot, now)
             settings = settings_for(slot.facilitator_id)
             assert settings is not None  # _check_free made sure
@@ -634,12 +621,8 @@ def book_slot(slot_id: int, family_id: int, *, note: str = "", now: datetime) ->
 
 
 def _lock_appointment(appointment_id: int) -> Appointment | None:
-    return db.session.scalar(
-        select(Appointment)
-        .where(Appointment.id == appointment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    found = lock(Appointment, [appointment_id])
+    return found[0] if found else None
 
 
 def _own(appointment_id: int, family_id: int) -> Appointment:
@@ -675,9 +658,8 @@ def move(appointment_id: int, family_id: int, new_slot_id: int, *, now: datetime
         with write_transaction():
             appointment = _own(appointment_id, family_id)
             old_slot_id = appointment.slot_id
-            _lock_settings(appointment.facilitator_id, shared=True)
-            # Lock both slots in id order, so two movers can't deadlock.
-            slots = {sid: _lock_slot(sid) for sid in sorted({old_slot_id, new_slot_id})}
+            lock_settings(appointment.facilitator_id, shared=True)
+            slots = _lock_slots(old_slot_id, new_slot_id)
             _check_changeable(appointment, now)
             new_slot = slots[new_slot_id]
             if new_slot.id == old_slot_id:

@@ -20,7 +20,7 @@ from scheduler.models import (
 )
 from scheduler.services import notify
 from scheduler.services.errors import DomainError
-from scheduler.services.locks import lock_sessions
+from scheduler.services.locks import lock, lock_sessions
 from scheduler.services.seats import seat_count
 from scheduler.services.waitlist import promote_waitlisted, set_status
 from scheduler.timeutil import format_local, to_utc, wall_time, weekly
@@ -125,7 +125,7 @@ def _has_active_bookings(workshop_id: int) -> bool:
 def update_details(workshop_id: int, details: WorkshopDetails, *, now: datetime) -> Workshop:
     """Change what a workshop says; a new place counts as a change to every upcoming session."""
     with write_transaction():
-        workshop = db.session.get_one(Workshop, workshop_id, with_for_update=True)
+        (workshop,) = lock(Workshop, [workshop_id])
         if not details.publish and workshop.is_published and _has_active_bookings(workshop.id):
             raise DomainError("unpublish_with_bookings")
         place_changed = (details.location.strip(), details.online_url.strip()) != (
