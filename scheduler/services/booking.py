@@ -15,7 +15,7 @@ from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSes
 from scheduler.services import notify
 from scheduler.services.errors import DomainError
 from scheduler.services.locks import lock_family, lock_session, lock_sessions
-from scheduler.services.seats import seat_count
+from scheduler.services.seats import check_seats, seat_count
 from scheduler.services.waitlist import confirm, promote_waitlisted, set_status
 from scheduler.timeutil import format_local
 
@@ -28,15 +28,6 @@ class Needs:
     childcare_needed: bool = False
     interpreter_language: str = ""
     notes: str = ""
-
-
-def check_seats(seats: int) -> None:
-    """Refuse seat numbers outside 1..MAX_SEATS_PER_BOOKING."""
-    maximum = current_app.config["MAX_SEATS_PER_BOOKING"]
-    if seats < 1:
-        raise DomainError("too_few_seats")
-    if seats > maximum:
-        raise DomainError("too_many_seats", maximum=maximum)
 
 
 def _check_bookable(session: WorkshopSession, now: datetime) -> None:
@@ -53,7 +44,7 @@ def _active_booking(session_id: int, family_id: int) -> Booking | None:
         select(Booking).where(
             Booking.session_id == session_id,
             Booking.family_id == family_id,
-            Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
+            Booking.is_active,
         )
     )
 
@@ -133,8 +124,7 @@ def _check_unverified_limit(family_id: int, seats: int, now: datetime) -> None:
         .join(Booking.session)
         .where(
             Booking.family_id == family_id,
-            Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)),
-            WorkshopSession.starts_at > now,
+            Booking.is_open(now),
         )
     )
     if (held or 0) + seats > limit:
@@ -149,7 +139,7 @@ def enroll_series(
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None:
         raise DomainError("workshop_not_found")
-    upcoming_ids = [s.id for s in workshop.sessions if not s.is_cancelled and s.starts_at > now]
+    upcoming_ids = [s.id for s in workshop.sessions if s.is_open(now)]
     try:
         with write_transaction():
             lock_family(family_id)

@@ -41,7 +41,6 @@ from scheduler.timeutil import format_local, is_valid_zone
 
 #: Slots are re-made from the rules when older than this (the horizon moves each day).
 RESYNC_AFTER = timedelta(hours=1)
-_HELD = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
 #: How long a counselor may let requests wait before they expire: the hourly job looks
 #: only at requests older than the shortest.
 _SHORTEST_EXPIRY, _LONGEST_EXPIRY = timedelta(hours=12), timedelta(days=14)
@@ -194,7 +193,7 @@ def _tell_booked_families(facilitator_id: int, now: datetime) -> None:
         .join(Appointment.slot)
         .where(
             Appointment.facilitator_id == facilitator_id,
-            Appointment.status.in_(_HELD),
+            Appointment.is_active,
             CounselingSlot.ends_at > now,
         )
     ).all()
@@ -311,7 +310,7 @@ def _held_slots(facilitator_id: int, since: datetime) -> list[CounselingSlot]:
             .where(
                 CounselingSlot.facilitator_id == facilitator_id,
                 CounselingSlot.ends_at > since,
-                Appointment.status.in_(_HELD),
+                Appointment.is_active,
             )
         )
     )
@@ -413,7 +412,7 @@ def _bookable(slot: CounselingSlot, settings: CounselingSettings | None, now: da
 
 def _candidates(query: Select[Any], now: datetime, earliest: datetime) -> Select[Any]:
     """Slots offered by open counselors and held by nobody, from ``earliest`` on."""
-    held = select(Appointment.slot_id).where(Appointment.status.in_(_HELD))
+    held = select(Appointment.slot_id).where(Appointment.is_active)
     return (
         query.select_from(CounselingSlot)
         .join(
@@ -532,7 +531,7 @@ def _check_free(slot: CounselingSlot, now: datetime, *, ignore: int | None = Non
     if settings is None or not _bookable(slot, settings, now):
         raise DomainError("slot_unavailable")
     holder = db.session.scalar(
-        select(Appointment.id).where(Appointment.slot_id == slot.id, Appointment.status.in_(_HELD))
+        select(Appointment.id).where(Appointment.slot_id == slot.id, Appointment.is_active)
     )
     if holder is not None and holder != ignore:
         raise DomainError("slot_taken")
@@ -571,8 +570,7 @@ def _check_family_limits(
         .where(
             Appointment.family_id == family_id,
             Appointment.facilitator_id == settings.facilitator_id,
-            Appointment.status.in_(_HELD),
-            CounselingSlot.starts_at > now,
+            Appointment.is_open(now),
         )
         .group_by(Appointment.status)
     ).all()
@@ -633,21 +631,19 @@ def _own(appointment_id: int, family_id: int) -> Appointment:
 
 
 def change_deadline(appointment: Appointment) -> datetime:
-    """Until when the family may cancel or move it themselves."""
-    settings = settings_for(appointment.facilitator_id)
-    hours = settings.change_cutoff_hours if settings else 24
-    return appointment.slot.starts_at - timedelta(hours=hours)
+    """Until when the family may cancel or move it themselves, by its counselor's cutoff."""
+    return appointment.change_deadline(settings_for(appointment.facilitator_id))
 
 
 def can_change(appointment: Appointment, now: datetime) -> bool:
-    return appointment.holds_slot and now < change_deadline(appointment)
+    return appointment.is_active and now < change_deadline(appointment)
 
 
 def _check_changeable(appointment: Appointment, now: datetime) -> None:
-    if not appointment.holds_slot:
+    if not appointment.is_active:
         raise DomainError("appointment_over")
-    if now >= change_deadline(appointment):
-        settings = settings_for(appointment.facilitator_id)
+    settings = settings_for(appointment.facilitator_id)
+    if now >= appointment.change_deadline(settings):
         contact = (settings.contact if settings else "") or appointment.facilitator.email
         raise DomainError("past_change_cutoff", name=appointment.facilitator.name, contact=contact)
 
@@ -764,7 +760,7 @@ def cancel_by_facilitator(appointment_id: int, manager: User, *, now: datetime) 
     """The counselor (or an admin) cancels; the family is told, whatever the cutoff."""
     with write_transaction():
         appointment = _managed(appointment_id, manager)
-        if not appointment.holds_slot:
+        if not appointment.is_active:
             raise DomainError("appointment_over")
         _set_status(appointment, AppointmentStatus.CANCELLED, now)
     return appointment
@@ -805,7 +801,7 @@ def counselor_appointments(
     """Appointments with a counselor (admins: everyone's) between two instants."""
     query = _with_slot().where(CounselingSlot.starts_at < end, CounselingSlot.ends_at > start)
     if held_only:
-        query = query.where(Appointment.status.in_(_HELD))
+        query = query.where(Appointment.is_active)
     if not manager.is_admin:
         query = query.where(Appointment.facilitator_id == manager.id)
     return list(db.session.scalars(query.order_by(CounselingSlot.starts_at)))

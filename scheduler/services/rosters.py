@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from scheduler.csvexport import RosterLine
 from scheduler.extensions import db
-from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
+from scheduler.models import Booking, User, Workshop, WorkshopSession
 from scheduler.services import audit
 from scheduler.services.seats import SeatCount, seat_count, seat_counts
 from scheduler.services.waitlist import promotes_automatically
@@ -59,7 +59,7 @@ def build_roster(session: WorkshopSession, viewer: User, *, action: str, now: da
             .options(joinedload(Booking.family))
             .where(
                 Booking.session_id == session.id,
-                Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
+                Booking.is_active,
             )
             .order_by(Booking.id)
         )

@@ -116,7 +116,7 @@ def _has_active_bookings(workshop_id: int) -> bool:
                 exists()
                 .where(Booking.session_id == WorkshopSession.id)
                 .where(WorkshopSession.workshop_id == workshop_id)
-                .where(Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]))
+                .where(Booking.is_active)
             )
         )
     )
@@ -152,7 +152,7 @@ def _in_scope(session: WorkshopSession, scope: Scope, now: datetime) -> list[int
     return [
         s.id
         for s in session.workshop.sessions
-        if s.starts_at >= session.starts_at and s.starts_at > now and not s.is_cancelled
+        if s.starts_at >= session.starts_at and s.is_open(now)
     ]
 
 
