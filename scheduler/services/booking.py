@@ -14,9 +14,10 @@ from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
 from scheduler.services import notify
 from scheduler.services.errors import DomainError
+from scheduler.services.lifecycle import transition
 from scheduler.services.locks import lock_family, lock_session, lock_sessions
 from scheduler.services.seats import check_seats, seat_count
-from scheduler.services.waitlist import confirm, promote_waitlisted, set_status
+from scheduler.services.waitlist import promote_waitlisted
 from scheduler.timeutil import format_local
 
 
@@ -175,8 +176,7 @@ def cancel_booking(booking_id: int, family_id: int, *, now: datetime) -> list[Bo
             raise DomainError("booking_cancelled")
         if session.starts_at <= now:
             raise DomainError("session_started")
-        set_status(booking, BookingStatus.CANCELLED, now)
-        db.session.flush()
+        transition(booking, BookingStatus.CANCELLED, now)
         promoted = promote_waitlisted(session, now)
     return promoted
 
@@ -196,5 +196,5 @@ def promote_by_hand(booking_id: int, *, now: datetime) -> Booking:
         free = seat_count(session).free
         if booking.seats > free:
             raise DomainError("no_room_to_promote", free=free, seats=booking.seats)
-        confirm(booking, now)
+        transition(booking, BookingStatus.CONFIRMED, now)
     return booking

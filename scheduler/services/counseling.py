@@ -36,6 +36,7 @@ from scheduler.models import (
 from scheduler.services import availability, notify
 from scheduler.services.availability import OneOffWindow, SlotRules, WeeklyWindow, overlaps
 from scheduler.services.errors import DomainError
+from scheduler.services.lifecycle import transition
 from scheduler.services.locks import lock, lock_family, lock_settings
 from scheduler.timeutil import format_local, is_valid_zone
 
@@ -695,29 +696,9 @@ def expire_requests(now: datetime) -> int:
             hours = settings.request_expiry_hours if settings else Rules.request_expiry_hours
             if appointment.created_at + timedelta(hours=hours) > now:
                 continue
-            _set_status(appointment, AppointmentStatus.DECLINED, now, expired=True)
+            transition(appointment, AppointmentStatus.DECLINED, now, expired=True)
             expired += 1
     return expired
-
-
-def _set_status(
-    appointment: Appointment,
-    status: AppointmentStatus,
-    now: datetime,
-    *,
-    by_family: bool = False,
-    expired: bool = False,
-) -> None:
-    old = appointment.status
-    appointment.status = status
-    appointment.sequence += 1
-    appointment.updated_at = now
-    if status in (AppointmentStatus.CANCELLED, AppointmentStatus.DECLINED):
-        appointment.cancelled_at = now
-    if status == AppointmentStatus.CONFIRMED:
-        appointment.confirmed_at = appointment.confirmed_at or now
-    db.session.flush()
-    notify.appointment_status_changed(appointment, old, now, by_family=by_family, expired=expired)
 
 
 def cancel_by_family(appointment_id: int, family_id: int, *, now: datetime) -> Appointment:
@@ -725,7 +706,7 @@ def cancel_by_family(appointment_id: int, family_id: int, *, now: datetime) -> A
     with write_transaction():
         appointment = _own(appointment_id, family_id)
         _check_changeable(appointment, now)
-        _set_status(appointment, AppointmentStatus.CANCELLED, now, by_family=True)
+        transition(appointment, AppointmentStatus.CANCELLED, now, by_family=True)
     return appointment
 
 
@@ -742,7 +723,7 @@ def approve(appointment_id: int, manager: User, *, now: datetime) -> Appointment
         appointment = _managed(appointment_id, manager)
         if not appointment.is_pending:
             raise DomainError("not_pending")
-        _set_status(appointment, AppointmentStatus.CONFIRMED, now)
+        transition(appointment, AppointmentStatus.CONFIRMED, now)
     return appointment
 
 
@@ -752,7 +733,7 @@ def decline(appointment_id: int, manager: User, *, now: datetime) -> Appointment
         appointment = _managed(appointment_id, manager)
         if not appointment.is_pending:
             raise DomainError("not_pending")
-        _set_status(appointment, AppointmentStatus.DECLINED, now)
+        transition(appointment, AppointmentStatus.DECLINED, now)
     return appointment
 
 
@@ -762,7 +743,7 @@ def cancel_by_facilitator(appointment_id: int, manager: User, *, now: datetime) 
         appointment = _managed(appointment_id, manager)
         if not appointment.is_active:
             raise DomainError("appointment_over")
-        _set_status(appointment, AppointmentStatus.CANCELLED, now)
+        transition(appointment, AppointmentStatus.CANCELLED, now)
     return appointment
 
 

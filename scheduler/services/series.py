@@ -20,9 +20,10 @@ from scheduler.models import (
 )
 from scheduler.services import notify
 from scheduler.services.errors import DomainError
+from scheduler.services.lifecycle import transition
 from scheduler.services.locks import lock, lock_sessions
 from scheduler.services.seats import seat_count
-from scheduler.services.waitlist import promote_waitlisted, set_status
+from scheduler.services.waitlist import promote_waitlisted
 from scheduler.timeutil import format_local, to_utc, wall_time, weekly
 
 #: The longest series one form may create; a longer programme is a second series.
@@ -266,7 +267,7 @@ def change_capacity(
                 )
             for item in affected:
                 booking = db.session.get_one(Booking, item.booking_id)
-                set_status(booking, BookingStatus.WAITLISTED, now)
+                transition(booking, BookingStatus.WAITLISTED, now)
             moved.extend(affected)
             if session.capacity != capacity:
                 session.capacity = capacity
