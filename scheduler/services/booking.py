@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
-from scheduler.services import notify
+from scheduler.services import notify, permissions
 from scheduler.services.errors import DomainError
 from scheduler.services.lifecycle import transition
 from scheduler.services.locks import lock_family, lock_session, lock_sessions
@@ -167,7 +167,7 @@ def enroll_series(
 def cancel_booking(booking_id: int, family_id: int, *, now: datetime) -> list[Booking]:
     """Cancel a household's own booking and seat the waitlist; return who was promoted."""
     booking = db.session.get(Booking, booking_id)
-    if booking is None or booking.family_id != family_id:
+    if booking is None or not permissions.owns(family_id, booking):
         raise DomainError("booking_not_found")
     with write_transaction():
         session = lock_session(booking.session_id)

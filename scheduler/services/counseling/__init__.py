@@ -28,6 +28,7 @@ from scheduler.services.counseling.queries import (
     get_for_family,
     get_for_manager,
     meeting_link,
+    view_appointment,
     when,
 )
 from scheduler.services.counseling.rules import (
@@ -86,6 +87,7 @@ __all__ = [
     "settings_for",
     "slot_rules",
     "sync_slots",
+    "view_appointment",
     "when",
     "windows_for",
     "workshop_busy",

@@ -16,7 +16,7 @@ from scheduler.models import (
     CounselingSlot,
     User,
 )
-from scheduler.services import notify
+from scheduler.services import notify, permissions
 from scheduler.services.counseling.rules import SHORTEST_EXPIRY, Rules
 from scheduler.services.counseling.settings import settings_for
 from scheduler.services.counseling.slots import bookable, clashes, workshop_busy
@@ -133,7 +133,7 @@ def _lock_appointment(appointment_id: int) -> Appointment | None:
 
 def _own(appointment_id: int, family_id: int) -> Appointment:
     appointment = _lock_appointment(appointment_id)
-    if appointment is None or appointment.family_id != family_id:
+    if appointment is None or not permissions.owns(family_id, appointment):
         raise DomainError("appointment_not_found")
     return appointment
 
@@ -219,7 +219,7 @@ def cancel_by_family(appointment_id: int, family_id: int, *, now: datetime) -> A
 
 def _managed(appointment_id: int, manager: User) -> Appointment:
     appointment = _lock_appointment(appointment_id)
-    if appointment is None or not (manager.is_admin or appointment.facilitator_id == manager.id):
+    if appointment is None or not permissions.can_manage_appointment(manager, appointment):
         raise DomainError("appointment_not_found")
     return appointment
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from scheduler.extensions import db
 from scheduler.models import Appointment, CounselingSettings, CounselingSlot, MeetingMode, User
+from scheduler.services import audit, permissions
 from scheduler.timeutil import format_local
 
 
@@ -52,23 +53,32 @@ def counselor_appointments(
     query = _with_slot().where(CounselingSlot.starts_at < end, CounselingSlot.ends_at > start)
     if held_only:
         query = query.where(Appointment.is_active)
-    if not manager.is_admin:
-        query = query.where(Appointment.facilitator_id == manager.id)
+    query = query.where(permissions.managed_appointments_clause(manager))
     return list(db.session.scalars(query.order_by(CounselingSlot.starts_at)))
 
 
 def get_for_family(appointment_id: int, family_id: int) -> Appointment | None:
+    """The family's own appointment; None for anyone else's, as for one that doesn't exist."""
     appointment = db.session.get(Appointment, appointment_id)
-    if appointment is None or appointment.family_id != family_id:
+    if appointment is None or not permissions.owns(family_id, appointment):
         return None
     return appointment
 
 
 def get_for_manager(appointment_id: int, manager: User) -> Appointment | None:
+    """An appointment the manager may handle; None otherwise, as for one that doesn't exist."""
     appointment = db.session.get(Appointment, appointment_id)
-    if appointment is None or not (manager.is_admin or appointment.facilitator_id == manager.id):
+    if appointment is None or not permissions.can_manage_appointment(manager, appointment):
         return None
     return appointment
+
+
+def view_appointment(appointment: Appointment, viewer: User, *, now: datetime) -> None:
+    """Write a counselor's look at a family's appointment to the audit log, before it shows.
+
+    The page names the family and shows its note, so, as with rosters, who saw it is kept.
+    """
+    audit.record(viewer, "view_appointment", f"appointment:{appointment.id}", now=now)
 
 
 def when(appointment: Appointment, zone: str) -> str:

@@ -14,10 +14,10 @@ from flask_login import current_user
 from werkzeug import Response
 
 from scheduler.models import Appointment, MeetingMode, Role
-from scheduler.services import audit, calendar_view, counseling
+from scheduler.services import calendar_view, counseling
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import format_date, format_day, format_local, to_local, utcnow
-from scheduler.web.access import role_required
+from scheduler.web.access import managed_appointment, own_appointment, role_required
 from scheduler.web.counseling.forms import (
     WEEKDAYS,
     BlackoutForm,
@@ -141,20 +141,6 @@ def _open_slot(slot_id: int, now: datetime) -> counseling.OpenSlot:
     return found
 
 
-def _own_appointment(appointment_id: int) -> Appointment:
-    appointment = counseling.get_for_family(appointment_id, current_user.id)
-    if appointment is None:
-        abort(404)
-    return appointment
-
-
-def _managed_appointment(appointment_id: int) -> Appointment:
-    appointment = counseling.get_for_manager(appointment_id, current_user)
-    if appointment is None:
-        abort(404)
-    return appointment
-
-
 # --- families ------------------------------------------------------------------------
 
 
@@ -256,7 +242,7 @@ def book(slot_id: int) -> ResponseReturnValue:
 @limit("RATELIMIT_COUNSELING", key=by_account)
 @role_required(Role.FAMILY)
 def move(appointment_id: int) -> ResponseReturnValue:
-    appointment = _own_appointment(appointment_id)
+    appointment = own_appointment(appointment_id)
     now = utcnow()
     zone = current_user.timezone
     choices = counseling.open_slots(
@@ -294,7 +280,7 @@ def move(appointment_id: int) -> ResponseReturnValue:
 @bp.post("/appointments/<int:appointment_id>/cancel")
 @role_required(Role.FAMILY)
 def cancel(appointment_id: int) -> Response:
-    appointment = _own_appointment(appointment_id)
+    appointment = own_appointment(appointment_id)
     if ConfirmForm().validate_on_submit():
         try:
             counseling.cancel_by_family(appointment.id, current_user.id, now=utcnow())
@@ -412,8 +398,8 @@ def remove_blackout(blackout_id: int) -> Response:
 @manage_bp.get("/appointments/<int:appointment_id>")
 @role_required(*_STAFF)
 def appointment(appointment_id: int) -> str:
-    found = _managed_appointment(appointment_id)
-    audit.record(current_user, "view_appointment", f"appointment:{found.id}", now=utcnow())
+    found = managed_appointment(appointment_id)
+    counseling.view_appointment(found, current_user, now=utcnow())
     return render_template(
         "counseling/appointment.html",
         appointment=found,
@@ -423,7 +409,7 @@ def appointment(appointment_id: int) -> str:
 
 
 def _staff_action(appointment_id: int, action: str) -> Response:
-    _managed_appointment(appointment_id)
+    managed_appointment(appointment_id)
     if ConfirmForm().validate_on_submit():
         do = {
             "approve": (counseling.approve, "Approved. The family gets a confirmation."),
