@@ -47,9 +47,11 @@ APPOINTMENT_MOVES: Mapping[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Lifecycle:
-    """One kind's table, and the two ways the kinds record a change differently."""
+    """One kind's table of moves, and how that kind records a change."""
 
     moves: Mapping[str, frozenset[str]]
+    #: Reaching this one stamps ``confirmed_at``.
+    confirmed: str
     #: Reaching one of these ends the reservation: ``cancelled_at`` says when.
     ends: frozenset[str]
     #: Appointments keep the first confirmation (a family known to the counselor skips
@@ -57,9 +59,14 @@ class Lifecycle:
     keeps_first_confirmation: bool
 
 
-BOOKINGS = Lifecycle(BOOKING_MOVES, frozenset({_B.CANCELLED}), keeps_first_confirmation=False)
+BOOKINGS = Lifecycle(
+    BOOKING_MOVES, _B.CONFIRMED, frozenset({_B.CANCELLED}), keeps_first_confirmation=False
+)
 APPOINTMENTS = Lifecycle(
-    APPOINTMENT_MOVES, frozenset({_A.CANCELLED, _A.DECLINED}), keeps_first_confirmation=True
+    APPOINTMENT_MOVES,
+    _A.CONFIRMED,
+    frozenset({_A.CANCELLED, _A.DECLINED}),
+    keeps_first_confirmation=True,
 )
 
 
@@ -99,7 +106,7 @@ def transition(
     reservation.status = to
     reservation.sequence += 1
     reservation.updated_at = now
-    if to == _B.CONFIRMED:  # the same word for both kinds
+    if to == lifecycle.confirmed:
         first = reservation.confirmed_at if lifecycle.keeps_first_confirmation else None
         reservation.confirmed_at = first or now
     elif not lifecycle.keeps_first_confirmation:
