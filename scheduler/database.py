@@ -14,6 +14,8 @@ from scheduler.extensions import db
 
 #: How long an SQLite writer waits for the write lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Key in ``Session.info`` set while :func:`write_transaction` runs its block.
+_WRITING = "hearth.write_transaction"
 
 
 def configure_engine(engine: Engine) -> None:
@@ -56,9 +58,21 @@ def write_transaction() -> Iterator[Session]:
     # End the request's read transaction so the write lock is the first thing taken.
     session.rollback()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    session.info[_WRITING] = True
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop(_WRITING, None)
+
+
+def in_write_transaction() -> bool:
+    """Tell whether the current session is inside :func:`write_transaction`.
+
+    A row lock taken anywhere else would be released by the next commit or rollback
+    (or, on SQLite, guard nothing), so the lock helpers ask before locking.
+    """
+    return bool(db.session.info.get(_WRITING))

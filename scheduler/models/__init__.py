@@ -1,8 +1,9 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from scheduler.models.audit import AuditEvent
-from scheduler.models.bookings import Booking, BookingStatus
+from scheduler.models.bookings import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
 from scheduler.models.counseling import (
+    ACTIVE_APPOINTMENT_STATUSES,
     Appointment,
     AppointmentStatus,
     AvailabilityWindow,
@@ -24,6 +25,8 @@ from scheduler.models.people import (
 from scheduler.models.workshops import SessionStatus, Workshop, WorkshopSession, WorkshopStatus
 
 __all__ = [
+    "ACTIVE_APPOINTMENT_STATUSES",
+    "ACTIVE_BOOKING_STATUSES",
     "Appointment",
     "AppointmentStatus",
     "AuditEvent",

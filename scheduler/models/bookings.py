@@ -6,16 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, and_, text
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.extensions import Model
-from scheduler.models.types import UTCDateTime
+from scheduler.models.types import UTCDateTime, status_in
+from scheduler.models.workshops import WorkshopSession
 from scheduler.timeutil import utcnow
 
 if TYPE_CHECKING:
     from scheduler.models.people import User
-    from scheduler.models.workshops import WorkshopSession
 
 
 class BookingStatus(StrEnum):
@@ -24,7 +25,14 @@ class BookingStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-_ACTIVE = "status IN ('confirmed', 'waitlisted')"
+#: A booking in one of these holds seats or a place in line: it counts against the
+#: session's capacity and the household's limits, and only one per session is allowed.
+ACTIVE_BOOKING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
+_ACTIVE = status_in(ACTIVE_BOOKING_STATUSES)
+
+
+def _open_sql(cls: type[Booking], now: datetime) -> ColumnElement[bool]:
+    return and_(cls.status.in_(ACTIVE_BOOKING_STATUSES), WorkshopSession.starts_at > now)
 
 
 class Booking(Model):
@@ -66,6 +74,23 @@ class Booking(Model):
 
     session: Mapped[WorkshopSession] = relationship()
     family: Mapped[User] = relationship()
+
+    @hybrid_property
+    def is_active(self) -> bool:
+        """Confirmed or waitlisted; in a query, the same test as SQL."""
+        return self.status in ACTIVE_BOOKING_STATUSES
+
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_expression(cls) -> ColumnElement[bool]:
+        return cls.status.in_(ACTIVE_BOOKING_STATUSES)
+
+    def _is_open(self, now: datetime) -> bool:
+        return self.is_active and self.session.starts_at > now
+
+    #: Active, in a session that hasn't started: the household can still leave it. In a
+    #: query it is SQL (:func:`_open_sql`), and the query must join ``Booking.session``.
+    is_open = hybrid_method(_is_open, _open_sql)
 
     @property
     def is_confirmed(self) -> bool:

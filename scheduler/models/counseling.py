@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, text
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    Time,
+    and_,
+    text,
+)
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.extensions import Model
-from scheduler.models.types import UTCDateTime
+from scheduler.models.types import UTCDateTime, status_in
 from scheduler.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -36,7 +48,12 @@ class AppointmentStatus(StrEnum):
     DECLINED = "declined"
 
 
-_HOLDS_SLOT = "status IN ('pending', 'confirmed')"
+#: An appointment in one of these holds its slot: nobody else can book it, and it
+#: counts against the family's limits with the counselor.
+ACTIVE_APPOINTMENT_STATUSES = (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+_HOLDS_SLOT = status_in(ACTIVE_APPOINTMENT_STATUSES)
+#: Hours before an appointment a family can still change it, until the counselor says.
+DEFAULT_CHANGE_CUTOFF_HOURS = 24
 
 
 class CounselingSettings(Model):
@@ -70,7 +87,7 @@ class CounselingSettings(Model):
     #: A family's first appointment with this counselor waits for approval.
     approve_first: Mapped[bool] = mapped_column(default=False)
     #: Families can cancel or move an appointment until this many hours before it.
-    change_cutoff_hours: Mapped[int] = mapped_column(default=24)
+    change_cutoff_hours: Mapped[int] = mapped_column(default=DEFAULT_CHANGE_CUTOFF_HOURS)
     #: How to reach the counselor after the cutoff (phone, email), shown to the family.
     contact: Mapped[str] = mapped_column(String(300), default="")
     #: Requests one family may have waiting for this counselor's approval at once.
@@ -140,6 +157,10 @@ class CounselingSlot(Model):
     facilitator: Mapped[User] = relationship()
 
 
+def _open_sql(cls: type[Appointment], now: datetime) -> ColumnElement[bool]:
+    return and_(cls.status.in_(ACTIVE_APPOINTMENT_STATUSES), CounselingSlot.starts_at > now)
+
+
 class Appointment(Model):
     """A family's booking of one counseling slot."""
 
@@ -179,9 +200,37 @@ class Appointment(Model):
     family: Mapped[User] = relationship(foreign_keys=[family_id])
     facilitator: Mapped[User] = relationship(foreign_keys=[facilitator_id])
 
+    @hybrid_property
+    def is_active(self) -> bool:
+        """Pending or confirmed: it holds its slot. In a query, the same test as SQL."""
+        return self.status in ACTIVE_APPOINTMENT_STATUSES
+
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_expression(cls) -> ColumnElement[bool]:
+        return cls.status.in_(ACTIVE_APPOINTMENT_STATUSES)
+
     @property
     def holds_slot(self) -> bool:
-        return self.status in (AppointmentStatus.PENDING, AppointmentStatus.CONFIRMED)
+        """The same as :attr:`is_active`, in the words of the mail and calendar code."""
+        return self.is_active
+
+    def _is_open(self, now: datetime) -> bool:
+        return self.is_active and self.slot.starts_at > now
+
+    #: Active, and its time hasn't come yet. In a query it is SQL (:func:`_open_sql`),
+    #: and the query must join ``Appointment.slot``.
+    is_open = hybrid_method(_is_open, _open_sql)
+
+    def change_deadline(self, settings: CounselingSettings | None) -> datetime:
+        """Until when the family may cancel or move it themselves.
+
+        The cutoff is the counselor's (``settings`` must be theirs), so callers pass the
+        settings they have already loaded; before any are saved the default applies.
+        """
+        assert settings is None or settings.facilitator_id == self.facilitator_id
+        hours = settings.change_cutoff_hours if settings else DEFAULT_CHANGE_CUTOFF_HOURS
+        return self.slot.starts_at - timedelta(hours=hours)
 
     @property
     def is_confirmed(self) -> bool:

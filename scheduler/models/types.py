@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,3 +35,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def status_in(statuses: Iterable[str]) -> str:
+    """Return ``status IN ('a', 'b')`` for a partial index, from the constant the code uses."""
+    return "status IN ({})".format(", ".join(f"'{status}'" for status in statuses))

@@ -90,6 +90,10 @@ class WorkshopSession(Model):
     def is_cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
 
+    def is_open(self, now: datetime) -> bool:
+        """Scheduled and not started: it can still be booked, changed or cancelled."""
+        return not self.is_cancelled and self.starts_at > now
+
     @property
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)

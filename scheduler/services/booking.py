@@ -12,11 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
-from scheduler.services import notify
+from scheduler.services import notify, permissions
 from scheduler.services.errors import DomainError
+from scheduler.services.lifecycle import transition
 from scheduler.services.locks import lock_family, lock_session, lock_sessions
-from scheduler.services.seats import seat_count
-from scheduler.services.waitlist import confirm, promote_waitlisted, set_status
+from scheduler.services.seats import check_seats, seat_count
+from scheduler.services.waitlist import promote_waitlisted
 from scheduler.timeutil import format_local
 
 
@@ -28,15 +29,6 @@ class Needs:
     childcare_needed: bool = False
     interpreter_language: str = ""
     notes: str = ""
-
-
-def check_seats(seats: int) -> None:
-    """Refuse seat numbers outside 1..MAX_SEATS_PER_BOOKING."""
-    maximum = current_app.config["MAX_SEATS_PER_BOOKING"]
-    if seats < 1:
-        raise DomainError("too_few_seats")
-    if seats > maximum:
-        raise DomainError("too_many_seats", maximum=maximum)
 
 
 def _check_bookable(session: WorkshopSession, now: datetime) -> None:
@@ -53,7 +45,7 @@ def _active_booking(session_id: int, family_id: int) -> Booking | None:
         select(Booking).where(
             Booking.session_id == session_id,
             Booking.family_id == family_id,
-            Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
+            Booking.is_active,
         )
     )
 
@@ -133,8 +125,7 @@ def _check_unverified_limit(family_id: int, seats: int, now: datetime) -> None:
         .join(Booking.session)
         .where(
             Booking.family_id == family_id,
-            Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)),
-            WorkshopSession.starts_at > now,
+            Booking.is_open(now),
         )
     )
     if (held or 0) + seats > limit:
@@ -149,7 +140,7 @@ def enroll_series(
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None:
         raise DomainError("workshop_not_found")
-    upcoming_ids = [s.id for s in workshop.sessions if not s.is_cancelled and s.starts_at > now]
+    upcoming_ids = [s.id for s in workshop.sessions if s.is_open(now)]
     try:
         with write_transaction():
             lock_family(family_id)
@@ -176,7 +167,7 @@ def enroll_series(
 def cancel_booking(booking_id: int, family_id: int, *, now: datetime) -> list[Booking]:
     """Cancel a household's own booking and seat the waitlist; return who was promoted."""
     booking = db.session.get(Booking, booking_id)
-    if booking is None or booking.family_id != family_id:
+    if booking is None or not permissions.owns(family_id, booking):
         raise DomainError("booking_not_found")
     with write_transaction():
         session = lock_session(booking.session_id)
@@ -185,8 +176,7 @@ def cancel_booking(booking_id: int, family_id: int, *, now: datetime) -> list[Bo
             raise DomainError("booking_cancelled")
         if session.starts_at <= now:
             raise DomainError("session_started")
-        set_status(booking, BookingStatus.CANCELLED, now)
-        db.session.flush()
+        transition(booking, BookingStatus.CANCELLED, now)
         promoted = promote_waitlisted(session, now)
     return promoted
 
@@ -206,5 +196,5 @@ def promote_by_hand(booking_id: int, *, now: datetime) -> Booking:
         free = seat_count(session).free
         if booking.seats > free:
             raise DomainError("no_room_to_promote", free=free, seats=booking.seats)
-        confirm(booking, now)
+        transition(booking, BookingStatus.CONFIRMED, now)
     return booking

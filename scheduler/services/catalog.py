@@ -9,13 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from scheduler.extensions import db
-from scheduler.models import (
-    Booking,
-    BookingStatus,
-    Workshop,
-    WorkshopSession,
-    WorkshopStatus,
-)
+from scheduler.models import Booking, Workshop, WorkshopSession, WorkshopStatus
 from scheduler.services.seats import SeatCount, seat_counts
 
 
@@ -47,7 +41,7 @@ def session_rows(
                 select(Booking).where(
                     Booking.family_id == family_id,
                     Booking.session_id.in_([s.id for s in sessions]),
-                    Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
+                    Booking.is_active,
                 )
             )
         }
@@ -56,7 +50,7 @@ def session_rows(
             session=s,
             seats=counts[s.id],
             my_booking=mine.get(s.id),
-            bookable=(not s.is_cancelled and s.starts_at > now and s.workshop.is_published),
+            bookable=s.is_open(now) and s.workshop.is_published,
         )
         for s in sessions
     ]
@@ -108,7 +102,5 @@ def bookings_of(family_id: int, *, now: datetime) -> MyBookings:
     ).all()
     upcoming = [b for b in mine if b.session.ends_at > now and not b.is_cancelled]
     past = [b for b in reversed(mine) if b not in upcoming]
-    cancellable = frozenset(
-        b.id for b in upcoming if not b.session.is_cancelled and b.session.starts_at > now
-    )
+    cancellable = frozenset(b.id for b in upcoming if b.session.is_open(now))
     return MyBookings(upcoming, past, cancellable)

@@ -232,7 +232,7 @@ def _active_bookings(session: WorkshopSession) -> list[Booking]:
         db.session.scalars(
             select(Booking).where(
                 Booking.session_id == session.id,
-                Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
+                Booking.is_active,
             )
         )
     )

@@ -11,8 +11,8 @@ from sqlalchemy.orm import joinedload
 
 from scheduler.csvexport import RosterLine
 from scheduler.extensions import db
-from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
-from scheduler.services import audit
+from scheduler.models import Booking, User, Workshop, WorkshopSession
+from scheduler.services import audit, permissions
 from scheduler.services.seats import SeatCount, seat_count, seat_counts
 from scheduler.services.waitlist import promotes_automatically
 from scheduler.timeutil import format_local
@@ -59,7 +59,7 @@ def build_roster(session: WorkshopSession, viewer: User, *, action: str, now: da
             .options(joinedload(Booking.family))
             .where(
                 Booking.session_id == session.id,
-                Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
+                Booking.is_active,
             )
             .order_by(Booking.id)
         )
@@ -140,8 +140,7 @@ def upcoming_for(
         .where(WorkshopSession.ends_at > now)
         .order_by(WorkshopSession.starts_at)
     )
-    if not facilitator.is_admin:
-        query = query.where(Workshop.facilitator_id == facilitator.id)
+    query = query.where(permissions.managed_workshops_clause(facilitator))
     if workshop_id is not None:
         query = query.where(WorkshopSession.workshop_id == workshop_id)
     sessions = list(db.session.scalars(query))

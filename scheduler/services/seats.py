@@ -5,10 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import select
 
 from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, WorkshopSession
+from scheduler.services.errors import DomainError
+
+
+def max_seats() -> int:
+    """Return the most seats one household may book at once (MAX_SEATS_PER_BOOKING)."""
+    return int(current_app.config["MAX_SEATS_PER_BOOKING"])
+
+
+def check_seats(seats: int) -> None:
+    """Refuse seat numbers outside 1..MAX_SEATS_PER_BOOKING.
+
+    The one range check: the services call it, and the forms turn its refusal into
+    their own field message.
+    """
+    maximum = max_seats()
+    if seats < 1:
+        raise DomainError("too_few_seats")
+    if seats > maximum:
+        raise DomainError("too_many_seats", maximum=maximum)
 
 
 @dataclass(frozen=True)
@@ -90,7 +110,7 @@ def seat_counts(sessions: Iterable[WorkshopSession]) -> dict[int, SeatCount]:
             select(Booking.session_id, Booking.status, Booking.seats)
             .where(
                 Booking.session_id.in_(confirmed),
-                Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]),
+                Booking.is_active,
             )
             .order_by(Booking.id)
         )

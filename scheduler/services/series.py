@@ -20,9 +20,10 @@ from scheduler.models import (
 )
 from scheduler.services import notify
 from scheduler.services.errors import DomainError
-from scheduler.services.locks import lock_sessions
+from scheduler.services.lifecycle import transition
+from scheduler.services.locks import lock, lock_sessions
 from scheduler.services.seats import seat_count
-from scheduler.services.waitlist import promote_waitlisted, set_status
+from scheduler.services.waitlist import promote_waitlisted
 from scheduler.timeutil import format_local, to_utc, wall_time, weekly
 
 #: The longest series one form may create; a longer programme is a second series.
@@ -116,7 +117,7 @@ def _has_active_bookings(workshop_id: int) -> bool:
                 exists()
                 .where(Booking.session_id == WorkshopSession.id)
                 .where(WorkshopSession.workshop_id == workshop_id)
-                .where(Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]))
+                .where(Booking.is_active)
             )
         )
     )
@@ -125,7 +126,7 @@ def _has_active_bookings(workshop_id: int) -> bool:
 def update_details(workshop_id: int, details: WorkshopDetails, *, now: datetime) -> Workshop:
     """Change what a workshop says; a new place counts as a change to every upcoming session."""
     with write_transaction():
-        workshop = db.session.get_one(Workshop, workshop_id, with_for_update=True)
+        (workshop,) = lock(Workshop, [workshop_id])
         if not details.publish and workshop.is_published and _has_active_bookings(workshop.id):
             raise DomainError("unpublish_with_bookings")
         place_changed = (details.location.strip(), details.online_url.strip()) != (
@@ -152,7 +153,7 @@ def _in_scope(session: WorkshopSession, scope: Scope, now: datetime) -> list[int
     return [
         s.id
         for s in session.workshop.sessions
-        if s.starts_at >= session.starts_at and s.starts_at > now and not s.is_cancelled
+        if s.starts_at >= session.starts_at and s.is_open(now)
     ]
 
 
@@ -266,7 +267,7 @@ def change_capacity(
                 )
             for item in affected:
                 booking = db.session.get_one(Booking, item.booking_id)
-                set_status(booking, BookingStatus.WAITLISTED, now)
+                transition(booking, BookingStatus.WAITLISTED, now)
             moved.extend(affected)
             if session.capacity != capacity:
                 session.capacity = capacity

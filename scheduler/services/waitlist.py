@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, WorkshopSession
-from scheduler.services import notify
+from scheduler.services.lifecycle import transition
 from scheduler.services.seats import seat_count
 
 
@@ -34,27 +34,6 @@ def waitlist(session_id: int) -> list[Booking]:
     )
 
 
-def set_status(booking: Booking, status: BookingStatus, now: datetime) -> None:
-    """Change a booking's status the one way that keeps calendars and mail right.
-
-    SEQUENCE rises for calendar clients, and the family's email is queued in the same
-    transaction (notify writes outbox rows; nothing is sent before commit).
-    """
-    old = booking.status
-    booking.status = status
-    booking.sequence += 1
-    booking.updated_at = now
-    booking.confirmed_at = now if status == BookingStatus.CONFIRMED else None
-    if status == BookingStatus.CANCELLED:
-        booking.cancelled_at = now
-    notify.status_changed(booking, old, now)
-
-
-def confirm(booking: Booking, now: datetime) -> None:
-    """Give a booking its seats (the caller has checked they are free)."""
-    set_status(booking, BookingStatus.CONFIRMED, now)
-
-
 def promote_waitlisted(session: WorkshopSession, now: datetime) -> list[Booking]:
     """Seat waitlisted households in order, each only when all its seats fit.
 
@@ -67,7 +46,7 @@ def promote_waitlisted(session: WorkshopSession, now: datetime) -> list[Booking]
     promoted = []
     for booking in waitlist(session.id):
         if booking.seats <= free:
-            confirm(booking, now)
+            transition(booking, BookingStatus.CONFIRMED, now)
             free -= booking.seats
             promoted.append(booking)
     db.session.flush()

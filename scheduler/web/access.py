@@ -1,4 +1,9 @@
-"""Who may see what: one decorator for roles, one loader per owned thing."""
+"""Who may see what: one decorator for roles, one loader per owned thing.
+
+The loaders answer 404, never 403, for what isn't the user's: other people's things
+don't exist for them. Whether it is theirs is :mod:`scheduler.services.permissions`'s
+to say, the same predicates the services ask.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,8 @@ from flask import abort
 from flask_login import current_user, login_required
 
 from scheduler.extensions import db
-from scheduler.models import Booking, Workshop, WorkshopSession
+from scheduler.models import Appointment, Booking, User, Workshop, WorkshopSession
+from scheduler.services import permissions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,11 +38,19 @@ def role_required(*roles: str) -> Callable[[F], F]:
     return decorator
 
 
+def _viewer() -> User | None:
+    """The logged-in user, or None for a visitor."""
+    return current_user if current_user.is_authenticated else None
+
+
+def _viewer_id() -> int | None:
+    viewer = _viewer()
+    return viewer.id if viewer is not None else None
+
+
 def can_manage(workshop: Workshop) -> bool:
     """Tell whether the current user runs this workshop (its facilitator, or an admin)."""
-    if not current_user.is_authenticated:
-        return False
-    return current_user.is_admin or workshop.facilitator_id == current_user.id
+    return permissions.can_manage_workshop(_viewer(), workshop)
 
 
 def owned_workshop(workshop_id: int) -> Workshop:
@@ -58,7 +72,7 @@ def owned_session(session_id: int) -> WorkshopSession:
 def own_booking(booking_id: int) -> Booking:
     """Load one of the current household's bookings, or 404."""
     booking = db.session.get(Booking, booking_id)
-    if booking is None or booking.family_id != current_user.id:
+    if booking is None or not permissions.owns(_viewer_id(), booking):
         abort(404)
     return booking
 
@@ -66,7 +80,7 @@ def own_booking(booking_id: int) -> Booking:
 def visible_workshop(workshop_id: int) -> Workshop:
     """Load a published workshop, or a draft its facilitator is previewing; else 404."""
     workshop = db.session.get(Workshop, workshop_id)
-    if workshop is None or not (workshop.is_published or can_manage(workshop)):
+    if workshop is None or not permissions.can_see_workshop(_viewer(), workshop):
         abort(404)
     return workshop
 
@@ -90,6 +104,22 @@ def safe_next(target: str | None, default: str) -> str:
 def managed_booking(booking_id: int) -> Booking:
     """Load a booking in a session the current user manages, or 404."""
     booking = db.session.get(Booking, booking_id)
-    if booking is None or not can_manage(booking.session.workshop):
+    if booking is None or not permissions.can_manage_booking(_viewer(), booking):
         abort(404)
     return booking
+
+
+def own_appointment(appointment_id: int) -> Appointment:
+    """Load one of the current household's counseling appointments, or 404."""
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or not permissions.owns(_viewer_id(), appointment):
+        abort(404)
+    return appointment
+
+
+def managed_appointment(appointment_id: int) -> Appointment:
+    """Load an appointment with the current counselor (admins: anyone's), or 404."""
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or not permissions.can_manage_appointment(_viewer(), appointment):
+        abort(404)
+    return appointment

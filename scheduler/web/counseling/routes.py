@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,11 +11,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug import Response
 
-from scheduler.models import Appointment, MeetingMode, Role
-from scheduler.services import audit, calendar_view, counseling
+from scheduler.models import Role
+from scheduler.services import calendar_view, counseling
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import format_date, format_day, format_local, to_local, utcnow
-from scheduler.web.access import role_required
+from scheduler.web.access import managed_appointment, own_appointment, role_required
 from scheduler.web.counseling.forms import (
     WEEKDAYS,
     BlackoutForm,
@@ -26,6 +24,7 @@ from scheduler.web.counseling.forms import (
     RulesForm,
     WindowForm,
 )
+from scheduler.web.counseling.views import WeekView, days_of, slot_view
 from scheduler.web.errors import unreadable_date
 from scheduler.web.family.forms import ConfirmForm
 from scheduler.web.limits import by_account, limit
@@ -34,103 +33,9 @@ bp = Blueprint("counseling", __name__, url_prefix="/counseling")
 manage_bp = Blueprint("manage_counseling", __name__, url_prefix="/manage/counseling")
 _STAFF = (Role.FACILITATOR, Role.ADMIN)
 
-KIND_NAMES = {"family": "Family session", "individual": "Individual session"}
-MODE_NAMES = {"in_person": "In person", "online": "Online"}
-
-
-# --- what the pages show -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SlotView:
-    id: int
-    time: str
-    #: The time in the counselor's own zone, when it differs from the reader's.
-    their_time: str | None
-    counselor: str
-    kind: str
-    mode: str
-
-
-@dataclass(frozen=True)
-class DayView:
-    label: str
-    slots: list[SlotView]
-
-
-@dataclass(frozen=True)
-class AppointmentCard:
-    """One appointment on the family's bookings page, worded for them."""
-
-    appointment: Appointment
-    when: str
-    status: str
-    counselor: str
-    kind: str
-    where: str
-    #: Only for the booked family, and only once it is confirmed.
-    online_url: str
-    can_change: bool
-    deadline: str
-    contact: str
-
-
-_STATUS_TEXT = {
-    "pending": "Waiting for the counselor to confirm (the time is held for you)",
-    "confirmed": "Booked",
-    "cancelled": "Cancelled",
-    "declined": "Not available: please choose another time",
-}
-
-
-def appointment_cards(family_id: int, zone: str, now: datetime) -> list[AppointmentCard]:
-    """The family's appointments as its bookings page shows them."""
-    cards = []
-    for appointment in counseling.family_appointments(family_id, now):
-        settings = counseling.settings_for(appointment.facilitator_id)
-        online = settings is not None and settings.mode == MeetingMode.ONLINE
-        cards.append(
-            AppointmentCard(
-                appointment=appointment,
-                when=counseling.when(appointment, zone),
-                status=_STATUS_TEXT[appointment.status],
-                counselor=appointment.facilitator.name,
-                kind=KIND_NAMES[appointment.kind],
-                where="Online" if online else (settings.location if settings else ""),
-                online_url=counseling.meeting_link(appointment, settings),
-                can_change=counseling.can_change(appointment, now),
-                deadline=format_local(counseling.change_deadline(appointment), zone),
-                contact=(settings.contact if settings else "") or appointment.facilitator.email,
-            )
-        )
-    return cards
-
 
 def _reader_zone(fallback: str) -> str:
     return current_user.timezone if current_user.is_authenticated else fallback
-
-
-def _slot_view(found: counseling.OpenSlot, zone: str) -> SlotView:
-    slot, settings = found.slot, found.settings
-    time = format_local(slot.starts_at, zone, with_date=False)
-    their = format_local(slot.starts_at, settings.timezone, with_date=False)
-    return SlotView(
-        id=slot.id,
-        time=time,
-        their_time=their if their != time else None,
-        counselor=found.facilitator.name,
-        kind=KIND_NAMES[settings.kind],
-        mode=MODE_NAMES[settings.mode],
-    )
-
-
-def days_of(slots: list[counseling.OpenSlot], zone: str) -> list[DayView]:
-    """Group open slots by local day in the reader's zone."""
-    return [
-        DayView(format_day(group[0].slot.starts_at, zone), [_slot_view(s, zone) for s in group])
-        for _, items in groupby(slots, key=lambda s: to_local(s.slot.starts_at, zone).date())
-        for group in [list(items)]
-    ]
 
 
 def _open_slot(slot_id: int, now: datetime) -> counseling.OpenSlot:
@@ -141,20 +46,6 @@ def _open_slot(slot_id: int, now: datetime) -> counseling.OpenSlot:
     return found
 
 
-def _own_appointment(appointment_id: int) -> Appointment:
-    appointment = counseling.get_for_family(appointment_id, current_user.id)
-    if appointment is None:
-        abort(404)
-    return appointment
-
-
-def _managed_appointment(appointment_id: int) -> Appointment:
-    appointment = counseling.get_for_manager(appointment_id, current_user)
-    if appointment is None:
-        abort(404)
-    return appointment
-
-
 # --- families ------------------------------------------------------------------------
 
 
@@ -162,16 +53,6 @@ def _managed_appointment(appointment_id: int) -> Appointment:
 PAGE = timedelta(days=7)
 #: How far ahead the "change the time" list looks.
 MOVE_WINDOW = timedelta(days=42)
-
-
-@dataclass(frozen=True)
-class WeekView:
-    """Which week a page shows, and where the pages before and after it start."""
-
-    label: str
-    earlier: str | None  # ?start= of the week before, unless this one starts today
-    later: str | None  # ?start= of the week with the next open time after this one
-    later_day: str | None  # that time's day, for an empty week
 
 
 def _local_midnight(day: date, zone: str) -> datetime:
@@ -210,7 +91,7 @@ def slot(slot_id: int) -> str:
     return render_template(
         "counseling/slot.html",
         found=found,
-        view=_slot_view(found, zone),
+        view=slot_view(found, zone),
         day=format_day(found.slot.starts_at, zone),
         form=BookSlotForm(),
     )
@@ -227,7 +108,7 @@ def book(slot_id: int) -> ResponseReturnValue:
         return render_template(
             "counseling/slot.html",
             found=found,
-            view=_slot_view(found, zone),
+            view=slot_view(found, zone),
             day=format_day(found.slot.starts_at, zone),
             form=form,
         ), 422
@@ -256,7 +137,7 @@ def book(slot_id: int) -> ResponseReturnValue:
 @limit("RATELIMIT_COUNSELING", key=by_account)
 @role_required(Role.FAMILY)
 def move(appointment_id: int) -> ResponseReturnValue:
-    appointment = _own_appointment(appointment_id)
+    appointment = own_appointment(appointment_id)
     now = utcnow()
     zone = current_user.timezone
     choices = counseling.open_slots(
@@ -294,7 +175,7 @@ def move(appointment_id: int) -> ResponseReturnValue:
 @bp.post("/appointments/<int:appointment_id>/cancel")
 @role_required(Role.FAMILY)
 def cancel(appointment_id: int) -> Response:
-    appointment = _own_appointment(appointment_id)
+    appointment = own_appointment(appointment_id)
     if ConfirmForm().validate_on_submit():
         try:
             counseling.cancel_by_family(appointment.id, current_user.id, now=utcnow())
@@ -412,8 +293,8 @@ def remove_blackout(blackout_id: int) -> Response:
 @manage_bp.get("/appointments/<int:appointment_id>")
 @role_required(*_STAFF)
 def appointment(appointment_id: int) -> str:
-    found = _managed_appointment(appointment_id)
-    audit.record(current_user, "view_appointment", f"appointment:{found.id}", now=utcnow())
+    found = managed_appointment(appointment_id)
+    counseling.view_appointment(found, current_user, now=utcnow())
     return render_template(
         "counseling/appointment.html",
         appointment=found,
@@ -423,7 +304,7 @@ def appointment(appointment_id: int) -> str:
 
 
 def _staff_action(appointment_id: int, action: str) -> Response:
-    _managed_appointment(appointment_id)
+    managed_appointment(appointment_id)
     if ConfirmForm().validate_on_submit():
         do = {
             "approve": (counseling.approve, "Approved. The family gets a confirmation."),

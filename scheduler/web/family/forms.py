@@ -1,19 +1,27 @@
 from typing import Any
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from scheduler.services.booking import Needs
+from scheduler.services.errors import DomainError
 from scheduler.services.notify import parse_offsets
+from scheduler.services.seats import check_seats, max_seats
 from scheduler.web.fields import PlainText, TimezoneField, strip
 
 
+def _seats_allowed(seats: int) -> bool:
+    try:
+        check_seats(seats)
+    except DomainError:
+        return False
+    return True
+
+
 def _seats_in_range(form: FlaskForm, field: IntegerField) -> None:
-    maximum = current_app.config["MAX_SEATS_PER_BOOKING"]
-    if field.data is not None and not 1 <= field.data <= maximum:
-        raise ValidationError(f"Choose from 1 to {maximum} seats.")
+    if field.data is not None and not _seats_allowed(field.data):
+        raise ValidationError(f"Choose from 1 to {max_seats()} seats.")
 
 
 class NeedsFields(FlaskForm):
@@ -59,8 +67,7 @@ class NeedsFields(FlaskForm):
     def seats_chosen(self) -> int | None:
         """Return the seats asked for when the form would take them, for the button's words."""
         data = self.seats.data
-        maximum = current_app.config["MAX_SEATS_PER_BOOKING"]
-        return data if isinstance(data, int) and 1 <= data <= maximum else None
+        return data if isinstance(data, int) and _seats_allowed(data) else None
 
     def needs(self) -> Needs:
         return Needs(

@@ -13,7 +13,7 @@ from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError, seats_text
 from scheduler.timeutil import utcnow
 from scheduler.web.access import own_booking, role_required, visible_workshop
-from scheduler.web.counseling.routes import appointment_cards
+from scheduler.web.counseling.views import appointment_cards
 from scheduler.web.family.forms import AccountForm, BookingForm, ConfirmForm, EnrollForm
 from scheduler.web.limits import by_account, limit
 from scheduler.web.public.routes import render_workshop

@@ -6,13 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, request
-from flask_login import current_user
 from werkzeug.http import parse_date
 
-from scheduler.models import Appointment, Role
-from scheduler.services import counseling, feeds
+from scheduler.models import Role
+from scheduler.services import feeds
 from scheduler.timeutil import utcnow
-from scheduler.web.access import own_booking, role_required
+from scheduler.web.access import own_appointment, own_booking, role_required
 from scheduler.web.requests import id_arg
 
 bp = Blueprint("feeds", __name__)
@@ -94,14 +93,6 @@ def booking_download(booking_id: int) -> Response:
     return _download(feeds.booking_calendar(booking), f"hearth-{booking.id}.ics")
 
 
-def _own_appointment(appointment_id: int) -> Appointment:
-    """Load one of the current household's appointments, or 404."""
-    appointment = counseling.get_for_family(appointment_id, current_user.id)
-    if appointment is None:
-        abort(404)
-    return appointment
-
-
 def _download(body: bytes, filename: str) -> Response:
     """One calendar file to save: never cached, since it is one household's."""
     response = Response(body, mimetype="text/calendar")
@@ -114,6 +105,6 @@ def _download(body: bytes, filename: str) -> Response:
 @bp.get("/counseling/appointments/<int:appointment_id>.ics")
 @role_required(Role.FAMILY)
 def appointment_download(appointment_id: int) -> Response:
-    appointment = _own_appointment(appointment_id)
+    appointment = own_appointment(appointment_id)
     body = feeds.appointment_calendar(appointment)
     return _download(body, f"hearth-appointment-{appointment.id}.ics")

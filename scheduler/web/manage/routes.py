@@ -113,7 +113,7 @@ def _session_page(
         capacity_form=capacity or CapacityForm(capacity=session.capacity),
         cancel_form=cancel or CancelSessionForm(),
         affected=affected or [],
-        changeable=not session.is_cancelled and session.starts_at > utcnow(),
+        changeable=session.is_open(utcnow()),
     ), status
 
 

@@ -1,0 +1,94 @@
+"""Counseling: availability rules, the slots made from them, and appointments.
+
+Slots are rows, made from each counselor's rules for the booking horizon (see
+:mod:`scheduler.services.availability`). Re-making them never touches a slot someone
+holds. Whether a slot can be booked is decided again under its row lock at booking
+time, and the database refuses two held appointments in one slot whatever happens.
+
+One module per job: :mod:`.settings` reads what a counselor set, :mod:`.rules` checks
+and saves it, :mod:`.slots` makes the slots and finds the open ones, :mod:`.appointments`
+books and changes appointments, :mod:`.queries` lists and shows them. The web layer and
+the jobs use the names below, as ``counseling.book_slot(...)``.
+"""
+
+from scheduler.services.counseling.appointments import (
+    approve,
+    book_slot,
+    can_change,
+    cancel_by_facilitator,
+    cancel_by_family,
+    change_deadline,
+    decline,
+    expire_requests,
+    move,
+)
+from scheduler.services.counseling.queries import (
+    counselor_appointments,
+    family_appointments,
+    get_for_family,
+    get_for_manager,
+    meeting_link,
+    view_appointment,
+    when,
+)
+from scheduler.services.counseling.rules import (
+    Rules,
+    add_blackout,
+    add_window,
+    remove_blackout,
+    remove_window,
+    save_rules,
+)
+from scheduler.services.counseling.settings import (
+    blackouts_for,
+    settings_for,
+    slot_rules,
+    windows_for,
+)
+from scheduler.services.counseling.slots import (
+    RESYNC_AFTER,
+    OpenSlot,
+    next_open,
+    open_slot,
+    open_slots,
+    refresh_stale,
+    sync_slots,
+    workshop_busy,
+)
+
+__all__ = [
+    "RESYNC_AFTER",
+    "OpenSlot",
+    "Rules",
+    "add_blackout",
+    "add_window",
+    "approve",
+    "blackouts_for",
+    "book_slot",
+    "can_change",
+    "cancel_by_facilitator",
+    "cancel_by_family",
+    "change_deadline",
+    "counselor_appointments",
+    "decline",
+    "expire_requests",
+    "family_appointments",
+    "get_for_family",
+    "get_for_manager",
+    "meeting_link",
+    "move",
+    "next_open",
+    "open_slot",
+    "open_slots",
+    "refresh_stale",
+    "remove_blackout",
+    "remove_window",
+    "save_rules",
+    "settings_for",
+    "slot_rules",
+    "sync_slots",
+    "view_appointment",
+    "when",
+    "windows_for",
+    "workshop_busy",
+]

@@ -1,0 +1,254 @@
+"""Appointments: booking a slot, moving it, and every change of status."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from scheduler.database import write_transaction
+from scheduler.extensions import db
+from scheduler.models import (
+    Appointment,
+    AppointmentStatus,
+    CounselingSettings,
+    CounselingSlot,
+    User,
+)
+from scheduler.services import notify, permissions
+from scheduler.services.counseling.rules import SHORTEST_EXPIRY, Rules
+from scheduler.services.counseling.settings import settings_for
+from scheduler.services.counseling.slots import bookable, clashes, workshop_busy
+from scheduler.services.errors import DomainError
+from scheduler.services.lifecycle import transition
+from scheduler.services.locks import lock, lock_family, lock_settings
+
+
+def _lock_slots(*slot_ids: int) -> dict[int, CounselingSlot]:
+    """Lock slots by id (in id order, so two movers can't deadlock); refuse a missing one."""
+    slots = {slot.id: slot for slot in lock(CounselingSlot, slot_ids)}
+    if set(slot_ids) - set(slots):
+        raise DomainError("slot_not_found")
+    return slots
+
+
+def _check_free(slot: CounselingSlot, now: datetime, *, ignore: int | None = None) -> None:
+    """Raise unless ``slot`` can be booked now (under its lock)."""
+    settings = settings_for(slot.facilitator_id)
+    if settings is None or not bookable(slot, settings, now):
+        raise DomainError("slot_unavailable")
+    holder = db.session.scalar(
+        select(Appointment.id).where(Appointment.slot_id == slot.id, Appointment.is_active)
+    )
+    if holder is not None and holder != ignore:
+        raise DomainError("slot_taken")
+    busy = workshop_busy(
+        slot.facilitator_id, slot.starts_at - timedelta(days=1), slot.ends_at + timedelta(days=1)
+    )
+    if clashes(slot, settings, busy):
+        raise DomainError("slot_unavailable")
+
+
+def _first_with(family_id: int, facilitator_id: int) -> bool:
+    """Tell whether the counselor has never confirmed an appointment with this family.
+
+    A request the family withdrew, or one that was declined, doesn't make them known.
+    """
+    seen = db.session.scalar(
+        select(Appointment.id).where(
+            Appointment.family_id == family_id,
+            Appointment.facilitator_id == facilitator_id,
+            Appointment.confirmed_at.is_not(None),
+        )
+    )
+    return seen is None
+
+
+def _check_family_limits(
+    settings: CounselingSettings, family_id: int, *, pending: bool, now: datetime
+) -> None:
+    """Refuse a booking past what one family may hold with this counselor.
+
+    Runs under the family's row lock, so two bookings sent at once count each other.
+    """
+    held = db.session.execute(
+        select(Appointment.status, func.count())
+        .join(Appointment.slot)
+        .where(
+            Appointment.family_id == family_id,
+            Appointment.facilitator_id == settings.facilitator_id,
+            Appointment.is_open(now),
+        )
+        .group_by(Appointment.status)
+    ).all()
+    counts = {status: count for status, count in held}
+    name = settings.facilitator.name
+    if sum(counts.values()) >= settings.max_upcoming_per_family:
+        raise DomainError("appointment_limit", count=settings.max_upcoming_per_family, name=name)
+    waiting = counts.get(AppointmentStatus.PENDING, 0)
+    if pending and waiting >= settings.max_requests_per_family:
+        raise DomainError("request_limit", count=settings.max_requests_per_family, name=name)
+
+
+def book_slot(slot_id: int, family_id: int, *, note: str = "", now: datetime) -> Appointment:
+    """Book a slot for a family: confirmed, or pending when a first visit needs approval."""
+    try:
+        with write_transaction() as session:
+            lock_family(family_id)
+            facilitator_id = session.scalar(
+                select(CounselingSlot.facilitator_id).where(CounselingSlot.id == slot_id)
+            )
+            if facilitator_id is not None:
+                lock_settings(facilitator_id, shared=True)
+            slot = _lock_slots(slot_id)[slot_id]
+            _check_free(slot, now)
+            settings = settings_for(slot.facilitator_id)
+            assert settings is not None  # _check_free made sure
+            pending = settings.approve_first and _first_with(family_id, slot.facilitator_id)
+            _check_family_limits(settings, family_id, pending=pending, now=now)
+            appointment = Appointment(
+                slot_id=slot.id,
+                family_id=family_id,
+                facilitator_id=slot.facilitator_id,
+                status=AppointmentStatus.PENDING if pending else AppointmentStatus.CONFIRMED,
+                kind=settings.kind,
+                note=note.strip(),
+                created_at=now,
+                updated_at=now,
+                confirmed_at=None if pending else now,
+            )
+            session.add(appointment)
+            session.flush()
+            notify.appointment_booked(appointment, now)
+    except IntegrityError as error:  # the database's own guard against a double booking
+        raise DomainError("slot_taken") from error
+    return appointment
+
+
+def _lock_appointment(appointment_id: int) -> Appointment | None:
+    found = lock(Appointment, [appointment_id])
+    return found[0] if found else None
+
+
+def _own(appointment_id: int, family_id: int) -> Appointment:
+    appointment = _lock_appointment(appointment_id)
+    if appointment is None or not permissions.owns(family_id, appointment):
+        raise DomainError("appointment_not_found")
+    return appointment
+
+
+def change_deadline(appointment: Appointment) -> datetime:
+    """Until when the family may cancel or move it themselves, by its counselor's cutoff."""
+    return appointment.change_deadline(settings_for(appointment.facilitator_id))
+
+
+def can_change(appointment: Appointment, now: datetime) -> bool:
+    return appointment.is_active and now < change_deadline(appointment)
+
+
+def _check_changeable(appointment: Appointment, now: datetime) -> None:
+    if not appointment.is_active:
+        raise DomainError("appointment_over")
+    settings = settings_for(appointment.facilitator_id)
+    if now >= appointment.change_deadline(settings):
+        contact = (settings.contact if settings else "") or appointment.facilitator.email
+        raise DomainError("past_change_cutoff", name=appointment.facilitator.name, contact=contact)
+
+
+def move(appointment_id: int, family_id: int, new_slot_id: int, *, now: datetime) -> Appointment:
+    """Move an appointment to another open slot in one step: it never has none or two."""
+    try:
+        with write_transaction():
+            appointment = _own(appointment_id, family_id)
+            old_slot_id = appointment.slot_id
+            lock_settings(appointment.facilitator_id, shared=True)
+            slots = _lock_slots(old_slot_id, new_slot_id)
+            _check_changeable(appointment, now)
+            new_slot = slots[new_slot_id]
+            if new_slot.id == old_slot_id:
+                raise DomainError("same_slot")
+            if new_slot.facilitator_id != appointment.facilitator_id:
+                raise DomainError("slot_unavailable")
+            _check_free(new_slot, now)
+            appointment.slot_id = new_slot.id
+            appointment.sequence += 1
+            appointment.updated_at = now
+            db.session.flush()
+            db.session.refresh(appointment, ["slot"])
+            notify.appointment_moved(appointment, now)
+    except IntegrityError as error:
+        raise DomainError("slot_taken") from error
+    return appointment
+
+
+def expire_requests(now: datetime) -> int:
+    """Let requests the counselor didn't answer in time go, and tell each family.
+
+    The time is freed for others; a family can't be left holding it, or waiting, forever.
+    """
+    waiting = db.session.scalars(
+        select(Appointment.id).where(
+            Appointment.status == AppointmentStatus.PENDING,
+            Appointment.created_at <= now - SHORTEST_EXPIRY,
+        )
+    ).all()
+    expired = 0
+    for appointment_id in waiting:
+        with write_transaction():
+            appointment = _lock_appointment(appointment_id)
+            if appointment is None or not appointment.is_pending:
+                continue  # decided a moment ago
+            settings = settings_for(appointment.facilitator_id)
+            hours = settings.request_expiry_hours if settings else Rules.request_expiry_hours
+            if appointment.created_at + timedelta(hours=hours) > now:
+                continue
+            transition(appointment, AppointmentStatus.DECLINED, now, expired=True)
+            expired += 1
+    return expired
+
+
+def cancel_by_family(appointment_id: int, family_id: int, *, now: datetime) -> Appointment:
+    """Cancel an appointment, up to the counselor's cutoff."""
+    with write_transaction():
+        appointment = _own(appointment_id, family_id)
+        _check_changeable(appointment, now)
+        transition(appointment, AppointmentStatus.CANCELLED, now, by_family=True)
+    return appointment
+
+
+def _managed(appointment_id: int, manager: User) -> Appointment:
+    appointment = _lock_appointment(appointment_id)
+    if appointment is None or not permissions.can_manage_appointment(manager, appointment):
+        raise DomainError("appointment_not_found")
+    return appointment
+
+
+def approve(appointment_id: int, manager: User, *, now: datetime) -> Appointment:
+    """Confirm a first appointment that was waiting for the counselor."""
+    with write_transaction():
+        appointment = _managed(appointment_id, manager)
+        if not appointment.is_pending:
+            raise DomainError("not_pending")
+        transition(appointment, AppointmentStatus.CONFIRMED, now)
+    return appointment
+
+
+def decline(appointment_id: int, manager: User, *, now: datetime) -> Appointment:
+    """Say no to a waiting request; the slot is free again."""
+    with write_transaction():
+        appointment = _managed(appointment_id, manager)
+        if not appointment.is_pending:
+            raise DomainError("not_pending")
+        transition(appointment, AppointmentStatus.DECLINED, now)
+    return appointment
+
+
+def cancel_by_facilitator(appointment_id: int, manager: User, *, now: datetime) -> Appointment:
+    """The counselor (or an admin) cancels; the family is told, whatever the cutoff."""
+    with write_transaction():
+        appointment = _managed(appointment_id, manager)
+        if not appointment.is_active:
+            raise DomainError("appointment_over")
+        transition(appointment, AppointmentStatus.CANCELLED, now)
+    return appointment

@@ -1,0 +1,80 @@
+"""What a counselor has set, read from the database: settings, windows, days off."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from scheduler.extensions import db
+from scheduler.models import AvailabilityWindow, BlackoutDate, CounselingSettings, User
+from scheduler.services.availability import OneOffWindow, SlotRules, WeeklyWindow
+
+
+def settings_for(facilitator_id: int) -> CounselingSettings | None:
+    """Return a counselor's settings, or None before they set anything up."""
+    return db.session.scalar(
+        select(CounselingSettings).where(CounselingSettings.facilitator_id == facilitator_id)
+    )
+
+
+def windows_for(facilitator_id: int) -> list[AvailabilityWindow]:
+    """Return a counselor's windows: weekly ones by weekday, then one-off ones by date."""
+    windows = db.session.scalars(
+        select(AvailabilityWindow).where(AvailabilityWindow.facilitator_id == facilitator_id)
+    ).all()
+    return sorted(
+        windows,
+        key=lambda w: (w.day is not None, w.weekday or 0, w.day or date.min, w.starts),
+    )
+
+
+def blackouts_for(facilitator_id: int) -> list[BlackoutDate]:
+    return list(
+        db.session.scalars(
+            select(BlackoutDate)
+            .where(BlackoutDate.facilitator_id == facilitator_id)
+            .order_by(BlackoutDate.day)
+        )
+    )
+
+
+def slot_rules(
+    settings: CounselingSettings,
+    windows: Iterable[AvailabilityWindow],
+    blackouts: Iterable[BlackoutDate],
+) -> SlotRules:
+    """Turn stored rules into the pure generator's rules."""
+    weekly, one_off = [], []
+    for window in windows:
+        if window.weekday is not None:
+            weekly.append(WeeklyWindow(window.weekday, window.starts, window.ends))
+        elif window.day is not None:
+            one_off.append(
+                OneOffWindow(
+                    datetime.combine(window.day, window.starts),
+                    datetime.combine(window.day, window.ends),
+                )
+            )
+    return SlotRules(
+        zone=settings.timezone,
+        slot_minutes=settings.slot_minutes,
+        buffer_minutes=settings.buffer_minutes,
+        min_notice=timedelta(hours=settings.min_notice_hours),
+        horizon=timedelta(days=settings.horizon_days),
+        weekly=tuple(weekly),
+        one_off=tuple(one_off),
+        blackout=frozenset(b.day for b in blackouts),
+    )
+
+
+def ensure_settings(facilitator_id: int) -> CounselingSettings:
+    """Return a counselor's settings, first making them (closed, in their zone) if none."""
+    settings = settings_for(facilitator_id)
+    if settings is None:
+        facilitator = db.session.get_one(User, facilitator_id)
+        settings = CounselingSettings(facilitator_id=facilitator_id, timezone=facilitator.timezone)
+        db.session.add(settings)
+        db.session.flush()
+    return settings

@@ -1,0 +1,59 @@
+"""Who may touch what, in one place: the web layer's loaders and the services ask the same.
+
+Pure predicates, no database and no request: a family is known by its account id (it
+touches only its own bookings and appointments), a manager by its role too (an admin
+manages everything, a facilitator the workshops and counseling they run). ``None`` is
+a visitor who hasn't logged in: they own and manage nothing.
+
+The ``*_clause`` functions say the same in SQL, for lists filtered in the query.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, true
+from sqlalchemy.orm import QueryableAttribute
+
+from scheduler.models import Appointment, Booking, User, Workshop
+
+
+def owns(family_id: int | None, reservation: Booking | Appointment) -> bool:
+    """Tell whether the reservation is this family's own."""
+    return family_id is not None and reservation.family_id == family_id
+
+
+def _runs(user: User | None, facilitator_id: int) -> bool:
+    return user is not None and (user.is_admin or facilitator_id == user.id)
+
+
+def can_manage_workshop(user: User | None, workshop: Workshop) -> bool:
+    """Tell whether the user runs this workshop: its facilitator, or an admin."""
+    return _runs(user, workshop.facilitator_id)
+
+
+def can_manage_booking(user: User | None, booking: Booking) -> bool:
+    """Bookings are managed by whoever runs the workshop they are in."""
+    return can_manage_workshop(user, booking.session.workshop)
+
+
+def can_manage_appointment(user: User | None, appointment: Appointment) -> bool:
+    """Tell whether the user is the appointment's counselor, or an admin."""
+    return _runs(user, appointment.facilitator_id)
+
+
+def can_see_workshop(user: User | None, workshop: Workshop) -> bool:
+    """Published workshops are public; a draft only to those who run it (a preview)."""
+    return workshop.is_published or can_manage_workshop(user, workshop)
+
+
+def _runs_clause(user: User, facilitator_id: QueryableAttribute[int]) -> ColumnElement[bool]:
+    return true() if user.is_admin else facilitator_id == user.id
+
+
+def managed_workshops_clause(user: User) -> ColumnElement[bool]:
+    """SQL for :func:`can_manage_workshop`; the query must have ``Workshop`` in it."""
+    return _runs_clause(user, Workshop.facilitator_id)
+
+
+def managed_appointments_clause(user: User) -> ColumnElement[bool]:
+    """SQL for :func:`can_manage_appointment`."""
+    return _runs_clause(user, Appointment.facilitator_id)

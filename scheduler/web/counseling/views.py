@@ -1,0 +1,112 @@
+"""What the counseling pages show: slots by day, and a family's appointments in its words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+
+from scheduler.models import Appointment, MeetingMode
+from scheduler.services import counseling
+from scheduler.timeutil import format_day, format_local, to_local
+
+KIND_NAMES = {"family": "Family session", "individual": "Individual session"}
+MODE_NAMES = {"in_person": "In person", "online": "Online"}
+
+
+@dataclass(frozen=True)
+class SlotView:
+    id: int
+    time: str
+    #: The time in the counselor's own zone, when it differs from the reader's.
+    their_time: str | None
+    counselor: str
+    kind: str
+    mode: str
+
+
+@dataclass(frozen=True)
+class DayView:
+    label: str
+    slots: list[SlotView]
+
+
+@dataclass(frozen=True)
+class AppointmentCard:
+    """One appointment on the family's bookings page, worded for them."""
+
+    appointment: Appointment
+    when: str
+    status: str
+    counselor: str
+    kind: str
+    where: str
+    #: Only for the booked family, and only once it is confirmed.
+    online_url: str
+    can_change: bool
+    deadline: str
+    contact: str
+
+
+_STATUS_TEXT = {
+    "pending": "Waiting for the counselor to confirm (the time is held for you)",
+    "confirmed": "Booked",
+    "cancelled": "Cancelled",
+    "declined": "Not available: please choose another time",
+}
+
+
+def appointment_cards(family_id: int, zone: str, now: datetime) -> list[AppointmentCard]:
+    """The family's appointments as its bookings page shows them."""
+    cards = []
+    for appointment in counseling.family_appointments(family_id, now):
+        settings = counseling.settings_for(appointment.facilitator_id)
+        online = settings is not None and settings.mode == MeetingMode.ONLINE
+        cards.append(
+            AppointmentCard(
+                appointment=appointment,
+                when=counseling.when(appointment, zone),
+                status=_STATUS_TEXT[appointment.status],
+                counselor=appointment.facilitator.name,
+                kind=KIND_NAMES[appointment.kind],
+                where="Online" if online else (settings.location if settings else ""),
+                online_url=counseling.meeting_link(appointment, settings),
+                can_change=counseling.can_change(appointment, now),
+                deadline=format_local(appointment.change_deadline(settings), zone),
+                contact=(settings.contact if settings else "") or appointment.facilitator.email,
+            )
+        )
+    return cards
+
+
+def slot_view(found: counseling.OpenSlot, zone: str) -> SlotView:
+    slot, settings = found.slot, found.settings
+    time = format_local(slot.starts_at, zone, with_date=False)
+    their = format_local(slot.starts_at, settings.timezone, with_date=False)
+    return SlotView(
+        id=slot.id,
+        time=time,
+        their_time=their if their != time else None,
+        counselor=found.facilitator.name,
+        kind=KIND_NAMES[settings.kind],
+        mode=MODE_NAMES[settings.mode],
+    )
+
+
+def days_of(slots: list[counseling.OpenSlot], zone: str) -> list[DayView]:
+    """Group open slots by local day in the reader's zone."""
+    return [
+        DayView(format_day(group[0].slot.starts_at, zone), [slot_view(s, zone) for s in group])
+        for _, items in groupby(slots, key=lambda s: to_local(s.slot.starts_at, zone).date())
+        for group in [list(items)]
+    ]
+
+
+@dataclass(frozen=True)
+class WeekView:
+    """Which week a page shows, and where the pages before and after it start."""
+
+    label: str
+    earlier: str | None  # ?start= of the week before, unless this one starts today
+    later: str | None  # ?start= of the week with the next open time after this one
+    later_day: str | None  # that time's day, for an empty week
