@@ -25,6 +25,7 @@ from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.mail import build_email
 from scheduler.models import OutboxMessage, OutboxStatus
+from scheduler.services.locks import lock, lock_free
 from scheduler.services.messages import compose
 from scheduler.timeutil import utcnow
 
@@ -99,18 +100,15 @@ def retry_delay(attempts: int) -> timedelta:
 def claim(worker: str, now: datetime, limit: int = BATCH) -> list[int]:
     """Lease up to ``limit`` due rows to ``worker``; return their ids, oldest first."""
     with write_transaction():
-        ids = list(
-            db.session.scalars(
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    OutboxMessage.not_before <= now,
-                    or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-                )
-                .order_by(OutboxMessage.not_before, OutboxMessage.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+        ids = lock_free(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.not_before <= now,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
             )
+            .order_by(OutboxMessage.not_before, OutboxMessage.id)
+            .limit(limit)
         )
         if ids:
             db.session.execute(
@@ -123,12 +121,7 @@ def claim(worker: str, now: datetime, limit: int = BATCH) -> list[int]:
 
 def _locked_row(row_id: int, worker: str) -> OutboxMessage | None:
     """Return the row if it is still pending and still ours, holding its lock."""
-    row = db.session.scalar(
-        select(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    row = next(iter(lock(OutboxMessage, [row_id])), None)
     if row is None or row.status != OutboxStatus.PENDING or row.claimed_by != worker:
         return None
     return row

@@ -17,6 +17,7 @@ from scheduler.extensions import db
 from scheduler.models import EmailLink, LinkPurpose, User
 from scheduler.services import notify, tokens
 from scheduler.services.errors import DomainError
+from scheduler.services.locks import lock
 
 #: How long each kind of link works.
 VALID_FOR = {
@@ -99,15 +100,12 @@ def find(token: str, purpose: LinkPurpose, now: datetime) -> EmailLink | None:
 
 def use(session: Session, token: str, purpose: LinkPurpose, now: datetime) -> User:
     """Take a link under the write lock, so two clicks can't both use it."""
-    link = (
-        session.scalar(
-            select(EmailLink)
-            .where(EmailLink.token_hash == tokens.digest(token), EmailLink.purpose == purpose)
-            .with_for_update()
-        )
+    found = (
+        lock(EmailLink, [tokens.digest(token)], by=EmailLink.token_hash)
         if tokens.plausible(token)
-        else None
+        else []
     )
+    link = next((link for link in found if link.purpose == purpose), None)
     user = session.get(User, link.user_id) if link else None
     if link is None or user is None or not is_usable(link, user, now):
         raise DomainError("link_unusable")

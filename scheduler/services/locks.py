@@ -1,7 +1,7 @@
 """Row locks taken inside a write transaction before any seat or slot is checked.
 
-Every ``SELECT ... FOR UPDATE`` of the booking and counseling services goes through
-:func:`lock`, so all of them keep the same rules: keys in one order (two writers can't
+Every ``SELECT ... FOR UPDATE`` goes through :func:`lock` (or :func:`lock_free` for
+the outbox queue), so all of them keep the same rules: keys in one order (two writers can't
 deadlock), rows re-read as the lock found them, and only inside ``write_transaction``.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, inspect, select
+from sqlalchemy import ColumnElement, Select, inspect, select
 from sqlalchemy.orm import QueryableAttribute
 
 from scheduler.database import in_write_transaction
@@ -19,6 +19,7 @@ from scheduler.models import CounselingSettings, User, WorkshopSession
 from scheduler.services.errors import DomainError
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 
 def lock(
@@ -39,8 +40,7 @@ def lock(
     Outside ``write_transaction`` a lock would end at the next commit or guard nothing on
     SQLite, so asking for one there is a bug: RuntimeError.
     """
-    if not in_write_transaction():
-        raise RuntimeError(f"locking {model.__name__} rows outside write_transaction()")
+    _require_write_transaction(model.__name__)
     column: ColumnElement[Any] | QueryableAttribute[Any] = (
         by if by is not None else inspect(model).primary_key[0]
     )
@@ -56,6 +56,21 @@ def lock(
             .execution_options(populate_existing=True)
         )
     )
+
+
+def lock_free(statement: Select[tuple[T]]) -> list[T]:
+    """Lock what a queue's ``statement`` picks, passing over rows another worker holds.
+
+    For work queues (the outbox): with ``SKIP LOCKED`` two dispatchers claim different
+    rows instead of waiting on each other. The statement's own order and limit stand.
+    """
+    _require_write_transaction("queue")
+    return list(db.session.scalars(statement.with_for_update(skip_locked=True)))
+
+
+def _require_write_transaction(what: str) -> None:
+    if not in_write_transaction():
+        raise RuntimeError(f"locking {what} rows outside write_transaction()")
 
 
 def lock_session(session_id: int) -> WorkshopSession:

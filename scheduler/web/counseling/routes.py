@@ -24,10 +24,10 @@ from scheduler.web.counseling.forms import (
     RulesForm,
     WindowForm,
 )
-from scheduler.web.counseling.views import WeekView, days_of, slot_view
 from scheduler.web.errors import unreadable_date
-from scheduler.web.family.forms import ConfirmForm
+from scheduler.web.forms import ConfirmForm
 from scheduler.web.limits import by_account, limit
+from scheduler.web.presenters.counseling import WeekView, days_of, slot_view
 
 bp = Blueprint("counseling", __name__, url_prefix="/counseling")
 manage_bp = Blueprint("manage_counseling", __name__, url_prefix="/manage/counseling")

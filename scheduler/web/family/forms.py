@@ -1,94 +1,15 @@
+"""The household's account settings form."""
+
+from __future__ import annotations
+
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from scheduler.services.booking import Needs
-from scheduler.services.errors import DomainError
 from scheduler.services.notify import parse_offsets
-from scheduler.services.seats import check_seats, max_seats
 from scheduler.web.fields import PlainText, TimezoneField, strip
-
-
-def _seats_allowed(seats: int) -> bool:
-    try:
-        check_seats(seats)
-    except DomainError:
-        return False
-    return True
-
-
-def _seats_in_range(form: FlaskForm, field: IntegerField) -> None:
-    if field.data is not None and not _seats_allowed(field.data):
-        raise ValidationError(f"Choose from 1 to {max_seats()} seats.")
-
-
-class NeedsFields(FlaskForm):
-    """Seats and needs, shared by booking one session and enrolling in a series."""
-
-    seats = IntegerField(
-        "Seats for your household",
-        default=1,
-        validators=[InputRequired("Say how many seats you need."), _seats_in_range],
-        render_kw={"min": 1, "inputmode": "numeric"},
-    )
-    childcare_needed = BooleanField("We need childcare during the session")
-    interpreter_language = StringField(
-        "Interpreter language (if you need one)",
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=80, message="Keep this under 80 characters."),
-            PlainText(),
-        ],
-    )
-    accessibility_needs = TextAreaField(
-        "Accessibility needs",
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=1000, message="Keep this under 1,000 characters."),
-            PlainText(multiline=True),
-        ],
-        description="For example step-free access, hearing loop, large print.",
-    )
-    notes = TextAreaField(
-        "Anything else the facilitator should know",
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=2000, message="Keep this under 2,000 characters."),
-            PlainText(multiline=True),
-        ],
-        description="Only the facilitator sees this.",
-    )
-
-    def seats_chosen(self) -> int | None:
-        """Return the seats asked for when the form would take them, for the button's words."""
-        data = self.seats.data
-        return data if isinstance(data, int) and _seats_allowed(data) else None
-
-    def needs(self) -> Needs:
-        return Needs(
-            accessibility_needs=self.accessibility_needs.data or "",
-            childcare_needed=bool(self.childcare_needed.data),
-            interpreter_language=self.interpreter_language.data or "",
-            notes=self.notes.data or "",
-        )
-
-
-class BookingForm(NeedsFields):
-    #: "1" once the household has seen that the session is full and chose the waitlist.
-    join_waitlist = HiddenField(default="")
-
-
-class EnrollForm(NeedsFields):
-    pass
-
-
-class ConfirmForm(FlaskForm):
-    """A POST-only button (cancel, promote): carries nothing but the CSRF token."""
 
 
 class AccountForm(FlaskForm):

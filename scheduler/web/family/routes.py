@@ -13,10 +13,11 @@ from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError, seats_text
 from scheduler.timeutil import utcnow
 from scheduler.web.access import own_booking, role_required, visible_workshop
-from scheduler.web.counseling.views import appointment_cards
-from scheduler.web.family.forms import AccountForm, BookingForm, ConfirmForm, EnrollForm
+from scheduler.web.family.forms import AccountForm
+from scheduler.web.forms import BookingForm, ConfirmForm, EnrollForm
 from scheduler.web.limits import by_account, limit
-from scheduler.web.public.routes import render_workshop
+from scheduler.web.presenters.counseling import appointment_cards
+from scheduler.web.presenters.workshops import render_workshop
 
 bp = Blueprint("family", __name__)
 

@@ -16,7 +16,7 @@ from scheduler.services.errors import DomainError
 from scheduler.services.seats import seat_count
 from scheduler.timeutil import utcnow, wall_time
 from scheduler.web.access import managed_booking, owned_session, owned_workshop, role_required
-from scheduler.web.family.forms import ConfirmForm
+from scheduler.web.forms import ConfirmForm
 from scheduler.web.manage.forms import (
     CancelSessionForm,
     CapacityForm,
