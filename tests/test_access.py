@@ -433,6 +433,33 @@ def test_each_role_gets_the_status_the_access_table_gives(
         assert urlsplit(response.location).path == where
 
 
+#: The only rows a GET may add: who opened a roster or an appointment (the access trail
+#: a family will be able to read). Everything else a GET shows, it must not change.
+GET_MAY_WRITE = {"audit_events"}
+
+
+def _get_cases() -> list[Any]:
+    return [
+        pytest.param(role, route, id=f"{role} GET {route}")
+        for method, route, *_ in ACCESS_TABLE
+        if method == "GET"
+        for role in ROLES
+    ]
+
+
+@pytest.mark.parametrize(("role", "route"), _get_cases())
+def test_no_get_request_changes_anything_but_the_access_trail(client, world, role, route):
+    world.log_in_as(role)
+    before = _database_contents()
+
+    client.get(world.path(route))
+
+    after = _database_contents()
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed <= GET_MAY_WRITE
+    assert all(after[name][: len(before[name])] == before[name] for name in changed)
+
+
 def _status_of(booking_id: int) -> str:
     _db.session.rollback()
     return _db.session.get_one(Booking, booking_id).status
