@@ -1,4 +1,4 @@
-"""Configuration: safe defaults, overridden by the environment (DESIGN.md lists the names)."""
+"""Configuration: safe defaults, overridden by the environment (README.md lists the names)."""
 
 from __future__ import annotations
 
@@ -80,6 +80,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Seconds between outbox sweeps, and the first retry delay after a failed send
         # (it doubles with each attempt, up to six hours).
         "OUTBOX_SWEEP_SECONDS": 20,
+        # How long a dispatcher's claim keeps other dispatchers off a row.
+        "OUTBOX_LEASE_SECONDS": 300,
         "OUTBOX_FIRST_RETRY_SECONDS": 60,
         # Largest household one booking may hold; bigger groups call the facilitator.
         "MAX_SEATS_PER_BOOKING": 6,
@@ -126,7 +128,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
 
 
 def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
-    """Read the settings DESIGN.md names from the environment, ignoring unset ones."""
+    """Read the settings README.md names from the environment, ignoring unset ones."""
     settings: dict[str, Any] = {}
     for name in _STRING_SETTINGS:
         if environ.get(name):

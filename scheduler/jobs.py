@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from scheduler.mail import transport_from_config
 from scheduler.services import counseling, digest
 from scheduler.services.dispatch import LazyConnection, SweepResult, send_due, worker_name
+from scheduler.settings import Settings
 from scheduler.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     scheduler.add_job(
         _sweep,
         "interval",
-        seconds=app.config["OUTBOX_SWEEP_SECONDS"],
+        seconds=Settings(app.config).outbox_sweep.total_seconds(),
         args=[app, worker_name()],
         id="outbox",
         max_instances=1,

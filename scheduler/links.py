@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app
-
+from scheduler import settings
 from scheduler.models import LinkPurpose
 
 #: The page each emailed link opens, followed by the link's token.
@@ -26,7 +25,7 @@ EMAIL_LINK_PATHS = {
 
 def absolute(path: str) -> str:
     """Join BASE_URL and a path that starts with "/" (a trailing "/" on BASE_URL is fine)."""
-    return current_app.config["BASE_URL"].rstrip("/") + path
+    return settings.current().base_url.rstrip("/") + path
 
 
 def host() -> str:
@@ -35,7 +34,7 @@ def host() -> str:
     Both must stay the same from one run to the next (a new UID is a new event in every
     subscribed calendar), so this is the one reading of it.
     """
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "hearth"
+    return urlsplit(settings.current().base_url).hostname or "hearth"
 
 
 def webcal(url: str) -> str:

@@ -339,7 +339,7 @@ def test_no_new_slot_overlaps_a_booked_one_after_slot_length_changes(
         for appointment, (start, end) in zip(booked, held, strict=True):
             row = db.session.get_one(Appointment, appointment.id)
             assert (row.slot.starts_at, row.slot.ends_at) == (start, end)
-            assert row.holds_slot
+            assert row.is_active
 
 
 def test_workshop_sessions_of_the_counselor_remove_overlapping_slots_including_buffers(

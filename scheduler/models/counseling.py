@@ -210,11 +210,6 @@ class Appointment(Model):
     def _is_active_expression(cls) -> ColumnElement[bool]:
         return cls.status.in_(ACTIVE_APPOINTMENT_STATUSES)
 
-    @property
-    def holds_slot(self) -> bool:
-        """The same as :attr:`is_active`, in the words of the mail and calendar code."""
-        return self.is_active
-
     def _is_open(self, now: datetime) -> bool:
         return self.is_active and self.slot.starts_at > now
 

@@ -6,10 +6,10 @@ import hashlib
 import math
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from scheduler import settings
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import LinkPurpose, LoginFailure, Role, User
@@ -140,26 +140,26 @@ def _throttle_keys(email: str, ip: str | None) -> list[tuple[str, int]]:
     source address, for one source trying many accounts. None per account alone: that
     would let anyone lock a family out.
     """
-    first = current_app.config["LOGIN_MAX_FAILURES"]
+    first = settings.current().login_max_failures
     if not ip:
         return [(throttle_key(email), first)]
     return [(f"{throttle_key(email)}:{ip}", first), (f"ip:{ip}", first * IP_FAILURE_FACTOR)]
 
 
 def _longest_wait() -> timedelta:
-    return timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
+    return settings.current().login_longest_wait
 
 
 def _memory() -> timedelta:
     """How long a failure counts: longer than the longest wait, so waits stay long."""
-    return timedelta(hours=current_app.config["LOGIN_FAILURE_MEMORY_HOURS"])
+    return settings.current().login_failure_memory
 
 
 def _delay(failures: int, allowed: int) -> timedelta:
     """How long the next try must wait: nothing, then doubling from the first delay."""
     if failures < allowed:
         return timedelta(0)
-    first = timedelta(seconds=current_app.config["LOGIN_FIRST_DELAY_SECONDS"])
+    first = settings.current().login_first_delay
     return min(first * 2 ** min(failures - allowed, 30), _longest_wait())
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from scheduler import settings
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
@@ -119,7 +119,7 @@ def _check_unverified_limit(family_id: int, seats: int, now: datetime) -> None:
     family = db.session.get_one(User, family_id)
     if family.email_verified:
         return
-    limit = current_app.config["UNVERIFIED_SEAT_LIMIT"]
+    limit = settings.current().unverified_seat_limit
     held = db.session.scalar(
         select(func.coalesce(func.sum(Booking.seats), 0))
         .join(Booking.session)

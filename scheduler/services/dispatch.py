@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from flask import current_app
 from sqlalchemy import func, or_, select, update
 
-from scheduler import links
+from scheduler import links, settings
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.mail import build_email
@@ -29,8 +28,6 @@ from scheduler.services.locks import lock, lock_free
 from scheduler.services.messages import compose
 from scheduler.timeutil import utcnow
 
-#: How long a claim protects a row from other dispatchers (OUTBOX_LEASE_SECONDS).
-LEASE_SECONDS = 300
 #: Rows claimed at a time: small, so a crash strands little and others share the work.
 BATCH = 50
 #: After this many failed attempts a message is marked failed, for an admin to see.
@@ -88,12 +85,12 @@ def worker_name() -> str:
 
 
 def _lease() -> timedelta:
-    return timedelta(seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", LEASE_SECONDS))
+    return settings.current().outbox_lease
 
 
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff: 1, 2, 4 ... minutes by default, at most six hours."""
-    first = timedelta(seconds=current_app.config["OUTBOX_FIRST_RETRY_SECONDS"])
+    first = settings.current().outbox_first_retry
     return min(first * (2 ** max(attempts - 1, 0)), LONGEST_RETRY)
 
 
@@ -129,7 +126,6 @@ def _locked_row(row_id: int, worker: str) -> OutboxMessage | None:
 
 def _prepare(row_id: int, worker: str) -> object | None:
     """Re-check a claimed row and build its email; None when it should not go out."""
-    config = current_app.config
     with write_transaction():
         row = _locked_row(row_id, worker)
         if row is None:
@@ -140,7 +136,7 @@ def _prepare(row_id: int, worker: str) -> object | None:
             row.claimed_by = row.claimed_until = None
             return None
         try:
-            return build_email(message, sender=config["MAIL_FROM"], domain=links.host())
+            return build_email(message, sender=settings.current().mail_from, domain=links.host())
         except ValueError as error:  # a message that can never be built: don't retry it
             row.status = OutboxStatus.FAILED
             row.last_error = f"ValueError: {error}"[:1000]

@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from scheduler import settings
 from scheduler.extensions import db
 from scheduler.models import (
     Appointment,
@@ -59,7 +59,7 @@ def offsets_for(user: User) -> list[timedelta]:
     """The reminder offsets a family gets: its own choice, or the site's default."""
     if not user.reminders_enabled:
         return []
-    return parse_offsets(user.reminder_offsets or current_app.config["REMINDER_OFFSETS"])
+    return parse_offsets(user.reminder_offsets or settings.current().reminder_offsets)
 
 
 def reminder_time(starts_at: datetime, offset: timedelta, zone: str) -> datetime:

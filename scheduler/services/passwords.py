@@ -7,15 +7,16 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
 from zxcvbn import zxcvbn
+
+from scheduler import settings
 
 #: Compared against when the email is unknown, so failures take the same time.
 _DUMMY_PASSWORD = "not-a-real-password"  # noqa: S105
 
 
 def _hasher() -> PasswordHasher:
-    return PasswordHasher(**current_app.config["PASSWORD_HASH"])
+    return PasswordHasher(**settings.current().password_hash)
 
 
 def hash_password(password: str) -> str:
@@ -26,8 +27,7 @@ def hash_password(password: str) -> str:
 @lru_cache(maxsize=8)
 def _dummy_hash(parameters: tuple[tuple[str, Any], ...]) -> str:
     """A hash made once per set of parameters, to check unknown addresses against."""
-    settings: dict[str, Any] = dict(parameters)
-    return PasswordHasher(**settings).hash(_DUMMY_PASSWORD)
+    return PasswordHasher(**dict(parameters)).hash(_DUMMY_PASSWORD)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
@@ -37,7 +37,7 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     time a login takes doesn't tell whether the address has an account.
     """
     hasher = _hasher()
-    parameters = tuple(sorted(current_app.config["PASSWORD_HASH"].items()))
+    parameters = tuple(sorted(settings.current().password_hash.items()))
     try:
         if stored_hash is None:
             hasher.verify(_dummy_hash(parameters), password + "x")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import select
 
+from scheduler import settings
 from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, WorkshopSession
 from scheduler.services.errors import DomainError
@@ -15,7 +15,7 @@ from scheduler.services.errors import DomainError
 
 def max_seats() -> int:
     """Return the most seats one household may book at once (MAX_SEATS_PER_BOOKING)."""
-    return int(current_app.config["MAX_SEATS_PER_BOOKING"])
+    return settings.current().max_seats_per_booking
 
 
 def check_seats(seats: int) -> None:

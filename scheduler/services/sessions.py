@@ -12,9 +12,9 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, select
 
+from scheduler import settings
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import LoginSession, User
@@ -25,9 +25,8 @@ def lifetime(*, remember: bool) -> timedelta:
     """How long a sign-in lasts: REMEMBER_COOKIE_DURATION with "Keep me logged in"
     (the cookie lasts as long), else SIGN_IN_HOURS, even in a browser left open."""
     if remember:
-        duration: timedelta = current_app.config["REMEMBER_COOKIE_DURATION"]
-        return duration
-    return timedelta(hours=current_app.config["SIGN_IN_HOURS"])
+        return settings.current().remembered_sign_in
+    return settings.current().sign_in
 
 
 def signed_in(user: User, token: str) -> User:

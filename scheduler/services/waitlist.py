@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
+from scheduler import settings
 from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, WorkshopSession
 from scheduler.services.lifecycle import transition
@@ -15,7 +15,7 @@ from scheduler.services.seats import seat_count
 
 def promotion_cutoff() -> timedelta:
     """Return how long before a session freed seats stop going to the waitlist by themselves."""
-    return timedelta(hours=current_app.config["WAITLIST_PROMOTION_CUTOFF_HOURS"])
+    return settings.current().waitlist_promotion_cutoff
 
 
 def promotes_automatically(session: WorkshopSession, now: datetime) -> bool:

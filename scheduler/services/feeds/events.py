@@ -140,7 +140,7 @@ def appointment_event(
     settings = settings or counseling.settings_for(appointment.facilitator_id)
     slot = appointment.slot
     zone = settings.timezone if settings is not None else appointment.facilitator.timezone
-    over = not appointment.holds_slot  # cancelled, or declined by the counselor
+    over = not appointment.is_active  # cancelled, or declined by the counselor
     if over:
         status, prefix, suffix = EventStatus.CANCELLED, "Cancelled: ", ""
     elif appointment.is_pending:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Label, func, select
 
+from scheduler import settings
 from scheduler.extensions import db
 from scheduler.models import (
     Appointment,
@@ -51,7 +51,7 @@ class FeedVersion:
 
 def _version(parts: Sequence[Any], newest: Sequence[datetime | None], day: datetime) -> FeedVersion:
     # BASE_URL is in every link of every event: a new one must change every ETag.
-    base_url = current_app.config["BASE_URL"]
+    base_url = settings.current().base_url
     changes = [t.isoformat() if t else None for t in newest]
     # A new tz database can change a zone's VTIMEZONE, so calendars must be fetched anew.
     material = (FEED_FORMAT, tz_version(), base_url, day.isoformat(), *parts, *changes)

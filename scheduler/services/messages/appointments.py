@@ -160,7 +160,7 @@ def _family_changed(
         return None  # changed again since: that change's own notice tells the counselor
     when = when_text(appointment.slot.starts_at, counselor.timezone)
     household = appointment.family.name
-    if appointment.holds_slot:
+    if appointment.is_active:
         subject = "Hearth: an appointment moved"
         headline = f"{household} moved their appointment with you. It is now on {when}."
     else:

@@ -11,9 +11,9 @@ from datetime import datetime
 from email.utils import parseaddr
 from typing import Any
 
-from flask import current_app, render_template
+from flask import render_template
 
-from scheduler import links
+from scheduler import links, settings
 from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
 from scheduler.mail import Message
 from scheduler.models import Booking, MessageKind, OutboxMessage, User
@@ -30,7 +30,7 @@ def when_text(moment: Booking | datetime, zone: str) -> str:
 
 
 def _sender_address() -> str:
-    return parseaddr(current_app.config["MAIL_FROM"])[1]
+    return parseaddr(settings.current().mail_from)[1]
 
 
 def invite(event: CalendarEvent, family: User, method: str) -> bytes:

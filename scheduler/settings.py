@@ -1,0 +1,117 @@
+"""What the services read from the configuration, by name and type, in one place.
+
+``app.config`` is a dictionary of strings, numbers and durations in whatever unit the
+environment variable uses (hours, minutes, seconds). Services ask :func:`current` for
+a :class:`Settings` instead: each setting is typed, in the unit the code wants (a
+``timedelta``), and named once, so a misspelt key is a type error rather than a
+``KeyError`` at three in the morning. It reads the live config on every access, so a
+test (or an admin tool) that changes ``app.config`` is seen at once.
+
+The web layer's framework settings (cookies, CSRF, rate-limit strings) stay in
+``app.config``, read by Flask and its extensions; ``scheduler/config.py`` lists every
+setting and its default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+
+
+class Settings:
+    """A typed view of one app's configuration."""
+
+    __slots__ = ("_config",)
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self._config = config
+
+    # --- where Hearth lives and who it writes as ---------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The public address; every absolute link and every calendar UID is built on it."""
+        return str(self._config["BASE_URL"])
+
+    @property
+    def secret_key(self) -> bytes:
+        return str(self._config["SECRET_KEY"]).encode()
+
+    @property
+    def mail_from(self) -> str:
+        return str(self._config["MAIL_FROM"])
+
+    # --- booking rules -------------------------------------------------------------------
+
+    @property
+    def max_seats_per_booking(self) -> int:
+        return int(self._config["MAX_SEATS_PER_BOOKING"])
+
+    @property
+    def unverified_seat_limit(self) -> int:
+        return int(self._config["UNVERIFIED_SEAT_LIMIT"])
+
+    @property
+    def waitlist_promotion_cutoff(self) -> timedelta:
+        return timedelta(hours=self._config["WAITLIST_PROMOTION_CUTOFF_HOURS"])
+
+    @property
+    def reminder_offsets(self) -> str:
+        """The reminder offsets of a household that set none ("48h,2h")."""
+        return str(self._config["REMINDER_OFFSETS"])
+
+    # --- signing in ----------------------------------------------------------------------
+
+    @property
+    def password_hash(self) -> dict[str, Any]:
+        """argon2id parameters (time_cost, memory_cost, parallelism)."""
+        return dict(self._config["PASSWORD_HASH"])
+
+    @property
+    def login_max_failures(self) -> int:
+        return int(self._config["LOGIN_MAX_FAILURES"])
+
+    @property
+    def login_first_delay(self) -> timedelta:
+        return timedelta(seconds=self._config["LOGIN_FIRST_DELAY_SECONDS"])
+
+    @property
+    def login_longest_wait(self) -> timedelta:
+        return timedelta(minutes=self._config["LOGIN_LOCKOUT_MINUTES"])
+
+    @property
+    def login_failure_memory(self) -> timedelta:
+        return timedelta(hours=self._config["LOGIN_FAILURE_MEMORY_HOURS"])
+
+    @property
+    def sign_in(self) -> timedelta:
+        """How long a sign-in without "Keep me logged in" lasts."""
+        return timedelta(hours=self._config["SIGN_IN_HOURS"])
+
+    @property
+    def remembered_sign_in(self) -> timedelta:
+        """How long a sign-in with "Keep me logged in" lasts (the cookie's lifetime)."""
+        duration: timedelta = self._config["REMEMBER_COOKIE_DURATION"]
+        return duration
+
+    # --- the outbox ----------------------------------------------------------------------
+
+    @property
+    def outbox_lease(self) -> timedelta:
+        return timedelta(seconds=self._config["OUTBOX_LEASE_SECONDS"])
+
+    @property
+    def outbox_sweep(self) -> timedelta:
+        return timedelta(seconds=self._config["OUTBOX_SWEEP_SECONDS"])
+
+    @property
+    def outbox_first_retry(self) -> timedelta:
+        return timedelta(seconds=self._config["OUTBOX_FIRST_RETRY_SECONDS"])
+
+
+def current() -> Settings:
+    """The settings of the app handling this request, job or command."""
+    return Settings(current_app.config)
