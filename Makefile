@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 TEST_WORKERS ?= auto
 SCREENSHOTS := $(CURDIR)/docs/screenshots
 # libical (Evolution's calendar engine) cross-checks calendars through Debian's system
-# Python and its GObject bindings (tests/libical.py).
+# Python and its GObject bindings (tests/support/libical.py).
 LIBICAL_PROBE := /usr/bin/python3 -c "import gi; gi.require_version('ICalGLib', '3.0'); from gi.repository import ICalGLib"
 
 .PHONY: run test lint format migrate demo reminders clean screenshots

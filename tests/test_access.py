@@ -20,7 +20,7 @@ from scheduler.services import counseling, email_links, feeds
 from scheduler.services.accounts import unsubscribe_token
 from scheduler.services.booking import Needs, cancel_booking
 from scheduler.timeutil import utcnow
-from tests.conftest import PASSWORD, AuthActions, csrf_token_from, local_start
+from tests.support.app import PASSWORD, AuthActions, csrf_token_from, local_start
 
 ROLES = ("anonymous", "family_a", "family_b", "owner", "other_facilitator", "admin")
 HOUSEHOLDS = ("Alvarez household", "Brennan household", "Chen household", "Walsh household")

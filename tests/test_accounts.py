@@ -13,8 +13,8 @@ from scheduler import config
 from scheduler.jobs import sweep_once
 from scheduler.models import LoginFailure, MessageKind, OutboxMessage, Role, User
 from scheduler.web.access import safe_next
-from tests.conftest import FAST_HASH, PASSWORD
-from tests.test_dispatch import received
+from tests.support.app import FAST_HASH, PASSWORD
+from tests.support.mail import received
 
 
 def test_register_creates_family_and_logs_in(client, db):

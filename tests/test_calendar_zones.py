@@ -37,8 +37,8 @@ from scheduler.services import counseling, notify
 from scheduler.services.counseling import Rules
 from scheduler.services.messages import compose
 from scheduler.timeutil import to_utc
-from tests.ics_checks import clock_changes, cross_check, cross_check_many
-from tests.test_feeds import private_feed
+from tests.support.feeds import private_feed
+from tests.support.ics_checks import clock_changes, cross_check, cross_check_many
 
 ZONES = [
     "America/New_York",

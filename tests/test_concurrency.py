@@ -22,7 +22,7 @@ from scheduler.services.booking import Needs, book_seats, cancel_booking
 from scheduler.services.errors import DomainError
 from scheduler.services.seats import seat_count
 from scheduler.timeutil import utcnow
-from tests import races
+from tests.support import races
 
 WORKERS = 40
 

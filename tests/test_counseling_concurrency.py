@@ -22,7 +22,7 @@ from scheduler.services import counseling
 from scheduler.services.counseling import Rules
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
-from tests import races
+from tests.support import races
 
 pytestmark = pytest.mark.slow
 

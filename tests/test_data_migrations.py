@@ -17,7 +17,7 @@ from scheduler.config import normalise_database_url
 from scheduler.extensions import db as _db
 from scheduler.models import User
 from scheduler.services import feeds
-from tests.conftest import BACKENDS, _postgresql_schema, settings
+from tests.support.app import BACKENDS, postgresql_schema, settings
 
 WHEN = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -30,7 +30,7 @@ def migrated_to(request: pytest.FixtureRequest, tmp_path) -> Iterator[Callable[[
     else:
         server = normalise_database_url(os.environ["TEST_DATABASE_URL"])
         schema = f"hearth_migrations_{os.getpid()}"
-        _postgresql_schema(server, schema, create=True)
+        postgresql_schema(server, schema, create=True)
         separator = "&" if "?" in server else "?"
         url = f"{server}{separator}options=-csearch_path%3D{schema}"
     app = create_app(settings(url))
@@ -44,7 +44,7 @@ def migrated_to(request: pytest.FixtureRequest, tmp_path) -> Iterator[Callable[[
         _db.session.remove()
         _db.engine.dispose()
     if server and schema:
-        _postgresql_schema(server, schema, create=False)
+        postgresql_schema(server, schema, create=False)
 
 
 def _add_user(email: str, *, feed_salt: str | None = None) -> int:

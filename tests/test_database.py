@@ -16,7 +16,7 @@ from scheduler import create_app
 from scheduler.database import write_transaction
 from scheduler.extensions import db as _db
 from scheduler.models import AuditEvent, User
-from tests.conftest import settings
+from tests.support.app import settings
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from scheduler.services import counseling, digest, series
 from scheduler.services.booking import Needs
 from scheduler.services.series import Scope
 from scheduler.timeutil import to_utc, utcnow, wall_time
-from tests.test_dispatch import SERVICE_WORDS, outbox, received
+from tests.support.mail import SERVICE_WORDS, outbox, received
 
 
 def day_ahead(zone: str, days: int = 3) -> date:

@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from email.message import EmailMessage
 
 import icalendar
 import time_machine
-from sqlalchemy import select
 
 from scheduler.database import write_transaction
 from scheduler.jobs import sweep_once
-from scheduler.models import OutboxMessage, Role, User
+from scheduler.models import Role, User
 from scheduler.services import feeds, series
 from scheduler.services.booking import cancel_booking
 from scheduler.services.dispatch import MAX_ATTEMPTS, retry_delay
 from scheduler.services.series import Scope
 from scheduler.timeutil import utcnow, wall_time
-from tests.ics_checks import cross_check
-
-#: Words that must never show in a discreet subject, sender name or calendar title.
-SERVICE_WORDS = re.compile(r"(?i)addiction|counsel|therap|recovery|workshop|education|naloxone")
-
-
-def received(server) -> list[EmailMessage]:
-    return [m.message if hasattr(m, "message") else m for m in server.messages]
-
-
-def outbox(db, **filters) -> list[OutboxMessage]:
-    db.session.rollback()
-    return list(
-        db.session.scalars(select(OutboxMessage).filter_by(**filters).order_by(OutboxMessage.id))
-    )
-
-
-def calendar_part(email: EmailMessage) -> tuple[bytes, str]:
-    for part in email.walk():
-        if part.get_content_type() == "text/calendar":
-            return part.get_payload(decode=True), part.get_param("method")
-    raise AssertionError("no calendar part")
+from tests.support.ics_checks import cross_check
+from tests.support.mail import SERVICE_WORDS, calendar_part, outbox, received
 
 
 def test_confirmation_goes_out_once_over_smtp(mail_to, make_workshop, make_booking, db):

@@ -18,7 +18,7 @@ from scheduler.database import write_transaction
 from scheduler.models import MessageKind, OutboxMessage, OutboxStatus
 from scheduler.timeutil import utcnow
 
-SCRIPT = Path(__file__).with_name("dispatcher_process.py")
+SCRIPT = Path(__file__).parent / "support" / "dispatcher_process.py"
 LEASE_SECONDS = 3
 
 pytestmark = pytest.mark.slow
@@ -191,7 +191,7 @@ def test_running_dispatcher_holds_mail_while_smtp_is_down_and_sends_each_once_wh
     log = (tmp_path / "dispatcher.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "app", "reminders", "run"],
-        cwd=SCRIPT.parent.parent,
+        cwd=SCRIPT.parents[2],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -21,8 +21,8 @@ from scheduler.models import EmailLink, LinkPurpose, LoginFailure, MessageKind, 
 from scheduler.services import accounts, email_links
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
-from tests.conftest import PASSWORD
-from tests.test_dispatch import SERVICE_WORDS, outbox, received
+from tests.support.app import PASSWORD
+from tests.support.mail import SERVICE_WORDS, outbox, received
 
 NEW_PASSWORD = "a long new password"
 

@@ -31,13 +31,10 @@ from scheduler.services import counseling
 from scheduler.services.booking import Needs, book_seats, enroll_series
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
-from tests import races
-from tests.conftest import PASSWORD
-from tests.test_counseling_mail_feeds import (  # noqa: F401 - fixtures used below
-    make_counselor,
-    slot_after,
-)
-from tests.test_dispatch import received
+from tests.support import races
+from tests.support.app import PASSWORD
+from tests.support.counseling import slot_after
+from tests.support.mail import received
 
 
 def _try_every_open_slot(family_id: int) -> list[str]:
@@ -62,7 +59,7 @@ def _outbox(kind: str, recipient_id: int | None = None) -> int | None:
 
 def test_one_family_cannot_take_every_counseling_time(
     client,
-    make_counselor,  # noqa: F811
+    make_counselor,
     make_user,
 ):
     confirms = make_counselor(name="Dr Rivera")
@@ -94,7 +91,7 @@ def test_one_family_cannot_take_every_counseling_time(
 
 def test_the_limit_is_said_plainly_on_the_page(
     client,
-    make_counselor,  # noqa: F811
+    make_counselor,
     make_user,
 ):
     counselor, family = make_counselor(name="Dr Rivera"), make_user()
@@ -110,7 +107,7 @@ def test_the_limit_is_said_plainly_on_the_page(
 
 
 def test_each_counselor_sets_their_own_limits(
-    make_counselor,  # noqa: F811
+    make_counselor,
     make_user,
 ):
     counselor, family = make_counselor(max_upcoming=4), make_user()
@@ -125,7 +122,7 @@ def test_each_counselor_sets_their_own_limits(
 
 
 def test_a_past_appointment_no_longer_counts(
-    make_counselor,  # noqa: F811
+    make_counselor,
     make_user,
 ):
     counselor, family = make_counselor(), make_user()
@@ -166,7 +163,7 @@ def test_a_counselor_gets_a_plain_message_for_a_limit_out_of_range(
 
 def test_a_request_not_answered_in_time_expires_and_the_family_is_told(
     mail_to,
-    make_counselor,  # noqa: F811
+    make_counselor,
     make_user,
 ):
     counselor, family = make_counselor(name="Dr Chen", approve_first=True), make_user()
@@ -192,7 +189,7 @@ def test_a_request_not_answered_in_time_expires_and_the_family_is_told(
 
 
 def test_each_counselor_chooses_how_long_requests_wait(
-    make_counselor,  # noqa: F811
+    make_counselor,
     make_user,
 ):
     counselor, family = make_counselor(approve_first=True), make_user()
@@ -208,7 +205,7 @@ def test_each_counselor_chooses_how_long_requests_wait(
 
 
 def test_an_approved_request_never_expires(
-    make_counselor,  # noqa: F811
+    make_counselor,
     make_user,
 ):
     counselor, family = make_counselor(approve_first=True), make_user()
@@ -223,7 +220,7 @@ def test_an_approved_request_never_expires(
 
 def test_many_bookings_sent_at_once_by_one_family_stop_at_the_limit(
     app,
-    make_counselor,  # noqa: F811
+    make_counselor,
     make_user,
 ):
     counselor, family = make_counselor(), make_user()

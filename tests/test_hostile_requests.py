@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from scheduler.models import Role
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 
 #: Past the largest id PostgreSQL's bigint and SQLite's integer hold.
 HUGE_IDS = [2**63, 2**64 + 1, 10**30]

@@ -11,8 +11,8 @@ import pytest
 
 from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
 from scheduler.timeutil import common_zones, to_utc, weekly
-from tests import icaljs, libical
-from tests.ics_checks import (
+from tests.support import icaljs, libical
+from tests.support.ics_checks import (
     clock_changes,
     cross_check,
     mechanical_checks,

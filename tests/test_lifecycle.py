@@ -29,10 +29,7 @@ from scheduler.models import (
 from scheduler.services import counseling, lifecycle
 from scheduler.services.lifecycle import TransitionRefused, transition
 from scheduler.timeutil import utcnow
-from tests.test_counseling_mail_feeds import (  # noqa: F401 - fixtures used below
-    make_counselor,
-    slot_after,
-)
+from tests.support.counseling import slot_after
 
 B, A = BookingStatus, AppointmentStatus
 R = TypeVar("R", Booking, Appointment)
@@ -83,7 +80,7 @@ def booking_in(make_workshop, make_booking) -> Callable[[str], Booking]:
 
 
 @pytest.fixture
-def appointment_in(make_counselor, make_user) -> Callable[[str], Appointment]:  # noqa: F811
+def appointment_in(make_counselor, make_user) -> Callable[[str], Appointment]:
     """An appointment with a counselor three days ahead, in the status asked for."""
 
     def make(status: str) -> Appointment:

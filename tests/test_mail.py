@@ -26,8 +26,8 @@ from scheduler.mail import (
     message_id,
     transport_from_config,
 )
-from tests.conftest import LocalCA, SMTPServer
-from tests.ics_checks import mechanical_checks, with_icalendar, with_vobject
+from tests.support.ics_checks import mechanical_checks, with_icalendar, with_vobject
+from tests.support.smtp import LocalCA, SMTPServer
 
 SENDER = "Hearth <no-reply@hearth.example.org>"
 DOMAIN = "hearth.example.org"

@@ -14,7 +14,7 @@ from scheduler.services import notify, series
 from scheduler.services.booking import cancel_booking
 from scheduler.services.series import Scope
 from scheduler.timeutil import to_utc, utcnow, wall_time
-from tests.conftest import local_start
+from tests.support.app import local_start
 
 NY = "America/New_York"
 

@@ -12,13 +12,8 @@ from scheduler.services import accounts, counseling, notify, series
 from scheduler.services.messages import compose
 from scheduler.services.series import Scope
 from scheduler.timeutil import utcnow, wall_time
-from tests.conftest import local_start
-from tests.test_counseling_mail_feeds import (  # noqa: F401 - fixtures used below
-    appointment,
-    book,
-    make_counselor,
-    slot_after,
-)
+from tests.support.app import local_start
+from tests.support.counseling import appointment, book, slot_after
 
 NY = "America/New_York"
 
@@ -61,7 +56,7 @@ def test_messages_about_no_versioned_record_have_no_version(make_user, db):
 
 
 def test_the_counselors_notice_is_stale_by_its_stored_version_not_its_key(
-    make_counselor,  # noqa: F811 - the fixture imported above
+    make_counselor,
     make_user,
     db,
 ):

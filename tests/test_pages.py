@@ -16,7 +16,7 @@ from scheduler.models import (
 )
 from scheduler.services import counseling
 from scheduler.timeutil import utcnow, wall_time
-from tests.conftest import local_start
+from tests.support.app import local_start
 
 
 def text_of(response) -> str:

@@ -15,7 +15,7 @@ import textstat
 
 from scheduler import demo
 from scheduler.models import Appointment, Booking, CounselingSlot, WorkshopSession
-from tests.conftest import AuthActions
+from tests.support.app import AuthActions
 
 #: About 8th grade: Flesch-Kincaid grade 8, with one grade of slack for names and dates.
 MAX_GRADE = 9.0

@@ -31,7 +31,7 @@ from scheduler.services import accounts
 from scheduler.services.passwords import verify_password
 from scheduler.services.seats import seat_count
 from scheduler.timeutil import is_valid_zone, to_utc, utcnow, wall_time
-from tests.conftest import PASSWORD, AuthActions, local_start
+from tests.support.app import PASSWORD, AuthActions, local_start
 
 pytestmark = pytest.mark.slow
 

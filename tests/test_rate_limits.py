@@ -27,9 +27,9 @@ from sqlalchemy import func, select
 from scheduler import create_app
 from scheduler.extensions import db as _db
 from scheduler.models import MessageKind, OutboxMessage
-from tests.conftest import PASSWORD, csrf_token_from, settings
-from tests.test_counseling_mail_feeds import make_counselor, slot_after  # noqa: F401
-from tests.test_sessions import Browser
+from tests.support.app import PASSWORD, csrf_token_from, settings
+from tests.support.browsing import Browser
+from tests.support.counseling import slot_after
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
@@ -155,7 +155,7 @@ def test_booking_limits_count_each_account_not_the_shared_address(
 
 def test_counseling_requests_are_limited_per_account(
     limited,
-    make_counselor,  # noqa: F811 - the fixture imported above
+    make_counselor,
     make_user,
 ):
     app = limited(RATELIMIT_COUNSELING="2 per minute")

@@ -24,7 +24,7 @@ from scheduler import create_app
 from scheduler.extensions import db
 from scheduler.models import Role, User
 from scheduler.services import accounts
-from tests.conftest import PASSWORD, _empty_tables, settings
+from tests.support.app import PASSWORD, empty_tables, settings
 
 try:  # the dev extras bring Playwright; without them the tests skip (or fail in CI)
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -165,7 +165,7 @@ def live(live_server: LiveServer) -> Iterator[LiveServer]:
     """The live server, with every table emptied after the test."""
     yield live_server
     with live_server.app.app_context():
-        _empty_tables()
+        empty_tables()
 
 
 # --- Chromium ---------------------------------------------------------------------------

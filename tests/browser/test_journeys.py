@@ -25,7 +25,7 @@ from scheduler.services.series import WorkshopDetails
 from scheduler.timeutil import utcnow, wall_time
 from tests.browser.checks import check_page, focused, shot, viewport_name
 from tests.browser.conftest import LiveServer, log_in
-from tests.conftest import PASSWORD
+from tests.support.app import PASSWORD
 
 ZONE = "America/New_York"
 

@@ -1,5 +1,5 @@
 // Parse an iCalendar body from stdin with Mozilla's ical.js (Thunderbird's parser) and
-// print what it understood as JSON, for tests/icaljs.py to compare with Python's parsers.
+// print what it understood as JSON, for tests/support/icaljs.py to compare with Python's parsers.
 //
 // Times are converted to UTC by ical.js itself, from the VTIMEZONEs in the calendar
 // (registered with ICAL.TimezoneService), never from Node's or Python's zone database.

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-HARNESS = Path(__file__).resolve().parent / "js"
+HARNESS = Path(__file__).resolve().parent.parent / "js"
 SCRIPT = HARNESS / "parse_ics.mjs"
 INSTALL_HINT = "ical.js not installed: run `npm ci --prefix tests/js`"
 

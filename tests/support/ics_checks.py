@@ -14,7 +14,7 @@ import icalendar
 import recurring_ical_events
 import vobject
 
-from tests import icaljs, libical
+from tests.support import icaljs, libical
 
 
 @dataclass(frozen=True, order=True)

@@ -1,8 +1,8 @@
 """Run libical (Evolution's and GNOME Calendar's engine) on calendar bodies.
 
 libical's Python bindings come from Debian (python3-gi, gir1.2-ical-3.0) and load only
-in the system Python, not in the project's virtualenv, so tests/libical_parse.py runs
-as a subprocess of /usr/bin/python3, as tests/icaljs.py runs node. `.ci/run` installs
+in the system Python, not in the project's virtualenv, so tests/support/libical_parse.py runs
+as a subprocess of /usr/bin/python3, as tests/support/icaljs.py runs node. `.ci/run` installs
 the packages and sets HEARTH_REQUIRE_LIBICAL=1, so a libical that can't load fails CI
 instead of skipping; `make test` says when it skips it.
 """

@@ -1,6 +1,6 @@
 """A dispatcher in its own process, for the multi-process tests (not a test module).
 
-Usage: python tests/dispatcher_process.py READY_FILE GO_FILE. Configuration comes from
+Usage: python tests/support/dispatcher_process.py READY_FILE GO_FILE. Configuration comes from
 the environment, as for `flask reminders run`. It signals READY_FILE once its app is
 built, waits for GO_FILE so several processes start sweeping together, sweeps once,
 and prints the result as JSON. HEARTH_TEST_SEND_DELAY slows each send, so a test can
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import scheduler.mail as mail
 from scheduler import create_app

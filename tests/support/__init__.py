@@ -1,0 +1,1 @@
+"""Test support code: the shared app, a real SMTP server, the calendar parsers, races."""

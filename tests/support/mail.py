@@ -1,0 +1,31 @@
+"""Reading what the test SMTP server received and what the outbox holds."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+from sqlalchemy import select
+
+from scheduler.models import OutboxMessage
+
+#: Words that must never show in a discreet subject, sender name or calendar title.
+SERVICE_WORDS = re.compile(r"(?i)addiction|counsel|therap|recovery|workshop|education|naloxone")
+
+
+def received(server) -> list[EmailMessage]:
+    return [m.message if hasattr(m, "message") else m for m in server.messages]
+
+
+def outbox(db, **filters) -> list[OutboxMessage]:
+    db.session.rollback()
+    return list(
+        db.session.scalars(select(OutboxMessage).filter_by(**filters).order_by(OutboxMessage.id))
+    )
+
+
+def calendar_part(email: EmailMessage) -> tuple[bytes, str]:
+    for part in email.walk():
+        if part.get_content_type() == "text/calendar":
+            return part.get_payload(decode=True), part.get_param("method")
+    raise AssertionError("no calendar part")
