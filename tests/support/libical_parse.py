@@ -1,8 +1,9 @@
 """Parse iCalendar bodies with libical (Evolution's and GNOME Calendar's engine).
 
 Run by Debian's system Python, which has libical's GObject bindings (python3-gi and
-gir1.2-ical-3.0); tests/support/libical.py calls it the way tests/support/icaljs.py calls node. Reads
-a JSON list of bodies on stdin and prints, for each, what libical understood.
+gir1.2-ical-3.0); tests/support/libical.py calls it the way tests/support/icaljs.py
+calls node. Reads a JSON list of bodies on stdin and prints, for each, what libical
+understood.
 
 Times are converted to UTC by libical from the VTIMEZONEs in each body: libical looks
 a TZID up in the calendar's own VTIMEZONE components before its built-in zones.
