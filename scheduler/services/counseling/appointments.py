@@ -226,21 +226,23 @@ def _managed(appointment_id: int, manager: User) -> Appointment:
 
 def approve(appointment_id: int, manager: User, *, now: datetime) -> Appointment:
     """Confirm a first appointment that was waiting for the counselor."""
-    with write_transaction():
-        appointment = _managed(appointment_id, manager)
-        if not appointment.is_pending:
-            raise DomainError("not_pending")
-        transition(appointment, AppointmentStatus.CONFIRMED, now)
-    return appointment
+    return _answer(appointment_id, manager, AppointmentStatus.CONFIRMED, now)
 
 
 def decline(appointment_id: int, manager: User, *, now: datetime) -> Appointment:
     """Say no to a waiting request; the slot is free again."""
+    return _answer(appointment_id, manager, AppointmentStatus.DECLINED, now)
+
+
+def _answer(
+    appointment_id: int, manager: User, answer: AppointmentStatus, now: datetime
+) -> Appointment:
+    """The counselor's yes or no to a request; one already answered can't be again."""
     with write_transaction():
         appointment = _managed(appointment_id, manager)
         if not appointment.is_pending:
             raise DomainError("not_pending")
-        transition(appointment, AppointmentStatus.DECLINED, now)
+        transition(appointment, answer, now)
     return appointment
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from sqlalchemy import select
 
@@ -163,11 +164,21 @@ def add_window(
 
 def remove_window(facilitator_id: int, window_id: int, *, now: datetime) -> None:
     """Remove hours; slots already booked in them stay booked."""
+    _remove_own(AvailabilityWindow, window_id, facilitator_id, now)
+
+
+def _remove_own(
+    model: type[AvailabilityWindow] | type[BlackoutDate],
+    row_id: int,
+    facilitator_id: int,
+    now: datetime,
+) -> None:
+    """Delete one of a counselor's own rules (another's is not found) and re-make slots."""
     with write_transaction() as session:
-        window = session.get(AvailabilityWindow, window_id)
-        if window is None or window.facilitator_id != facilitator_id:
+        row = cast("AvailabilityWindow | BlackoutDate | None", session.get(model, row_id))
+        if row is None or row.facilitator_id != facilitator_id:
             raise DomainError("window_not_found")
-        session.delete(window)
+        session.delete(row)
         session.flush()
         resync(facilitator_id, now)
 
@@ -188,10 +199,5 @@ def add_blackout(facilitator_id: int, day: date, *, now: datetime) -> None:
 
 
 def remove_blackout(facilitator_id: int, blackout_id: int, *, now: datetime) -> None:
-    with write_transaction() as session:
-        blackout = session.get(BlackoutDate, blackout_id)
-        if blackout is None or blackout.facilitator_id != facilitator_id:
-            raise DomainError("window_not_found")
-        session.delete(blackout)
-        session.flush()
-        resync(facilitator_id, now)
+    """Offer that date again; nothing booked is touched."""
+    _remove_own(BlackoutDate, blackout_id, facilitator_id, now)

@@ -80,17 +80,28 @@ def session_event(
     )
 
 
+def _standing(*, over: bool, waiting: bool, waiting_note: str) -> tuple[EventStatus, str, str]:
+    """A reservation's calendar status, and the words before and after its title.
+
+    Bookings and appointments are in one of three states for a calendar: over (it
+    stays, struck through, so the change is seen), waiting (waitlist, or approval:
+    tentative), or held.
+    """
+    if over:
+        return EventStatus.CANCELLED, "Cancelled: ", ""
+    if waiting:
+        return EventStatus.TENTATIVE, "", waiting_note
+    return EventStatus.CONFIRMED, "", ""
+
+
 def booking_event(booking: Booking, *, descriptive: bool) -> CalendarEvent:
     """A family's booking; neutral wording unless the family chose descriptive titles."""
     session = booking.session
     workshop = session.workshop
     cancelled = booking.is_cancelled or session.is_cancelled
-    if cancelled:
-        status, prefix, suffix = EventStatus.CANCELLED, "Cancelled: ", ""
-    elif booking.is_waitlisted:
-        status, prefix, suffix = EventStatus.TENTATIVE, "", " (waitlist)"
-    else:
-        status, prefix, suffix = EventStatus.CONFIRMED, "", ""
+    status, prefix, suffix = _standing(
+        over=cancelled, waiting=booking.is_waitlisted, waiting_note=" (waitlist)"
+    )
     seats = "1 seat" if booking.seats == 1 else f"{booking.seats} seats"
     if descriptive:
         title = workshop.title
@@ -141,12 +152,9 @@ def appointment_event(
     slot = appointment.slot
     zone = settings.timezone if settings is not None else appointment.facilitator.timezone
     over = not appointment.is_active  # cancelled, or declined by the counselor
-    if over:
-        status, prefix, suffix = EventStatus.CANCELLED, "Cancelled: ", ""
-    elif appointment.is_pending:
-        status, prefix, suffix = EventStatus.TENTATIVE, "", " (awaiting approval)"
-    else:
-        status, prefix, suffix = EventStatus.CONFIRMED, "", ""
+    status, prefix, suffix = _standing(
+        over=over, waiting=appointment.is_pending, waiting_note=" (awaiting approval)"
+    )
     online = settings is not None and settings.mode == MeetingMode.ONLINE
     url = settings.online_url if settings is not None and online else ""
     place = settings.location if settings is not None and not online else ""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Label, func, select
+from sqlalchemy import Label, Subquery, func, select
 
 from scheduler import settings
 from scheduler.extensions import db
@@ -60,17 +60,22 @@ def _version(parts: Sequence[Any], newest: Sequence[datetime | None], day: datet
     return FeedVersion(f'"{hashlib.sha256(repr(material).encode()).hexdigest()[:40]}"', rounded_up)
 
 
+def _session_aggregates(inner: Subquery) -> list[Label[Any]]:
+    """What changes a feed of sessions: how many, their sequences, their newest edits."""
+    return [
+        func.count(inner.c.id).label("sessions"),
+        func.coalesce(func.sum(inner.c.sequence), 0).label("sequences"),
+        func.max(inner.c.updated_at).label("session_changed"),
+        func.max(Workshop.updated_at).label("workshop_changed"),
+    ]
+
+
 def public_version(now: datetime, facilitator_id: int | None = None) -> FeedVersion:
     """Version of the public feed, from one aggregate query."""
     day = day_start(now)
     inner = public_sessions(day, facilitator_id).subquery()
     row = db.session.execute(
-        select(
-            func.count(inner.c.id).label("sessions"),
-            func.coalesce(func.sum(inner.c.sequence), 0).label("sequences"),
-            func.max(inner.c.updated_at).label("session_changed"),
-            func.max(Workshop.updated_at).label("workshop_changed"),
-        )
+        select(*_session_aggregates(inner))
         .select_from(inner)
         .join(Workshop, Workshop.id == inner.c.workshop_id, isouter=True)
     ).one()
@@ -123,10 +128,7 @@ def private_version(user: User, now: datetime) -> FeedVersion:
     inner = facilitator_sessions(user.id, day).subquery()
     row = db.session.execute(
         select(
-            func.count(inner.c.id).label("sessions"),
-            func.coalesce(func.sum(inner.c.sequence), 0).label("sequences"),
-            func.max(inner.c.updated_at).label("session_changed"),
-            func.max(Workshop.updated_at).label("workshop_changed"),
+            *_session_aggregates(inner),
             func.count(Booking.id).label("bookings"),
             func.coalesce(func.sum(Booking.seats), 0).label("seats"),
             func.max(Booking.updated_at).label("booking_changed"),

@@ -84,8 +84,8 @@ def index() -> tuple[str, int]:
     ), 200
 
 
-@bp.get("/slots/<int:slot_id>")
-def slot(slot_id: int) -> str:
+def _slot_page(slot_id: int, form: BookSlotForm) -> str:
+    """One open slot, in the reader's time, with its booking form (errors and all)."""
     found = _open_slot(slot_id, utcnow())
     zone = _reader_zone(found.settings.timezone)
     return render_template(
@@ -93,8 +93,13 @@ def slot(slot_id: int) -> str:
         found=found,
         view=slot_view(found, zone),
         day=format_day(found.slot.starts_at, zone),
-        form=BookSlotForm(),
+        form=form,
     )
+
+
+@bp.get("/slots/<int:slot_id>")
+def slot(slot_id: int) -> str:
+    return _slot_page(slot_id, BookSlotForm())
 
 
 @bp.post("/slots/<int:slot_id>/book")
@@ -103,15 +108,7 @@ def slot(slot_id: int) -> str:
 def book(slot_id: int) -> ResponseReturnValue:
     form = BookSlotForm()
     if not form.validate_on_submit():
-        found = _open_slot(slot_id, utcnow())
-        zone = _reader_zone(found.settings.timezone)
-        return render_template(
-            "counseling/slot.html",
-            found=found,
-            view=slot_view(found, zone),
-            day=format_day(found.slot.starts_at, zone),
-            form=form,
-        ), 422
+        return _slot_page(slot_id, form), 422
     try:
         appointment = counseling.book_slot(
             slot_id, current_user.id, note=form.note.data or "", now=utcnow()
