@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,32 @@ def test_rows_are_locked_only_through_the_lock_helper():
         if isinstance(node, ast.Attribute) and node.attr == "with_for_update"
     }
     assert locking == {"services/locks.py"}
+
+
+ARCHITECTURE = PACKAGE.parent / "docs" / "architecture.md"
+
+
+def test_every_module_the_architecture_names_exists():
+    text = ARCHITECTURE.read_text()
+    root = PACKAGE.parent
+    paths = set(re.findall(r"`((?:web|services|models|mail|tests)/[\w/]*?(?:\.py|/))`", text))
+    missing = sorted(
+        path for path in paths if not (PACKAGE / path).exists() and not (root / path).exists()
+    )
+    # A bare file name ("links.py", "routes.py") must name a file somewhere in the project.
+    files = {path.name for folder in (PACKAGE, root / "tests") for path in folder.rglob("*.py")}
+    missing += sorted(set(re.findall(r"`([\w]+\.py)`", text)) - files)
+    assert not missing
+
+
+def test_the_architecture_names_every_service_module_and_package():
+    text = ARCHITECTURE.read_text()
+    services = PACKAGE / "services"
+    unnamed = sorted(
+        path.name
+        for path in services.iterdir()
+        if path.name != "__init__.py"
+        and (path.suffix == ".py" or (path / "__init__.py").exists())
+        and f"services/{path.name}{'' if path.suffix else '/'}" not in text
+    )
+    assert not unnamed
