@@ -47,13 +47,15 @@ def lock(
     wanted = sorted(set(keys))
     if not wanted:
         return []
+    # One row (most calls, and the dispatcher's per message) needs neither IN nor ORDER BY.
+    statement = (
+        select(model).where(column == wanted[0])
+        if len(wanted) == 1
+        else select(model).where(column.in_(wanted)).order_by(column)
+    )
     return list(
         db.session.scalars(
-            select(model)
-            .where(column.in_(wanted))
-            .order_by(column)
-            .with_for_update(read=shared)
-            .execution_options(populate_existing=True)
+            statement.with_for_update(read=shared).execution_options(populate_existing=True)
         )
     )
 
