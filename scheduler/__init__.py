@@ -1,4 +1,7 @@
-"""Hearth: workshop and counseling scheduling for recovery communities."""
+"""Hearth: workshop and counseling scheduling for recovery communities.
+
+How the package is laid out, and the rules every change keeps: docs/architecture.md.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Typed SQLAlchemy models, one module per aggregate."""
+"""Typed SQLAlchemy models, one module per aggregate (docs/architecture.md)."""
 
 from scheduler.models.audit import AuditEvent
 from scheduler.models.bookings import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus

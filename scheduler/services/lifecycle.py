@@ -11,6 +11,8 @@ and not a :class:`~scheduler.services.errors.DomainError`: every service checks 
 request under its locks first and refuses it in words ("already cancelled", "not
 waiting for approval"), so a refused move means a service skipped its check. It must
 fail loudly and roll back, not show a message that hides the bug.
+
+docs/architecture.md draws it with the rest of the house.
 """
 
 from __future__ import annotations

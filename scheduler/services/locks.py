@@ -3,6 +3,8 @@
 Every ``SELECT ... FOR UPDATE`` goes through :func:`lock` (or :func:`lock_free` for
 the outbox queue), so all of them keep the same rules: keys in one order (two writers can't
 deadlock), rows re-read as the lock found them, and only inside ``write_transaction``.
+
+The order in which services take them is in docs/architecture.md.
 """
 
 from __future__ import annotations
