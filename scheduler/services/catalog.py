@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from scheduler.extensions import db
@@ -24,8 +24,33 @@ class SessionRow:
 
 @dataclass(frozen=True)
 class WorkshopListing:
+    """One workshop on the home page: its next session and how many are still to come."""
+
     workshop: Workshop
-    sessions: list[SessionRow]
+    next: SessionRow
+    #: Sessions still to come, the next one included (cancelled ones too: they are shown).
+    upcoming: int
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of the home page's list, and where it stands among the others."""
+
+    listings: list[WorkshopListing]
+    page: int
+    pages: int
+
+    @property
+    def previous(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.page + 1 if self.page < self.pages else None
+
+
+#: Workshops per page of the home page: a phone screen or two, whatever the network's size.
+PER_PAGE = 20
 
 
 def session_rows(
@@ -56,21 +81,58 @@ def session_rows(
     ]
 
 
-def upcoming_workshops(*, now: datetime, family_id: int | None = None) -> list[WorkshopListing]:
-    """List published workshops with sessions still to come, soonest first."""
-    sessions = list(
-        db.session.scalars(
-            select(WorkshopSession)
-            .join(Workshop)
-            .options(joinedload(WorkshopSession.workshop).joinedload(Workshop.facilitator))
-            .where(Workshop.status == WorkshopStatus.PUBLISHED, WorkshopSession.starts_at > now)
-            .order_by(WorkshopSession.starts_at, WorkshopSession.id)
+def upcoming_workshops(
+    *, now: datetime, family_id: int | None = None, page: int = 1, per_page: int = PER_PAGE
+) -> ListingPage:
+    """One page of published workshops with sessions to come, the soonest next session first.
+
+    The database finds each workshop's next session and counts the rest, and the page
+    loads only its ``per_page`` workshops and their next sessions, whatever the
+    network's size: the count of pages, the page, its seats, the viewer's bookings.
+    """
+    nexts = (
+        select(
+            WorkshopSession.workshop_id,
+            func.min(WorkshopSession.starts_at).label("starts_at"),
+            func.count().label("upcoming"),
         )
+        .join(Workshop)
+        .where(Workshop.status == WorkshopStatus.PUBLISHED, WorkshopSession.starts_at > now)
+        .group_by(WorkshopSession.workshop_id)
+        .subquery()
     )
-    listings: dict[int, list[SessionRow]] = {}
-    for row in session_rows(sessions, family_id, now):
-        listings.setdefault(row.session.workshop_id, []).append(row)
-    return [WorkshopListing(rows[0].session.workshop, rows) for rows in listings.values()]
+    total = db.session.scalar(select(func.count()).select_from(nexts)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    first = (
+        select(nexts.c.workshop_id, nexts.c.starts_at, nexts.c.upcoming)
+        .order_by(nexts.c.starts_at, nexts.c.workshop_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery()
+    )
+    found = db.session.execute(
+        select(WorkshopSession, first.c.upcoming)
+        .join(
+            first,
+            (first.c.workshop_id == WorkshopSession.workshop_id)
+            & (first.c.starts_at == WorkshopSession.starts_at),
+        )
+        .options(joinedload(WorkshopSession.workshop).joinedload(Workshop.facilitator))
+        .order_by(WorkshopSession.starts_at, WorkshopSession.workshop_id, WorkshopSession.id)
+    ).all()
+    # Two sessions of one workshop at the same instant: the first by id is its next.
+    rows, seen = [], set()
+    for session, count in found:
+        if session.workshop_id not in seen:
+            seen.add(session.workshop_id)
+            rows.append((session, count))
+    upcoming = {session.id: count for session, count in rows}
+    listings = [
+        WorkshopListing(row.session.workshop, row, upcoming[row.session.id])
+        for row in session_rows([session for session, _ in rows], family_id, now)
+    ]
+    return ListingPage(listings, page, pages)
 
 
 def workshop_sessions(

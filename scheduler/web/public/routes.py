@@ -14,16 +14,19 @@ from scheduler.timeutil import to_local, utcnow
 from scheduler.web.access import visible_workshop
 from scheduler.web.errors import unreadable_date
 from scheduler.web.presenters.workshops import family_id, render_workshop
+from scheduler.web.requests import id_arg
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
 def index() -> str:
-    listings = catalog.upcoming_workshops(now=utcnow(), family_id=family_id())
+    listing = catalog.upcoming_workshops(
+        now=utcnow(), family_id=family_id(), page=id_arg("page") or 1
+    )
     return render_template(
         "public/index.html",
-        listings=listings,
+        listing=listing,
         public_feed_webcal=feeds.webcal(feeds.public_feed_url()),
     )
 

@@ -1,0 +1,164 @@
+"""Pages cost the same at any size: the same statements with 10 sessions or 10,000.
+
+A county network can have thousands of upcoming sessions. A page that loads them all,
+or asks one question per row, is fast with the demo and unusable in production, so
+each page below is loaded at both sizes and must run the same number of statements.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, select
+
+from scheduler.database import write_transaction
+from scheduler.models import Role, User, Workshop, WorkshopSession
+from scheduler.timeutil import utcnow
+from tests.support.feeds import counting_queries, token_of
+
+pytestmark = pytest.mark.slow
+
+#: Sessions per bulk-made workshop: a term of weekly meetings.
+TERM = 20
+
+
+def add_sessions(facilitator: User, count: int) -> None:
+    """Add ``count`` upcoming published sessions, in workshops of TERM weekly meetings.
+
+    Inserted in bulk (the services would take minutes for 10,000); the rows are what the
+    services write: a published workshop in New York, sessions a week apart.
+    """
+    now = utcnow().replace(microsecond=0)
+    workshops = (count + TERM - 1) // TERM
+    with write_transaction() as session:
+        first = session.scalar(select(Workshop.id).order_by(Workshop.id.desc())) or 0
+        session.execute(
+            insert(Workshop),
+            [
+                {
+                    "id": first + n + 1,
+                    "facilitator_id": facilitator.id,
+                    "title": f"Family group {n}",
+                    "description": "Evenings for families.",
+                    "location": "Room 2",
+                    "online_url": "",
+                    "timezone": "America/New_York",
+                    "status": "published",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in range(workshops)
+            ],
+        )
+        session.execute(
+            insert(WorkshopSession),
+            [
+                {
+                    "workshop_id": first + 1 + n // TERM,
+                    "starts_at": now + timedelta(days=2 + 7 * (n % TERM), minutes=n),
+                    "ends_at": now + timedelta(days=2 + 7 * (n % TERM), minutes=n + 90),
+                    "capacity": 12,
+                    "status": "scheduled",
+                    "sequence": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for n in range(count)
+            ],
+        )
+
+
+def statements(db, fetch: Callable[[], object]) -> list[str]:
+    db.session.rollback()
+    with counting_queries(db) as seen:
+        response = fetch()
+    assert getattr(response, "status_code", 200) in (200, 304)
+    return seen
+
+
+@pytest.fixture
+def people(make_user, make_workshop, make_booking, auth):
+    """A facilitator with one workshop of their own, and a family booked into it."""
+    facilitator = make_user(Role.FACILITATOR)
+    family = make_user()
+    workshop = make_workshop(facilitator=facilitator, weeks=4)
+    make_booking(workshop.sessions[0].id, family=family)
+    return facilitator, family, workshop
+
+
+PAGES = {
+    "home page": lambda w, f: "/",
+    "home page, second page": lambda w, f: "/?page=2",
+    "calendar month": lambda w, f: "/calendar",
+    "calendar week": lambda w, f: "/calendar?view=week",
+    "workshop page": lambda w, f: f"/workshops/{w.id}",
+    "public feed": lambda w, f: "/calendar/workshops.ics",
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("viewer", ["anonymous", "family"])
+def test_public_pages_run_the_same_statements_at_10_and_10000_sessions(
+    client, auth, db, people, page, viewer
+):
+    facilitator, family, workshop = people
+    if viewer == "family":
+        auth.login(family)
+    path = PAGES[page](workshop, family)
+    add_sessions(facilitator, 10)
+    small = statements(db, lambda: client.get(path))
+    add_sessions(facilitator, 10_000 - 10)
+    large = statements(db, lambda: client.get(path))
+    assert len(large) == len(small), "\n".join(large)
+
+
+def test_the_dashboard_runs_the_same_statements_at_10_and_10000_sessions(client, auth, db, people):
+    facilitator, _, _ = people
+    auth.login(facilitator)
+    add_sessions(facilitator, 10)
+    small = statements(db, lambda: client.get("/manage"))
+    add_sessions(facilitator, 10_000 - 10)
+    large = statements(db, lambda: client.get("/manage"))
+    assert len(large) == len(small), "\n".join(large)
+
+
+@pytest.mark.parametrize("role", [Role.FAMILY, Role.FACILITATOR])
+def test_private_feeds_and_their_304s_run_the_same_statements_at_any_size(client, db, people, role):
+    facilitator, family, _ = people
+    owner = family if role == Role.FAMILY else facilitator
+    path = f"/calendar/feeds/{token_of(db, owner)}.ics"
+    add_sessions(facilitator, 10)
+    small = statements(db, lambda: client.get(path))
+    etag = client.get(path).headers["ETag"]
+    small_304 = statements(db, lambda: client.get(path, headers={"If-None-Match": etag}))
+    add_sessions(facilitator, 10_000 - 10)
+    large = statements(db, lambda: client.get(path))
+    etag = client.get(path).headers["ETag"]
+    large_304 = statements(db, lambda: client.get(path, headers={"If-None-Match": etag}))
+    assert len(large) == len(small), "\n".join(large)
+    assert len(large_304) == len(small_304), "\n".join(large_304)
+
+
+def test_the_home_page_lists_twenty_workshops_a_page_soonest_first(client, db, people):
+    facilitator, _, mine = people
+    add_sessions(facilitator, 60 * TERM)  # 60 more workshops, all sooner than the own one
+
+    first = client.get("/").get_data(as_text=True)
+    second = client.get("/?page=2").get_data(as_text=True)
+    last = client.get("/?page=99").get_data(as_text=True)
+
+    assert first.count('class="card"') == second.count('class="card"') == 20
+    assert "Page 1 of 4" in first and 'href="/?page=2"' in first and "Sooner" not in first
+    assert "Page 2 of 4" in second and 'href="/?page=3"' in second and 'href="/"' in second
+    assert "Page 4 of 4" in last and "Later workshops" not in last  # past the end: the last
+    assert last.count('class="card"') == 1 and f"/workshops/{mine.id}" in last
+    titles = [int(t) for t in re.findall(r"Family group (\d+)", first + second)]
+    assert titles == list(range(40))  # each workshop once, soonest next session first
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "99999999999999999999"])
+def test_a_page_number_that_cannot_be_one_is_not_found(client, page):
+    assert client.get(f"/?page={page}").status_code == 404
