@@ -308,3 +308,23 @@ def test_staff_see_the_calendar_like_anyone(client, auth, make_user, make_worksh
     auth.login(owner)
     page = text_of(client.get(f"/calendar?start={YEAR}-03-01"))
     assert "Mine" in page and "5:00 PM CST" in page
+
+
+def test_a_busy_day_shows_four_sessions_in_the_month_and_all_of_them_in_the_week(
+    client, make_workshop
+):
+    day = date(YEAR, 5, 12)
+    for hour in range(10, 16):  # six workshops that day, 10:00 to 15:00
+        make_workshop(start=datetime.combine(day, time(hour, 0)), title=f"Group at {hour}")
+    make_workshop(start=datetime.combine(day + timedelta(days=1), time(18, 0)), title="Next day")
+
+    month = cv.build_calendar(View.MONTH, day, zone=NY, now=utcnow())
+    week = cv.build_calendar(View.WEEK, day, zone=NY, now=utcnow())
+
+    busy = day_of(month, day)
+    assert [e.title for e in busy.entries] == [f"Group at {h}" for h in range(10, 14)]
+    assert busy.more == 2 and month.entry_count == 7
+    assert (day_of(month, day + timedelta(days=1)).more, day_of(week, day).more) == (0, 0)
+    assert len(day_of(week, day).entries) == 6
+    page = text_of(client.get(f"/calendar?start={day.isoformat()}"))
+    assert f'href="/calendar?view=week&amp;start={day.isoformat()}">2 more on' in page

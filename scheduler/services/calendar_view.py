@@ -28,6 +28,8 @@ EARLIEST = date(1970, 1, 1)
 LATEST = date(2200, 12, 31)
 #: The zone an anonymous visitor sees when there is no session to take one from.
 FALLBACK_ZONE = "UTC"
+#: Sessions a day's cell in the month grid lists before "N more".
+MONTH_ENTRIES_PER_DAY = 4
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
@@ -67,6 +69,8 @@ class CalendarDay:
     in_period: bool
     is_today: bool
     entries: list[CalendarEntry]
+    #: Sessions that day the month grid leaves out (the week view lists them all).
+    more: int = 0
 
 
 @dataclass(frozen=True)
@@ -235,7 +239,13 @@ def build_calendar(
     # skipped-midnight edge can drop a session.
     low = local_midnight(grid_first, zone) - timedelta(days=1)
     high = local_midnight(grid_last + timedelta(days=1), zone) + timedelta(days=1)
-    rows = session_rows(_published_between(low, high, now), family_id, now)
+    sessions = _published_between(low, high, now)
+    by_day_all = group_by_local_date(sessions, zone, lambda session: session.starts_at)
+    # A month cell shows a few sessions and says how many more: a network with dozens
+    # a day gets a readable grid, and a page whose size doesn't grow with the network.
+    shown_per_day = None if view is View.WEEK else MONTH_ENTRIES_PER_DAY
+    shown = [s for day in by_day_all.values() for s in day[:shown_per_day]]
+    rows = session_rows(shown, family_id, now)
     by_day = group_by_local_date(rows, zone, lambda row: row.session.starts_at)
 
     def entry(row: SessionRow) -> CalendarEntry:
@@ -264,12 +274,15 @@ def build_calendar(
                 in_period=period[0] <= d <= period[1],
                 is_today=d == today,
                 entries=[entry(row) for row in by_day.get(d, [])],
+                more=len(by_day_all.get(d, [])) - len(by_day.get(d, [])),
             )
             for d in week
         ]
         for week in weeks
     ]
-    entry_count = sum(len(day.entries) for week in days for day in week if day.in_period)
+    entry_count = sum(
+        len(day.entries) + day.more for week in days for day in week if day.in_period
+    )
     return CalendarPage(
         view=view,
         zone=zone,
