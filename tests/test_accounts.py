@@ -220,14 +220,13 @@ def test_deactivated_account_cannot_log_in(client, make_user, db):
     )
 
 
-def test_default_hashing_is_argon2id_at_or_above_owasp():
+def test_default_hashing_is_argon2id_at_owasps_recommended_profile():
     params = config.defaults("instance")["PASSWORD_HASH"]
     hashed = PasswordHasher(**params).hash("secret")
     parsed = extract_parameters(hashed)
     assert parsed.type is Type.ID
-    # OWASP Password Storage Cheat Sheet: argon2id, m >= 19 MiB, t >= 2, p >= 1.
-    assert parsed.memory_cost >= 19 * 1024 and parsed.time_cost >= 2
-    assert parsed.parallelism >= 1
+    # OWASP Password Storage Cheat Sheet: argon2id, m = 19 MiB, t = 2, p = 1.
+    assert (parsed.memory_cost, parsed.time_cost, parsed.parallelism) == (19 * 1024, 2, 1)
 
 
 def test_password_is_rehashed_on_login_when_parameters_change(app, client, make_user, db):
