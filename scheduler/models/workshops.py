@@ -67,12 +67,12 @@ class WorkshopSession(Model):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("status IN ('scheduled', 'cancelled')", name="status"),
         Index("ix_workshop_sessions_starts_at", "starts_at"),
+        # A workshop's sessions in time order: its page, and each one's next session.
+        Index("ix_workshop_sessions_workshop_starts", "workshop_id", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    workshop_id: Mapped[int] = mapped_column(
-        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
-    )
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Seats in the room; bookings hold seats, not people records.
