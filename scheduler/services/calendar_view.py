@@ -280,9 +280,7 @@ def build_calendar(
         ]
         for week in weeks
     ]
-    entry_count = sum(
-        len(day.entries) + day.more for week in days for day in week if day.in_period
-    )
+    entry_count = sum(len(day.entries) + day.more for week in days for day in week if day.in_period)
     return CalendarPage(
         view=view,
         zone=zone,
