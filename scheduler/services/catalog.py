@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, Subquery, func, select
 from sqlalchemy.orm import joinedload
 
 from scheduler.extensions import db
@@ -88,7 +89,8 @@ def upcoming_workshops(
 
     The database finds each workshop's next session and counts the rest, and the page
     loads only its ``per_page`` workshops and their next sessions, whatever the
-    network's size: the count of pages, the page, its seats, the viewer's bookings.
+    network's size: the page (with the count of pages), its sessions, their seats,
+    the viewer's bookings.
     """
     nexts = (
         select(
@@ -101,29 +103,33 @@ def upcoming_workshops(
         .group_by(WorkshopSession.workshop_id)
         .subquery()
     )
-    total = db.session.scalar(select(func.count()).select_from(nexts)) or 0
+    page = max(page, 1)
+    found, total = _nexts_page(nexts, page, per_page)
     pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    first = (
-        select(nexts.c.workshop_id, nexts.c.starts_at, nexts.c.upcoming)
-        .order_by(nexts.c.starts_at, nexts.c.workshop_id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .subquery()
-    )
-    found = db.session.execute(
-        select(WorkshopSession, first.c.upcoming)
-        .join(
-            first,
-            (first.c.workshop_id == WorkshopSession.workshop_id)
-            & (first.c.starts_at == WorkshopSession.starts_at),
-        )
-        .options(joinedload(WorkshopSession.workshop).joinedload(Workshop.facilitator))
-        .order_by(WorkshopSession.starts_at, WorkshopSession.workshop_id, WorkshopSession.id)
-    ).all()
+    if page > pages:  # past the end (an old link): the last page
+        page = pages
+        found, total = _nexts_page(nexts, page, per_page)
+    if found:
+        starts = {(row.workshop_id, row.starts_at): row.upcoming for row in found}
+        candidates = db.session.scalars(
+            select(WorkshopSession)
+            .options(joinedload(WorkshopSession.workshop).joinedload(Workshop.facilitator))
+            .where(
+                WorkshopSession.workshop_id.in_([w for w, _ in starts]),
+                WorkshopSession.starts_at.in_([t for _, t in starts]),
+            )
+            .order_by(WorkshopSession.starts_at, WorkshopSession.workshop_id, WorkshopSession.id)
+        ).all()
+        found_sessions = [
+            (s, starts[(s.workshop_id, s.starts_at)])
+            for s in candidates
+            if (s.workshop_id, s.starts_at) in starts
+        ]
+    else:
+        found_sessions = []
     # Two sessions of one workshop at the same instant: the first by id is its next.
     rows, seen = [], set()
-    for session, count in found:
+    for session, count in found_sessions:
         if session.workshop_id not in seen:
             seen.add(session.workshop_id)
             rows.append((session, count))
@@ -133,6 +139,27 @@ def upcoming_workshops(
         for row in session_rows([session for session, _ in rows], family_id, now)
     ]
     return ListingPage(listings, page, pages)
+
+
+def _nexts_page(nexts: Subquery, page: int, per_page: int) -> tuple[list[Row[Any]], int]:
+    """One page of workshops' next sessions, and how many workshops there are in all."""
+    found = db.session.execute(
+        select(
+            nexts.c.workshop_id,
+            nexts.c.starts_at,
+            nexts.c.upcoming,
+            func.count().over().label("total"),
+        )
+        .order_by(nexts.c.starts_at, nexts.c.workshop_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    if found:
+        return list(found), found[0].total
+    if page == 1:
+        return [], 0
+    # Past the end the window has no row to carry the total: ask for it alone.
+    return [], db.session.scalar(select(func.count()).select_from(nexts)) or 0
 
 
 def workshop_sessions(
