@@ -98,6 +98,15 @@ PAGES = {
 }
 
 
+def assert_same_statements(db, client, facilitator, path: str, small: int = 10) -> None:
+    """Load ``path`` with ``small`` bulk sessions, then with 10,000: same statements."""
+    add_sessions(facilitator, small)
+    before = statements(db, lambda: client.get(path))
+    add_sessions(facilitator, 10_000 - small)
+    after = statements(db, lambda: client.get(path))
+    assert len(after) == len(before), "\n".join(after)
+
+
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("viewer", ["anonymous", "family"])
 def test_public_pages_run_the_same_statements_at_10_and_10000_sessions(
@@ -106,33 +115,20 @@ def test_public_pages_run_the_same_statements_at_10_and_10000_sessions(
     facilitator, family, workshop = people
     if viewer == "family":
         auth.login(family)
-    path = PAGES[page](workshop, family)
-    add_sessions(facilitator, 10)
-    small = statements(db, lambda: client.get(path))
-    add_sessions(facilitator, 10_000 - 10)
-    large = statements(db, lambda: client.get(path))
-    assert len(large) == len(small), "\n".join(large)
+    assert_same_statements(db, client, facilitator, PAGES[page](workshop, family))
 
 
 def test_a_later_home_page_runs_the_same_statements_at_any_size(client, auth, db, people):
     """Page 2 needs 21 workshops to exist: measured at 500 sessions and at 10,000."""
     facilitator, family, _ = people
     auth.login(family)
-    add_sessions(facilitator, 500)
-    small = statements(db, lambda: client.get("/?page=2"))
-    add_sessions(facilitator, 10_000 - 500)
-    large = statements(db, lambda: client.get("/?page=2"))
-    assert len(large) == len(small), "\n".join(large)
+    assert_same_statements(db, client, facilitator, "/?page=2", small=500)
 
 
 def test_the_dashboard_runs_the_same_statements_at_10_and_10000_sessions(client, auth, db, people):
     facilitator, _, _ = people
     auth.login(facilitator)
-    add_sessions(facilitator, 10)
-    small = statements(db, lambda: client.get("/manage"))
-    add_sessions(facilitator, 10_000 - 10)
-    large = statements(db, lambda: client.get("/manage"))
-    assert len(large) == len(small), "\n".join(large)
+    assert_same_statements(db, client, facilitator, "/manage")
 
 
 @pytest.mark.parametrize("role", [Role.FAMILY, Role.FACILITATOR])
