@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import delete
 
 from scheduler.database import write_transaction
 from scheduler.logs import redact
-from scheduler.models import Role, User
+from scheduler.models import FeedState, Role, User
 from scheduler.services import series
 from scheduler.services.booking import Needs, cancel_booking
 from scheduler.services.series import Scope
@@ -133,9 +134,11 @@ def test_the_current_etag_sent_back_as_a_weak_validator_gets_304(
     assert get(headers={"If-None-Match": 'W/"other"'}).status_code == 200
 
 
-@pytest.mark.parametrize("change", ["reschedule", "cancel", "capacity", "details", "new"])
+@pytest.mark.parametrize(
+    "change", ["reschedule", "cancel", "capacity", "details", "new", "publish", "unpublish"]
+)
 def test_any_visible_change_changes_the_etag(client, make_workshop, change):
-    workshop = make_workshop(weeks=2)
+    workshop = make_workshop(weeks=2, publish=change != "publish")
     session = workshop.sessions[0]
     etag = client.get("/calendar/workshops.ics").headers["ETag"]
     now = utcnow()
@@ -158,6 +161,18 @@ def test_any_visible_change_changes_the_etag(client, make_workshop, change):
             workshop.id,
             series.WorkshopDetails(
                 title="New title", description="", location="Room 1", online_url="", publish=True
+            ),
+            now=now,
+        )
+    elif change in ("publish", "unpublish"):
+        series.update_details(
+            workshop.id,
+            series.WorkshopDetails(
+                title=workshop.title,
+                description=workshop.description,
+                location=workshop.location,
+                online_url=workshop.online_url,
+                publish=change == "publish",
             ),
             now=now,
         )
@@ -230,7 +245,9 @@ def test_304_path_loads_no_events(client, make_workshop, make_user, make_booking
             == 304
         )
 
-    assert len(public) == 1 and "count(" in public[0].lower()  # one aggregate, no events
+    # One primary-key read of the feed's counter: no aggregate, no events.
+    assert len(public) == 1 and "from feed_states" in public[0].lower()
+    assert "where feed_states.name = " in public[0].lower() and "join" not in public[0].lower()
     # The token lookup, then aggregates only: nothing selects the event rows.
     assert all("count(" in s.lower() or "sum(" in s.lower() for s in private[1:])
     assert len(private) <= 3
@@ -475,3 +492,17 @@ def test_each_token_opens_only_its_own_households_bookings(
 
     assert list(feed_a) == [f"booking-{booking_a.id}@localhost"]
     assert list(feed_b) == [f"booking-{booking_b.id}@localhost"]
+
+
+def test_a_database_without_the_feed_counter_gets_one_at_the_first_change(
+    client, make_workshop, db
+):
+    with write_transaction() as session:
+        session.execute(delete(FeedState))
+    etag = client.get("/calendar/workshops.ics").headers["ETag"]
+
+    make_workshop()
+
+    db.session.rollback()
+    assert db.session.get_one(FeedState, "public").counter == 1
+    assert client.get("/calendar/workshops.ics").headers["ETag"] != etag

@@ -13,6 +13,7 @@ from scheduler.models.counseling import (
     MeetingMode,
     SessionKind,
 )
+from scheduler.models.feeds import FeedState
 from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus
 from scheduler.models.people import (
     EmailLink,
@@ -37,6 +38,7 @@ __all__ = [
     "CounselingSettings",
     "CounselingSlot",
     "EmailLink",
+    "FeedState",
     "LinkPurpose",
     "LoginFailure",
     "LoginSession",

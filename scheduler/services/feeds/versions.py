@@ -21,17 +21,18 @@ from scheduler.models import (
     Appointment,
     Booking,
     CounselingSettings,
+    FeedState,
     User,
     Workshop,
     WorkshopSession,
 )
+from scheduler.services.feeds.changes import PUBLIC
 from scheduler.services.feeds.queries import (
     appointment_window,
     day_start,
     facilitator_sessions,
     family_bookings,
     owner,
-    public_sessions,
 )
 from scheduler.vtimezone import tz_version
 
@@ -71,19 +72,17 @@ def _session_aggregates(inner: Subquery) -> list[Label[Any]]:
 
 
 def public_version(now: datetime, facilitator_id: int | None = None) -> FeedVersion:
-    """Version of the public feed, from one aggregate query."""
+    """Version of the public feed (or one facilitator's part), from one primary-key read.
+
+    Every transaction that changes a workshop or a session bumps the counter
+    (``feeds.changes``); the day is in the version too, since the window of sessions
+    shown moves each day. A facilitator's part changes with the whole: a poll may
+    fetch again for nothing after another facilitator's edit, never miss a change.
+    """
     day = day_start(now)
-    inner = public_sessions(day, facilitator_id).subquery()
-    row = db.session.execute(
-        select(*_session_aggregates(inner))
-        .select_from(inner)
-        .join(Workshop, Workshop.id == inner.c.workshop_id, isouter=True)
-    ).one()
-    return _version(
-        ("public", facilitator_id, row.sessions, row.sequences),
-        (row.session_changed, row.workshop_changed),
-        day,
-    )
+    state = db.session.get(FeedState, PUBLIC)
+    counter, changed_at = (state.counter, state.changed_at) if state else (0, None)
+    return _version(("public", facilitator_id, counter), (changed_at,), day)
 
 
 def _appointment_versions(user: User, day: datetime) -> list[Label[Any]]:
