@@ -506,3 +506,17 @@ def test_a_database_without_the_feed_counter_gets_one_at_the_first_change(
     db.session.rollback()
     assert db.session.get_one(FeedState, "public").counter == 1
     assert client.get("/calendar/workshops.ics").headers["ETag"] != etag
+
+
+def test_bookings_leave_the_public_feed_counter_alone(make_workshop, make_booking, db):
+    """Families booking at once must not queue on the one counter row, nor re-send the feed."""
+    workshop = make_workshop(capacity=1)
+    db.session.rollback()
+    before = db.session.get_one(FeedState, "public").counter
+
+    first = make_booking(workshop.sessions[0].id)
+    make_booking(workshop.sessions[0].id, join_waitlist=True)
+    cancel_booking(first.id, first.family_id, now=utcnow())  # and the waitlist is seated
+
+    db.session.rollback()
+    assert db.session.get_one(FeedState, "public").counter == before
