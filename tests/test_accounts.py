@@ -62,14 +62,16 @@ def test_register_shows_field_errors_and_keeps_nothing(client, db):
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
 
 
-def _sign_up(client, email: str):
+def _sign_up(
+    client, email: str, *, name: str = "Someone", password: str = "kettle river orange stone"
+):
     return client.post(
         "/register",
         data={
-            "name": "Someone",
+            "name": name,
             "email": email,
-            "password": "kettle river orange stone",
-            "password_confirm": "kettle river orange stone",
+            "password": password,
+            "password_confirm": password,
             "timezone": "UTC",
         },
     )
@@ -388,16 +390,7 @@ def test_account_settings_change_zone_and_name(client, auth, make_user, db):
     ],
 )
 def test_an_easily_guessed_password_is_refused_and_says_why(client, password, why):
-    response = client.post(
-        "/register",
-        data={
-            "name": "Rivera family",
-            "email": "rivera@example.org",
-            "password": password,
-            "password_confirm": password,
-            "timezone": "UTC",
-        },
-    )
+    response = _sign_up(client, "rivera@example.org", name="Rivera family", password=password)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "This password is too easy to guess." in page and why in page
@@ -429,14 +422,5 @@ def test_the_command_line_refuses_weak_passwords_too(app):
     ],
 )
 def test_long_passwords_get_an_answer_never_a_500(client, password, expected):
-    response = client.post(
-        "/register",
-        data={
-            "name": "Rivera family",
-            "email": "rivera@example.org",
-            "password": password,
-            "password_confirm": password,
-            "timezone": "UTC",
-        },
-    )
+    response = _sign_up(client, "rivera@example.org", name="Rivera family", password=password)
     assert response.status_code == expected
