@@ -45,3 +45,14 @@ def counting_queries(db):
 def later(seconds: int = 2):
     """Step the clock past the newest change, so Last-Modified is a completed second."""
     return time_machine.travel(utcnow() + timedelta(seconds=seconds), tick=False)
+
+
+def reads_only_counters(statement: str) -> bool:
+    """Whether a statement reads feed counters by primary key, and nothing else."""
+    text = " ".join(statement.lower().split())
+    return (
+        text.startswith("select feed_states.")
+        and "from feed_states where feed_states.name in " in text
+        and " join " not in text
+        and "group by" not in text
+    )

@@ -1,15 +1,26 @@
-"""Keeping the public feed's counter: every transaction that changes a workshop or a
-session bumps it, as the last thing before it commits.
+"""Keeping the feeds' counters: every transaction that changes what a feed shows bumps
+the counters of the feeds it changed, as the last thing before it commits.
 
-The public feed's ETag is then a primary-key read (``versions.public_version``)
-instead of an aggregate over every upcoming session, which at a county network's size
-(10,000 sessions) is what a calendar app's hourly poll would cost.
+A feed's ETag is then built from a few primary-key reads (``versions``) instead of an
+aggregate over every session, booking and appointment it shows, which at a county
+network's size (10,000 sessions) is what each calendar app's hourly poll would cost.
 
-Why at commit and not at each flush: every such transaction takes the counter row's
-lock last and holds it only while it commits, so two staff edits never wait on each
-other in a circle (row locks are otherwise taken in the order docs/architecture.md
-gives). Any ORM change counts, whichever service or command makes it; bulk
-``insert()``/``update()`` statements on these tables would bypass it, and none is used.
+Which counters a change bumps:
+
+- a workshop or session: ``public``, which every feed's version reads (a private feed
+  may be fetched again for another facilitator's edit, never miss its own);
+- a booking: its family's and its session's facilitator's own counter (``user:<id>``);
+- an appointment: its family's and its counselor's;
+- a counselor's settings (zone, place, link, shown in appointments): ``counseling``;
+- a person's name, shown in other people's events: ``people``; their wording choice
+  (descriptive titles), their own counter.
+
+Why at commit and not at each flush: every such transaction takes the counter rows'
+locks last, in one statement in name order, and holds them only while it commits, so
+two transactions never wait on each other in a circle (row locks are otherwise taken in
+the order docs/architecture.md gives). Any ORM change counts, whichever service or
+command makes it; bulk ``insert()``/``update()`` statements on these tables would
+bypass it, and none is used.
 """
 
 from __future__ import annotations
@@ -17,48 +28,90 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, insert, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, inspect
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstanceState, Session
 
-from scheduler.models import FeedState, Workshop, WorkshopSession
+from scheduler.models import (
+    Appointment,
+    Booking,
+    CounselingSettings,
+    FeedState,
+    User,
+    Workshop,
+    WorkshopSession,
+)
 from scheduler.timeutil import utcnow
 
 PUBLIC = "public"
-#: Key in ``Session.info``: the newest change time of a workshop or session this
-#: transaction flushed, until the counter is bumped.
-_CHANGED_AT = "hearth.public_feed_changed_at"
+COUNSELING = "counseling"
+PEOPLE = "people"
+#: Key in ``Session.info``: counter name → newest change time, until the commit bumps them.
+_CHANGED = "hearth.feed_changes"
+
+
+def own(user_id: int) -> str:
+    """The counter of one person's private feed."""
+    return f"user:{user_id}"
+
+
+def _counters(session: Session, thing: Any) -> set[str]:
+    """The feeds a changed record is shown in."""
+    if isinstance(thing, Workshop | WorkshopSession):
+        return {PUBLIC}
+    if isinstance(thing, Booking):
+        # Seats taken are in the facilitator's events. The session is in the identity
+        # map: every booking service loaded (and locked) it first.
+        booked = session.get_one(WorkshopSession, thing.session_id)
+        return {own(thing.family_id), own(booked.workshop.facilitator_id)}
+    if isinstance(thing, Appointment):
+        return {own(thing.family_id), own(thing.facilitator_id)}
+    if isinstance(thing, CounselingSettings):
+        return {COUNSELING}
+    if isinstance(thing, User):
+        state: InstanceState[User] = inspect(thing)
+        changed = {a.key for a in state.attrs if a.history.has_changes()}
+        names = {PEOPLE} if "name" in changed else set()
+        if changed & {"descriptive_titles", "role"}:
+            names.add(own(thing.id))
+        return names
+    return set()
 
 
 @event.listens_for(Session, "before_flush")
 def _note_changes(session: Session, _context: Any, _instances: Any) -> None:
-    changed = [
-        thing
-        for thing in (*session.new, *session.dirty, *session.deleted)
-        if isinstance(thing, Workshop | WorkshopSession)
-        and (thing in session.new or thing in session.deleted or session.is_modified(thing))
-    ]
-    if changed:
-        newest = max((thing.updated_at or utcnow()) for thing in changed)
-        earlier: datetime | None = session.info.get(_CHANGED_AT)
-        session.info[_CHANGED_AT] = max(newest, earlier) if earlier else newest
+    noted: dict[str, datetime] = session.info.setdefault(_CHANGED, {})
+    modified = [thing for thing in session.dirty if session.is_modified(thing)]
+    now = utcnow()
+    with session.no_autoflush:
+        for thing in (*session.new, *modified, *session.deleted):
+            names = _counters(session, thing)
+            # When the change is made: a row's updated_at is only set as it is written,
+            # and Last-Modified must move forward with every change.
+            changed_at = max(now, getattr(thing, "updated_at", None) or now)
+            for name in names:
+                noted[name] = max(changed_at, noted.get(name, changed_at))
 
 
 @event.listens_for(Session, "before_commit")
-def _bump_public_counter(session: Session) -> None:
+def _bump_counters(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # what commit would flush anyway, so its changes are noted
-    changed_at = session.info.pop(_CHANGED_AT, None)
-    if changed_at is None:
+    noted: dict[str, datetime] = session.info.pop(_CHANGED, {})
+    if not noted:
         return
-    bumped = session.execute(
-        update(FeedState)
-        .where(FeedState.name == PUBLIC)
-        .values(counter=FeedState.counter + 1, changed_at=changed_at)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(FeedState).values(
+        [{"name": name, "counter": 1, "changed_at": noted[name]} for name in sorted(noted)]
     )
-    if bumped.rowcount == 0:  # type: ignore[attr-defined]  # a database made without it
-        session.execute(insert(FeedState).values(name=PUBLIC, counter=1, changed_at=changed_at))
+    session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[FeedState.name],
+            set_={"counter": FeedState.counter + 1, "changed_at": upsert.excluded.changed_at},
+        )
+    )
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
-    session.info.pop(_CHANGED_AT, None)
+    session.info.pop(_CHANGED, None)
