@@ -6,13 +6,15 @@ agree. No Flask here: callers turn records into :class:`CalendarEvent` first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vDuration
+from icalendar import Calendar, Event, vDuration
 
 from scheduler.timeutil import is_repeated_wall_time
 from scheduler.vtimezone import vtimezone
@@ -26,7 +28,7 @@ class EventStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CalendarEvent:
     """One VEVENT, already worded for its reader (discreet or descriptive)."""
 
@@ -109,20 +111,48 @@ def _vevent(item: CalendarEvent) -> Event:
     return event
 
 
-def _timezones(events: Sequence[CalendarEvent]) -> list[Timezone]:
-    """Return a VTIMEZONE for every TZID used, right a year either side of its events."""
+class Fragment(NamedTuple):
+    """One VEVENT's finished text, and whether it names its zone (needs a VTIMEZONE)."""
+
+    text: bytes
+    zoned: bool
+
+
+def _fragment_uncached(item: CalendarEvent) -> Fragment:
+    return Fragment(_vevent(item).to_ical(), _zoned(item))
+
+
+#: One fragment per event a process has built lately. An entry holds the event and its
+#: text (about 1.5 KB together), so the bound keeps a worker's share near 30 MB while
+#: the public feed (one entry per session) and the busiest private feeds all fit.
+FRAGMENT_CACHE_SIZE = 20_000
+
+# Keyed by the whole (frozen, hashable) event: a change to any field it says, the
+# wording, the link's host or the zone included, is another key, so nothing has to be
+# invalidated by hand; stale entries just age out. lru_cache is thread-safe.
+_fragment = lru_cache(maxsize=FRAGMENT_CACHE_SIZE)(_fragment_uncached)
+
+
+def _zone_spans(events: Iterable[CalendarEvent]) -> list[tuple[str, int, int]]:
+    """Every TZID written, with the years its VTIMEZONE covers: a year either side."""
     spans: dict[str, tuple[int, int]] = {}
     for item in events:
-        if not _zoned(item):
-            continue
         low, high = spans.get(item.timezone, (item.starts_at.year, item.ends_at.year))
         spans[item.timezone] = (min(low, item.starts_at.year), max(high, item.ends_at.year))
-    return [vtimezone(zone, low - 1, high + 1) for zone, (low, high) in sorted(spans.items())]
+    return [(zone, low - 1, high + 1) for zone, (low, high) in sorted(spans.items())]
 
 
-def build_calendar(events: Iterable[CalendarEvent], info: CalendarInfo) -> bytes:
-    """Return a complete VCALENDAR (CRLF lines folded at 75 octets by icalendar)."""
-    events = sorted(events, key=lambda e: (e.starts_at, e.uid))
+@lru_cache(maxsize=1024)
+def _vtimezone_text(zone: str, first_year: int, last_year: int) -> bytes:
+    return vtimezone(zone, first_year, last_year).to_ical()
+
+
+def _order(item: CalendarEvent) -> tuple[datetime, str]:
+    return item.starts_at, item.uid
+
+
+def _calendar(info: CalendarInfo) -> Calendar:
+    """The VCALENDAR's own properties, without components."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -131,8 +161,32 @@ def build_calendar(events: Iterable[CalendarEvent], info: CalendarInfo) -> bytes
     calendar.add("x-wr-calname", info.name)
     calendar.add("refresh-interval", vDuration(info.refresh), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(info.refresh))
-    for timezone in _timezones(events):
-        calendar.add_component(timezone)
-    for item in events:
-        calendar.add_component(_vevent(item))
-    return calendar.to_ical()
+    return calendar
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+def build_calendar(events: Iterable[CalendarEvent], info: CalendarInfo) -> bytes:
+    """Return a complete VCALENDAR (CRLF lines folded at 75 octets by icalendar).
+
+    The bytes are those of one icalendar ``Calendar`` holding every component: its
+    ``to_ical`` folds each content line on its own and joins them with CRLF, so a
+    component's text does not depend on what surrounds it. Each VEVENT's text is
+    therefore made once per version of the event and reused by every later build.
+    """
+    events = sorted(events, key=_order)
+    fragments = [_fragment(item) for item in events]
+    zoned = (item for item, fragment in zip(events, fragments, strict=True) if fragment.zoned)
+    head = _calendar(info).to_ical()
+    parts = [head.removesuffix(_END)]
+    parts += [_vtimezone_text(*span) for span in _zone_spans(zoned)]
+    parts += [fragment.text for fragment in fragments]
+    parts.append(_END)
+    return b"".join(parts)
+
+
+def clear_caches() -> None:
+    """Forget every built fragment and VTIMEZONE (tests; a tz database update)."""
+    _fragment.cache_clear()
+    _vtimezone_text.cache_clear()
