@@ -1,4 +1,4 @@
-"""Time building the public feed through icalendar against hand-written string templates.
+"""Time building the public feed (scheduler.ics) against hand-written string templates.
 
 Both builders turn the same CalendarEvent objects into an RFC 5545 body in the same run;
 the table gives best-of-N seconds and the ratio builder/baseline, so the machine's speed

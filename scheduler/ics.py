@@ -1,7 +1,12 @@
 """iCalendar builders: pure functions from plain event data to bytes.
 
-One builder serves every feed, download and (later) email attachment, so they all
-agree. No Flask here: callers turn records into :class:`CalendarEvent` first.
+One builder serves every feed, download and email attachment, so they all agree. No
+Flask here: callers turn records into :class:`CalendarEvent` first.
+
+The bytes are those icalendar gives for one ``Calendar`` holding every component, but
+each VEVENT's text is written directly (as icalendar would write it) and kept per
+process, keyed by the event itself: a feed rebuilt after one change writes one event
+and copies the rest. A changed event is a new key, so nothing is invalidated by hand.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, vDDDTypes, vDuration
+from icalendar.parser import escape_char, foldline
+from icalendar.parser_tools import to_unicode
 
 from scheduler.timeutil import is_repeated_wall_time
 from scheduler.vtimezone import vtimezone
@@ -82,33 +89,88 @@ def _zoned(item: CalendarEvent) -> bool:
     )
 
 
-def _vevent(item: CalendarEvent) -> Event:
-    zone = ZoneInfo(item.timezone) if _zoned(item) else UTC
-    event = Event()
-    event.add("uid", item.uid)
-    event.add("dtstamp", _utc(item.last_modified))
-    event.add("last-modified", _utc(item.last_modified))
-    event.add("sequence", item.sequence)
-    event.add("dtstart", item.starts_at.astimezone(zone))
-    event.add("dtend", item.ends_at.astimezone(zone))
-    event.add("summary", item.summary)
-    if item.description:
-        event.add("description", item.description)
-    if item.location:
-        event.add("location", item.location)
-    if item.url:
-        event.add("url", item.url)
-    event.add("status", item.status.value)
-    if item.organizer:
-        event.add("organizer", f"mailto:{item.organizer}", parameters={"CN": "Hearth"})
+# --- one VEVENT's text ----------------------------------------------------------------
+# The text icalendar's Event.to_ical() gives for these properties, written directly: a
+# VEVENT built as icalendar objects costs ~0.3 ms, most of it in objects whose only
+# product is this text. Each piece comes from icalendar's own functions (escaping,
+# folding, the TZID and the UTC mark per zone), and tests/support/ics_reference.py
+# keeps the icalendar build the bytes are checked against, on a corpus and on any text.
+
+
+def _value(text: str) -> str:
+    """A value as icalendar writes it: UTF-8 read back as utf-8-sig (one leading BOM goes)."""
+    return to_unicode(text.encode())
+
+
+def _text(text: str) -> str:
+    return _value(escape_char(text))
+
+
+def _raw(text: str) -> str:
+    """A URI or address, written unescaped: a line break would start a property of its own."""
+    if "\n" in text:
+        raise ValueError("a calendar link or address can't hold a line break")
+    return _value(text)
+
+
+def _line(line: str) -> str:
+    # icalendar folds ASCII lines every 74 characters (others by octets): a shorter one
+    # is its own fold.
+    return line if len(line) < 75 and line.isascii() else foldline(line)
+
+
+@lru_cache(maxsize=1024)
+def _time_form(zone: str | None) -> tuple[str, str]:
+    """What icalendar writes around a wall time in ``zone`` (None: UTC): ';TZID=…', 'Z'.
+
+    It names some zones UTC (Africa/Abidjan, Etc/UTC, …) and writes their times with
+    a Z and no TZID; asking it once per zone keeps every such choice its own.
+    """
+    sample = vDDDTypes(datetime(2001, 1, 1, tzinfo=ZoneInfo(zone) if zone else UTC))
+    params = sample.params.to_ical().decode()
+    return (f";{params}" if params else ""), sample.to_ical().decode()[15:]
+
+
+def _digits(moment: datetime) -> str:
+    return (
+        f"{moment.year:04}{moment.month:02}{moment.day:02}"
+        f"T{moment.hour:02}{moment.minute:02}{moment.second:02}"
+    )
+
+
+def _vevent_text(item: CalendarEvent, zoned: bool) -> bytes:
+    """The VEVENT, properties in icalendar's order: its canonical ones, then A to Z."""
+    zone = item.timezone if zoned else None
+    params, mark = _time_form(zone)
+    tzinfo = ZoneInfo(zone) if zone else UTC
+    stamp = _digits(_utc(item.last_modified)) + "Z"
+    lines = [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{_text(item.summary)}",
+        f"DTSTART{params}:{_digits(item.starts_at.astimezone(tzinfo))}{mark}",
+        f"DTEND{params}:{_digits(item.ends_at.astimezone(tzinfo))}{mark}",
+        f"DTSTAMP:{stamp}",
+        f"UID:{_text(item.uid)}",
+        f"SEQUENCE:{int(item.sequence)}",
+    ]
     if item.attendee:
-        event.add(
-            "attendee",
-            f"mailto:{item.attendee}",
-            parameters={"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED", "RSVP": "FALSE"},
+        lines.append(
+            "ATTENDEE;PARTSTAT=ACCEPTED;ROLE=REQ-PARTICIPANT;RSVP=FALSE:"
+            + _raw(f"mailto:{item.attendee}")
         )
-    event.add("transp", "TRANSPARENT" if item.status is EventStatus.CANCELLED else "OPAQUE")
-    return event
+    if item.description:
+        lines.append(f"DESCRIPTION:{_text(item.description)}")
+    lines.append(f"LAST-MODIFIED:{stamp}")
+    if item.location:
+        lines.append(f"LOCATION:{_text(item.location)}")
+    if item.organizer:
+        lines.append("ORGANIZER;CN=Hearth:" + _raw(f"mailto:{item.organizer}"))
+    lines.append(f"STATUS:{_text(item.status.value)}")
+    lines.append(f"TRANSP:{'TRANSPARENT' if item.status is EventStatus.CANCELLED else 'OPAQUE'}")
+    if item.url:
+        lines.append(f"URL:{_raw(item.url)}")
+    lines.append("END:VEVENT")
+    return ("\r\n".join(map(_line, lines)) + "\r\n").encode()
 
 
 class Fragment(NamedTuple):
@@ -119,13 +181,15 @@ class Fragment(NamedTuple):
 
 
 def _fragment_uncached(item: CalendarEvent) -> Fragment:
-    return Fragment(_vevent(item).to_ical(), _zoned(item))
+    zoned = _zoned(item)
+    return Fragment(_vevent_text(item, zoned), zoned)
 
 
-#: One fragment per event a process has built lately. An entry holds the event and its
-#: text (about 1.5 KB together), so the bound keeps a worker's share near 30 MB while
-#: the public feed (one entry per session) and the busiest private feeds all fit.
-FRAGMENT_CACHE_SIZE = 20_000
+#: One fragment per event a process has built lately: room for a 10,000-session public
+#: feed and some 6,000 private events. An entry holds the event and its text, about
+#: 1.6 KB together, so a full cache is ~26 MB of a worker. A miss costs about what a
+#: string template does, so a feed that outgrows the cache is slower, never wrong.
+FRAGMENT_CACHE_SIZE = 16_384
 
 # Keyed by the whole (frozen, hashable) event: a change to any field it says, the
 # wording, the link's host or the zone included, is another key, so nothing has to be

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from scheduler import ics
 from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
-from scheduler.timeutil import to_utc
-from tests.support.ics_checks import mechanical_checks
+from scheduler.timeutil import common_zones, to_utc
+from tests.support.ics_checks import clock_changes, mechanical_checks
 from tests.support.ics_reference import reference_calendar
 
 CHANGED = datetime(2026, 11, 3, 8, 15, 42, tzinfo=UTC)
@@ -51,8 +51,12 @@ TEXTS = (
     'Back\\slash, "quotes" and colons: all here',
     "Évènement · 家族 · عائلة · 🕯️ " * 6,
     "x" * 73 + "é" + "y" * 80,  # a two-octet character right on the fold
+    "\ufeffA leading byte-order mark, which icalendar drops",
     "",
 )
+
+#: Summaries whose SUMMARY line is 74, 75 and 76 octets: icalendar folds from 75 on.
+FOLD_EDGES = tuple("s" * (length - len("SUMMARY:")) for length in (74, 75, 76))
 
 INVITES = (
     CalendarInfo(name="Hearth workshops"),
@@ -107,7 +111,9 @@ def corpus() -> list[CalendarEvent]:
     """Every kind of event a Hearth calendar holds, in many zones and years."""
     events = [event(n) for n in range(60)]
     events += repeated_hour_events()
+    events += [event(300 + n, summary=text) for n, text in enumerate(FOLD_EDGES)]
     events += [
+        event(205, url="\ufeffhttps://hearth.test/bom"),
         event(200, organizer="no-reply@hearth.test", attendee="family+1@example.org"),
         event(201, status=EventStatus.CANCELLED, organizer="a@b.test", attendee="c@d.test"),
         event(  # seconds and microseconds, as a database may hand them back
@@ -221,34 +227,76 @@ def test_threads_building_at_once_get_the_same_bytes():
         assert body == (expected if some is events else reference_calendar(some, info))
 
 
-# Any code point but surrogates (which no calendar can encode), control characters too.
-any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=120)
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    summary=any_text,
-    description=any_text,
-    location=any_text,
-    zone=st.sampled_from(ZONES),
-    start=st.datetimes(
-        min_value=datetime(2026, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
-    ),
-    minutes=st.integers(0, 60 * 30),
-    sequence=st.integers(0, 10_000),
+#: What escaping and folding turn on: marks, breaks, backslashes, wide characters, a BOM.
+TRICKY = ',;:\\\n\r\t"NaZ é家🕯\ufeff\x00'
+# Any code point but surrogates (which no calendar can encode), control characters too,
+# or long runs of the tricky ones, so that folds fall on every kind of character.
+any_text = st.one_of(
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=120),
+    st.text(st.sampled_from(TRICKY), min_size=60, max_size=160),
 )
-def test_any_text_zone_and_time_is_written_as_icalendar_writes_it(
-    summary, description, location, zone, start, minutes, sequence
+#: Links and addresses are written unescaped, so a line break in one is refused instead.
+any_link = st.one_of(
+    st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\n"), max_size=90),
+    st.text(st.sampled_from(TRICKY.replace("\n", "")), min_size=60, max_size=90),
+)
+moments = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.tuples(any_text, any_text, any_text, any_text),
+    links=st.tuples(any_link, any_link, any_link),
+    zone=st.sampled_from(sorted({*common_zones(), *ZONES, "Etc/GMT+5", "Iceland"})),
+    start=moments,
+    minutes=st.integers(0, 60 * 30),
+    changed=moments,
+    sequence=st.integers(0, 10_000),
+    status=st.sampled_from(EventStatus),
+)
+def test_any_event_is_written_as_icalendar_writes_it(
+    texts, links, zone, start, minutes, changed, sequence, status
 ):
-    item = event(
-        1,
+    summary, description, location, uid = texts
+    url, organizer, attendee = links
+    item = CalendarEvent(
+        uid=uid,
+        sequence=sequence,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=minutes),
+        timezone=zone,
         summary=summary,
         description=description,
         location=location,
-        timezone=zone,
-        starts_at=start,
-        ends_at=start + timedelta(minutes=minutes),
-        sequence=sequence,
+        url=url,
+        status=status,
+        last_modified=changed.astimezone(ZoneInfo(zone)),
+        organizer=organizer or None,
+        attendee=attendee or None,
     )
     info = CalendarInfo(name=summary or "x")
     assert build_calendar([item], info) == reference_calendar([item], info)
+
+
+@pytest.mark.parametrize("field", ["url", "organizer", "attendee"])
+def test_a_line_break_in_a_link_or_address_is_refused(field):
+    with pytest.raises(ValueError, match="line break"):
+        build_calendar([event(1, **{field: "x@y.test\nX-INJECTED:1"})], CalendarInfo(name="x"))
+
+
+@pytest.mark.slow
+def test_every_zone_is_written_byte_for_byte_as_before():
+    """All ~470 zones, in winter, in summer and across their 2027 clock changes."""
+    info = CalendarInfo(name="x")
+    for zone in common_zones():
+        moments = [datetime(2027, 1, 15, 12, tzinfo=UTC), datetime(2027, 7, 15, 12, tzinfo=UTC)]
+        moments += [
+            c + timedelta(minutes=m) for c in clock_changes(zone, 2027, 2027) for m in (-30, 30)
+        ]
+        events = [
+            event(n, timezone=zone, starts_at=m, ends_at=m + timedelta(hours=1))
+            for n, m in enumerate(moments)
+        ]
+        assert build_calendar(events, info) == reference_calendar(events, info), zone
