@@ -1,8 +1,10 @@
-"""Time building the public feed through icalendar against hand-written string templates.
+"""Time building the public feed (scheduler.ics) against hand-written string templates.
 
 Both builders turn the same CalendarEvent objects into an RFC 5545 body in the same run;
 the table gives best-of-N seconds and the ratio builder/baseline, so the machine's speed
-cancels out. Run from the repository root:
+cancels out. The builder is timed twice: a worker's first build, with no VEVENT text
+cached yet, and the build after one session changed, when the text of every other
+event comes from the fragment cache. Run from the repository root:
 
     .venv/bin/python bench/feed_build.py
 """
@@ -15,6 +17,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,6 +30,7 @@ from scheduler.ics import (
     CalendarInfo,
     EventStatus,
     build_calendar,
+    clear_caches,
 )
 
 #: (events in the feed, timed repeats; the best one counts)
@@ -210,14 +214,50 @@ def baseline_calendar(events: Sequence[CalendarEvent], info: CalendarInfo) -> by
 Builder = Callable[[Sequence[CalendarEvent], CalendarInfo], bytes]
 
 
-def best_of(repeats: int, build: Builder, events: Sequence[CalendarEvent]) -> tuple[float, bytes]:
+def best_of(
+    repeats: int,
+    build: Builder,
+    prepare: Callable[[int], Sequence[CalendarEvent]],
+) -> tuple[float, bytes]:
+    """Best time of ``build`` over the repeats; ``prepare(repeat)`` (untimed) gives its events."""
     best, body = float("inf"), b""
-    for _ in range(repeats):
+    for repeat in range(repeats):
+        events = prepare(repeat)
         gc.collect()
         began = time.perf_counter()
         body = build(events, CALENDAR)
         best = min(best, time.perf_counter() - began)
     return best, body
+
+
+def fully_cold(count: int) -> Callable[[int], list[CalendarEvent]]:
+    """A worker's first build: nothing cached yet."""
+
+    def prepare(repeat: int) -> list[CalendarEvent]:
+        clear_caches()
+        return make_events(count)
+
+    return prepare
+
+
+def after_one_change(count: int) -> Callable[[int], list[CalendarEvent]]:
+    """The feed after one session changed: every other event's text is cached.
+
+    The events are made anew, as each request makes them from the database, and the
+    changed session has a new title and sequence in every repeat.
+    """
+
+    def prepare(repeat: int) -> list[CalendarEvent]:
+        clear_caches()
+        build_calendar(make_events(count), CALENDAR)
+        events = make_events(count)
+        changed = events[count // 2]
+        events[count // 2] = replace(
+            changed, summary=f"{changed.summary} (moved {repeat})", sequence=changed.sequence + 1
+        )
+        return events
+
+    return prepare
 
 
 def _vevents(body: bytes) -> list[list[bytes]]:
@@ -235,26 +275,37 @@ def check(count: int, builder: bytes, baseline: bytes) -> None:
     assert _vevents(builder) == _vevents(baseline), "the two bodies disagree on an event"
 
 
+def check_changed(count: int, repeats: int, changed: bytes) -> None:
+    """The rebuild after a change is the body an empty cache gives for the same events."""
+    events = after_one_change(count)(repeats - 1)
+    clear_caches()
+    assert changed == build_calendar(events, CALENDAR), "the cache served a stale event"
+    assert f"(moved {repeats - 1})".encode() in changed
+
+
 def main() -> None:
     rows = []
     for count, repeats in RUNS:
-        events = make_events(count)
-        builder_s, builder_body = best_of(repeats, build_calendar, events)
-        baseline_s, baseline_body = best_of(repeats, baseline_calendar, events)
-        check(count, builder_body, baseline_body)
-        rows.append((count, repeats, builder_s, baseline_s, len(builder_body), len(baseline_body)))
+        cold_s, cold_body = best_of(repeats, build_calendar, fully_cold(count))
+        changed_s, changed_body = best_of(repeats, build_calendar, after_one_change(count))
+        baseline_s, baseline_body = best_of(repeats, baseline_calendar, fully_cold(count))
+        check(count, cold_body, baseline_body)
+        check_changed(count, repeats, changed_body)
+        sizes = (len(cold_body), len(baseline_body))
+        rows.append((count, repeats, cold_s, changed_s, baseline_s, *sizes))
 
     print(f"Python {sys.version.split()[0]}, best of the repeats, time.perf_counter\n")
     print(
-        "| sessions | repeats | icalendar builder (s) | string baseline (s) "
-        "| ratio | ms/event (builder) | builder bytes | baseline bytes |"
+        "| sessions | repeats | first build, nothing cached (s) | after one change (s) "
+        "| string baseline (s) | ratio, first build | ratio, after a change "
+        "| ms/event, first build | builder bytes | baseline bytes |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for count, repeats, builder_s, baseline_s, builder_size, baseline_size in rows:
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for count, repeats, cold_s, changed_s, baseline_s, size, baseline_size in rows:
         print(
-            f"| {count:,} | {repeats} | {builder_s:.3f} | {baseline_s:.3f} "
-            f"| {builder_s / baseline_s:.1f}x | {1000 * builder_s / count:.3f} "
-            f"| {builder_size:,} | {baseline_size:,} |"
+            f"| {count:,} | {repeats} | {cold_s:.3f} | {changed_s:.3f} | {baseline_s:.3f} "
+            f"| {cold_s / baseline_s:.1f}x | {changed_s / baseline_s:.2f}x "
+            f"| {1000 * cold_s / count:.3f} | {size:,} | {baseline_size:,} |"
         )
 
 
