@@ -334,6 +334,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="put the report in BENCHMARKS.md")
     parser.add_argument("--duration", type=int, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int)
+    parser.add_argument("--only", help="measure only the rows whose name contains this")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
@@ -343,17 +344,17 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="hearth-http-") as folder_name, ExitStack() as stack:
         folder = Path(folder_name)
-        rows, memory = setup_and_measure(stack, folder, size, args.postgres)
+        rows, memory = setup_and_measure(stack, folder, size, args.postgres, args.only)
     report = table(rows, memory)
     if args.with_builders:
         report += "\n\n" + builders(args.postgres)
     print(report)
-    if args.write and not args.quick:
+    if args.write and not args.quick and not args.only:
         write_benchmarks(report, " ".join(["python", *sys.argv]))
 
 
 def setup_and_measure(
-    stack: ExitStack, folder: Path, size: Size, postgres: str | None
+    stack: ExitStack, folder: Path, size: Size, postgres: str | None, only: str | None = None
 ) -> tuple[list[Row], tuple[list[float], list[float]]]:
     logs = folder / "logs"
     logs.mkdir()
@@ -464,6 +465,7 @@ def setup_and_measure(
             "≥ 40 rps",
         )
     )
+    rows = [row for row in rows if only is None or only in row.what]
     measure(rows, size)
     return rows, memory
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
+import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, TextClause, bindparam, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -57,16 +61,67 @@ def write_transaction() -> Iterator[Session]:
         raise RuntimeError("unsaved changes outside a service transaction")
     # End the request's read transaction so the write lock is the first thing taken.
     session.rollback()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    session.info[_WRITING] = True
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.info.pop(_WRITING, None)
+    with _writers_queue(session.get_bind()):
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        session.info[_WRITING] = True
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.info.pop(_WRITING, None)
+
+
+class _WriterQueue:
+    """SQLite writers of every thread and process on one database file, queued in turn.
+
+    SQLite makes a writer that finds the write lock taken sleep and try again (1, 2,
+    5 ... up to 100 ms between tries), and a newcomer can take the lock while it
+    sleeps: under a burst of bookings most waited a few milliseconds and some seconds
+    (a p99 of 1.4 s against a p50 of 75 ms). Here a writer first waits its turn on a
+    lock the kernel hands over the moment it is released (``flock`` on a file beside
+    the database, and a thread lock, since ``flock`` doesn't exclude threads sharing
+    the file), then begins; SQLite's busy timeout still covers writers outside Hearth.
+    A process that dies holding the ``flock`` releases it with its files.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._threads = threading.Lock()
+        self._file: tuple[int, int] | None = None  # (pid, descriptor): reopened after fork
+
+    def _descriptor(self) -> int:
+        if self._file is None or self._file[0] != os.getpid():
+            self._file = (os.getpid(), os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600))
+        return self._file[1]
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._threads:
+            descriptor = self._descriptor()
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
+_queues: dict[str, _WriterQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def _writers_queue(bind: Any) -> AbstractContextManager[None]:
+    """The queue of writers to the bind's SQLite file; nothing for PostgreSQL or memory."""
+    url = bind.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return nullcontext()
+    with _queues_lock:
+        queue = _queues.get(url.database)
+        if queue is None:
+            queue = _queues[url.database] = _WriterQueue(f"{url.database}.writers")
+    return queue.turn()
 
 
 def in_write_transaction() -> bool:
@@ -76,3 +131,23 @@ def in_write_transaction() -> bool:
     (or, on SQLite, guard nothing), so the lock helpers ask before locking.
     """
     return bool(db.session.info.get(_WRITING))
+
+
+@functools.cache
+def insert_on_conflict(
+    table: Table, columns: tuple[str, ...], unique: str, action: str = "DO NOTHING"
+) -> TextClause:
+    """``INSERT ... ON CONFLICT (unique) <action>`` as a statement SQLAlchemy caches.
+
+    The dialects' own ``insert().on_conflict_do_*()`` can't be cached by SQLAlchemy 2.0,
+    so it was compiled anew on every execution: about a millisecond of CPU, twice in
+    every booking. SQLite and PostgreSQL read this spelling alike; each value is bound
+    with its column's type, so times are stored as the ORM stores them. ``action`` is
+    trusted SQL from the caller's code, never user input.
+    """
+    names = ", ".join(f'"{name}"' for name in columns)
+    values = ", ".join(f":{name}" for name in columns)
+    statement = text(
+        f"INSERT INTO {table.name} ({names}) VALUES ({values}) ON CONFLICT ({unique}) {action}"  # noqa: S608
+    )
+    return statement.bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))

@@ -13,9 +13,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from scheduler import settings
+from scheduler.database import insert_on_conflict
 from scheduler.extensions import db
 from scheduler.models import (
     Appointment,
@@ -80,14 +80,16 @@ def reminder_time(starts_at: datetime, offset: timedelta, zone: str) -> datetime
 
 
 def _insert(rows: Iterable[dict[str, Any]]) -> None:
-    """Insert outbox rows, silently keeping the existing one when a key is already queued."""
+    """Insert outbox rows, silently keeping the existing one when a key is already queued.
+
+    All of a change's rows go in one statement with their values as parameters, so it
+    is compiled once per process and its shape is the same for one row or ten.
+    """
     rows = list(rows)
     if not rows:
         return
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["key"])
-    db.session.execute(statement)
+    statement = insert_on_conflict(OutboxMessage.__table__, tuple(rows[0]), '"key"')
+    db.session.connection().execute(statement, rows)
 
 
 def _message(
@@ -134,19 +136,24 @@ def _row(
     )
 
 
+def _told(booking: Booking, kind: MessageKind, version: int, now: datetime) -> dict[str, Any]:
+    """The row that tells a family what happened to its booking."""
+    return _row(kind, f"booking:{booking.id}:{kind}:{version}", booking, now, now, version)
+
+
 def _tell(booking: Booking, kind: MessageKind, version: int, now: datetime) -> None:
-    _insert([_row(kind, f"booking:{booking.id}:{kind}:{version}", booking, now, now, version)])
+    _insert([_told(booking, kind, version, now)])
 
 
-def _queue_reminders(
+def _reminders(
     family_id: int,
     starts_at: datetime,
     record: str,
     version: int,
     now: datetime,
     **refs: int | None,
-) -> None:
-    """Queue a family's reminders for one start time, skipping offsets already past.
+) -> list[dict[str, Any]]:
+    """A family's reminder rows for one start time, skipping offsets already past.
 
     The key names the record and its version, so a moved start queues anew.
     """
@@ -161,13 +168,12 @@ def _queue_reminders(
         rows.append(
             _message(MessageKind.REMINDER, key, family_id, due, now, version=version, **refs)
         )
-    _insert(rows)
+    return rows
 
 
-def schedule_reminders(booking: Booking, now: datetime) -> None:
-    """Queue the family's reminders for a confirmed booking."""
+def _booking_reminders(booking: Booking, now: datetime) -> list[dict[str, Any]]:
     session = booking.session
-    _queue_reminders(
+    return _reminders(
         booking.family_id,
         session.starts_at,
         f"booking:{booking.id}",
@@ -176,6 +182,11 @@ def schedule_reminders(booking: Booking, now: datetime) -> None:
         booking_id=booking.id,
         session_id=booking.session_id,
     )
+
+
+def schedule_reminders(booking: Booking, now: datetime) -> None:
+    """Queue the family's reminders for a confirmed booking."""
+    _insert(_booking_reminders(booking, now))
 
 
 def _withdraw_reminders(*where: Any) -> None:
@@ -207,8 +218,8 @@ def booking_created(booking: Booking, now: datetime) -> None:
     """A new booking: confirm it (with reminders) or say the family is on the waitlist."""
     db.session.flush()
     if booking.status == BookingStatus.CONFIRMED:
-        _tell(booking, MessageKind.CONFIRMED, booking.sequence, now)
-        schedule_reminders(booking, now)
+        confirmation = _told(booking, MessageKind.CONFIRMED, booking.sequence, now)
+        _insert([confirmation, *_booking_reminders(booking, now)])
     else:
         _tell(booking, MessageKind.WAITLISTED, booking.sequence, now)
 
@@ -217,8 +228,8 @@ def status_changed(booking: Booking, old: str, now: datetime) -> None:
     """A booking moved between confirmed, waitlisted and cancelled."""
     new = booking.status
     if new == BookingStatus.CONFIRMED and old == BookingStatus.WAITLISTED:
-        _tell(booking, MessageKind.PROMOTED, booking.sequence, now)
-        schedule_reminders(booking, now)
+        promotion = _told(booking, MessageKind.PROMOTED, booking.sequence, now)
+        _insert([promotion, *_booking_reminders(booking, now)])
     elif new == BookingStatus.CANCELLED:
         _tell(booking, MessageKind.CANCELLED, booking.sequence, now)
         cancel_pending_reminders([booking.id])
@@ -242,18 +253,19 @@ def session_rescheduled(session: WorkshopSession, now: datetime) -> None:
     """Tell every booked family, and move their pending reminders to the new time."""
     bookings = _active_bookings(session)
     cancel_pending_reminders(b.id for b in bookings)
+    rows = []
     for booking in bookings:
-        _tell(booking, MessageKind.RESCHEDULED, session.sequence, now)
+        rows.append(_told(booking, MessageKind.RESCHEDULED, session.sequence, now))
         if booking.status == BookingStatus.CONFIRMED:
-            schedule_reminders(booking, now)
+            rows += _booking_reminders(booking, now)
+    _insert(rows)
 
 
 def session_cancelled(session: WorkshopSession, now: datetime) -> None:
     """Tell every booked family the session is off, and withdraw their reminders."""
     bookings = _active_bookings(session)
     cancel_pending_reminders(b.id for b in bookings)
-    for booking in bookings:
-        _tell(booking, MessageKind.SESSION_CANCELLED, session.sequence, now)
+    _insert(_told(b, MessageKind.SESSION_CANCELLED, session.sequence, now) for b in bookings)
 
 
 def link_issued(link: EmailLink, now: datetime) -> None:
@@ -288,13 +300,15 @@ def _appointment_row(
 
 def schedule_appointment_reminders(appointment: Appointment, now: datetime) -> None:
     """Queue a family's reminders for a confirmed appointment, as for a booking."""
-    _queue_reminders(
-        appointment.family_id,
-        appointment.slot.starts_at,
-        f"appointment:{appointment.id}",
-        appointment.sequence,
-        now,
-        appointment_id=appointment.id,
+    _insert(
+        _reminders(
+            appointment.family_id,
+            appointment.slot.starts_at,
+            f"appointment:{appointment.id}",
+            appointment.sequence,
+            now,
+            appointment_id=appointment.id,
+        )
     )
 
 

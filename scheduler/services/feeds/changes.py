@@ -16,7 +16,7 @@ Which counters a change bumps:
   (descriptive titles), their own counter.
 
 Why at commit and not at each flush: every such transaction takes the counter rows'
-locks last, in one statement in name order, and holds them only while it commits, so
+locks last, in name order, and holds them only while it commits, so
 two transactions never wait on each other in a circle (row locks are otherwise taken in
 the order docs/architecture.md gives). Any ORM change counts, whichever service or
 command makes it; bulk ``insert()``/``update()`` statements on these tables would
@@ -29,9 +29,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstanceState, Session
 
+from scheduler.database import insert_on_conflict
 from scheduler.models import (
     Appointment,
     Booking,
@@ -100,16 +100,14 @@ def _bump_counters(session: Session) -> None:
     noted: dict[str, datetime] = session.info.pop(_CHANGED, {})
     if not noted:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    upsert = dialect.insert(FeedState).values(
-        [{"name": name, "counter": 1, "changed_at": noted[name]} for name in sorted(noted)]
+    upsert = insert_on_conflict(
+        FeedState.__table__,
+        ("name", "counter", "changed_at"),
+        "name",
+        "DO UPDATE SET counter = feed_states.counter + 1, changed_at = excluded.changed_at",
     )
-    session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=[FeedState.name],
-            set_={"counter": FeedState.counter + 1, "changed_at": upsert.excluded.changed_at},
-        )
-    )
+    rows = [{"name": name, "counter": 1, "changed_at": noted[name]} for name in sorted(noted)]
+    session.connection().execute(upsert, rows)
 
 
 @event.listens_for(Session, "after_rollback")
