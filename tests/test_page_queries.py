@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from scheduler.database import write_transaction
 from scheduler.models import Role, User, Workshop, WorkshopSession
 from scheduler.timeutil import utcnow
+from scheduler.web import page_cache
 from tests.support.feeds import counting_queries, token_of
 
 pytestmark = pytest.mark.slow
@@ -78,7 +79,12 @@ def statements(db, fetch: Callable[[], Any]) -> list[str]:
 
 
 def measured(db, fetch: Callable[[], Any]) -> tuple[list[str], Any]:
-    """The statements a request ran, and its response."""
+    """The statements a request ran, and its response, with every page rendered anew.
+
+    (A signed-out visitor is usually served a page kept rendered, in one statement:
+    tests/test_page_cache.py; here the rendering itself is measured.)
+    """
+    page_cache.clear()
     db.session.rollback()
     with counting_queries(db) as seen:
         response = fetch()

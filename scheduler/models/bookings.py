@@ -70,7 +70,10 @@ class Booking(Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Bumped on every change of status; with the session's, the calendar SEQUENCE.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Indexed: the public pages' version reads the newest one (services/page_versions.py).
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     session: Mapped[WorkshopSession] = relationship()
     family: Mapped[User] = relationship()

@@ -45,10 +45,14 @@ def render_workshop(
 ) -> tuple[str, int]:
     """Render a workshop page, with one booking form carrying errors when a POST failed."""
     now = utcnow()
-    rows = catalog.workshop_sessions(workshop, now=now, family_id=family_id())
+    household = family_id()
+    rows = catalog.workshop_sessions(workshop, now=now, family_id=household)
+    # Only a household is shown the forms: anyone else would be handed a CSRF token,
+    # and with it a session cookie, for nothing.
     forms: dict[int, Any] = {
         row.session.id: (booking_form if row.session.id == form_session_id else BookingForm())
         for row in rows
+        if household is not None
     }
     bookable_without_mine = [r for r in rows if r.bookable and r.my_booking is None]
     can_enroll = workshop.is_series and len(bookable_without_mine) > 1
@@ -66,7 +70,7 @@ def render_workshop(
         rows=rows,
         forms=forms,
         form_session_id=form_session_id,
-        enroll_form=enroll_form or EnrollForm(),
+        enroll_form=enroll_form or (EnrollForm() if household is not None else None),
         can_enroll=can_enroll,
         offer_waitlist=offer_waitlist,
         error=error,

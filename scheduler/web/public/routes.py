@@ -13,6 +13,7 @@ from scheduler.services import calendar_view, catalog, feeds
 from scheduler.timeutil import to_local, utcnow
 from scheduler.web.access import visible_workshop
 from scheduler.web.errors import unreadable_date
+from scheduler.web.page_cache import public_page
 from scheduler.web.presenters.workshops import family_id, render_workshop
 from scheduler.web.requests import id_arg
 
@@ -20,6 +21,7 @@ bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
+@public_page
 def index() -> str:
     listing = catalog.upcoming_workshops(
         now=utcnow(), family_id=family_id(), page=id_arg("page") or 1
@@ -32,6 +34,7 @@ def index() -> str:
 
 
 @bp.get("/calendar")
+@public_page
 def calendar() -> tuple[str, int]:
     now = utcnow()
     zone = calendar_view.viewer_zone(
@@ -47,6 +50,7 @@ def calendar() -> tuple[str, int]:
 
 
 @bp.get("/workshops/<int:workshop_id>")
+@public_page
 def workshop(workshop_id: int) -> tuple[str, int]:
     return render_workshop(visible_workshop(workshop_id))
 

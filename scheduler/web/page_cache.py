@@ -1,0 +1,86 @@
+"""Public pages kept rendered for visitors who aren't signed in.
+
+The home page, the calendar and the workshop pages are the same for every visitor who
+isn't signed in, and are read far more often than they change: each is rendered once
+per version of what it shows (``services.page_versions``) and served from memory
+until that changes. Signed-in people see their own bookings on these pages, so theirs
+are always rendered; so is a page with a message to show (a flash) or one whose
+rendering touched the session. Each worker keeps its own copies, bounded in bytes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from functools import wraps
+from typing import Any
+
+from flask import Response, make_response, request, session
+from flask_login import current_user
+
+from scheduler.services import page_versions
+from scheduler.timeutil import utcnow
+
+#: Bytes of pages a worker keeps; the least recently served go first.
+MAX_BYTES = 8 * 1024 * 1024
+
+
+class _Pages:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pages: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            body = self._pages.get(key)
+            if body is not None:
+                self._pages.move_to_end(key)
+            return body
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        if len(body) > MAX_BYTES // 4:
+            return
+        with self._lock:
+            old = self._pages.pop(key, None)
+            self._bytes += len(body) - (len(old) if old else 0)
+            self._pages[key] = body
+            while self._bytes > MAX_BYTES:
+                _, dropped = self._pages.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._bytes = 0
+
+
+_pages = _Pages()
+clear = _pages.clear
+
+
+def _for_anyone() -> bool:
+    """Whether this request would see the page every signed-out visitor sees."""
+    return not current_user.is_authenticated and "_flashes" not in session
+
+
+def public_page(view: Callable[..., Any]) -> Callable[..., Response]:
+    """Serve ``view``'s page from memory for signed-out visitors while nothing changed."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Response:
+        if not _for_anyone():
+            return make_response(view(*args, **kwargs))
+        key = (request.full_path, page_versions.public_pages(utcnow()))
+        body = _pages.get(key)
+        if body is not None:
+            return Response(body, mimetype="text/html")
+        response = make_response(view(*args, **kwargs))
+        # A page whose rendering wrote to the session (a CSRF token, say) is that
+        # visitor's: it is not kept.
+        if response.status_code == 200 and not session.modified:
+            _pages.put(key, response.get_data())
+        return response
+
+    return wrapped
