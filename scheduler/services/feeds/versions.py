@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from scheduler import settings
 from scheduler.extensions import db
@@ -49,16 +49,21 @@ def _version(parts: Sequence[Any], newest: Sequence[datetime | None], day: datet
     return FeedVersion(f'"{hashlib.sha256(repr(material).encode()).hexdigest()[:40]}"', rounded_up)
 
 
+#: Read on every poll, so built once: the names vary, the statement doesn't.
+_COUNTERS = select(FeedState.name, FeedState.counter, FeedState.changed_at).where(
+    FeedState.name.in_(bindparam("names", expanding=True))
+)
+
+
 def _counters(names: Sequence[str]) -> tuple[list[int], list[datetime | None]]:
     """The named counters and their change times, in one read by primary key.
 
     A counter never bumped has no row yet: it reads as 0, changed never.
     """
-    states = {
-        s.name: s for s in db.session.scalars(select(FeedState).where(FeedState.name.in_(names)))
-    }
-    found = [states.get(name) for name in names]
-    return [s.counter if s else 0 for s in found], [s.changed_at if s else None for s in found]
+    rows = db.session.connection().execute(_COUNTERS, {"names": list(names)})
+    states = {name: (counter, changed_at) for name, counter, changed_at in rows}
+    found = [states.get(name, (0, None)) for name in names]
+    return [counter for counter, _ in found], [changed_at for _, changed_at in found]
 
 
 def public_version(now: datetime, facilitator_id: int | None = None) -> FeedVersion:
