@@ -19,7 +19,7 @@ from scheduler.services.booking import cancel_booking
 from scheduler.services.series import Scope, WorkshopDetails
 from scheduler.timeutil import utcnow
 from tests.support.counseling import book, slot_after
-from tests.support.feeds import later, token_of
+from tests.support.feeds import counting_queries, later, reads_only_counters, token_of
 
 
 class Feeds:
@@ -214,3 +214,14 @@ def test_last_modified_moves_forward_with_a_booking(client, db, world, make_book
         make_booking(world["later_session"], family=family)
     with later(6):
         assert client.get(path, headers={"If-Modified-Since": stamp}).status_code == 200
+
+
+def test_a_poll_without_if_none_match_gets_the_kept_body_without_building_it(client, db, world):
+    """Many calendar apps poll without If-None-Match: the body of a version is kept."""
+    path = f"/calendar/feeds/{token_of(db, world['family'])}.ics"
+    first = client.get(path)
+    db.session.rollback()
+    with counting_queries(db) as statements:
+        again = client.get(path)
+    assert again.status_code == 200 and again.get_data() == first.get_data()
+    assert len(statements) == 2 and reads_only_counters(statements[1])  # token, counters

@@ -26,8 +26,14 @@ from scheduler.timeutil import utcnow
 MAX_BYTES = 8 * 1024 * 1024
 
 
-class _Pages:
-    def __init__(self) -> None:
+class KeptBodies:
+    """Response bodies by key, least recently served dropped first past ``max_bytes``.
+
+    Safe for a worker's threads. A body over a quarter of the budget is not kept.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
         self._lock = threading.Lock()
         self._pages: OrderedDict[Hashable, bytes] = OrderedDict()
         self._bytes = 0
@@ -40,13 +46,13 @@ class _Pages:
             return body
 
     def put(self, key: Hashable, body: bytes) -> None:
-        if len(body) > MAX_BYTES // 4:
+        if len(body) > self._max_bytes // 4:
             return
         with self._lock:
             old = self._pages.pop(key, None)
             self._bytes += len(body) - (len(old) if old else 0)
             self._pages[key] = body
-            while self._bytes > MAX_BYTES:
+            while self._bytes > self._max_bytes:
                 _, dropped = self._pages.popitem(last=False)
                 self._bytes -= len(dropped)
 
@@ -56,7 +62,7 @@ class _Pages:
             self._bytes = 0
 
 
-_pages = _Pages()
+_pages = KeptBodies(MAX_BYTES)
 clear = _pages.clear
 
 

@@ -20,6 +20,7 @@ from scheduler.extensions import limiter
 from scheduler.models import User
 from scheduler.timeutil import utcnow, wall_time
 from scheduler.web import page_cache
+from scheduler.web.feeds import routes as feed_routes
 
 PASSWORD = "correct horse battery"
 #: Cheap argon2id parameters so tests don't spend seconds hashing; production uses the defaults.
@@ -109,6 +110,7 @@ def serving(app: Flask) -> Iterator[Flask]:
     # Public pages kept rendered belong to the last test's data (bulk inserts in some
     # tests bypass the counters that would tell).
     page_cache.clear()
+    feed_routes.clear()
     # Flask-Limiter keeps its on/off switch and store on the one Limiter object, not on
     # the app: an app a test made with limits on would leave them on for the next test.
     limiter.init_app(app)

@@ -12,6 +12,7 @@ from scheduler.models import Role
 from scheduler.services import feeds
 from scheduler.timeutil import utcnow
 from scheduler.web.access import own_appointment, own_booking, role_required
+from scheduler.web.page_cache import KeptBodies
 from scheduler.web.requests import id_arg
 
 bp = Blueprint("feeds", __name__)
@@ -20,6 +21,11 @@ bp = Blueprint("feeds", __name__)
 PRIVATE_CACHE = "private, max-age=300"
 #: The public feed may sit in a CDN or proxy for a while.
 PUBLIC_CACHE = "public, max-age=900"
+#: Bodies of the feed versions last served, by path and ETag (which names everything
+#: in them), for the polls that come without If-None-Match. Bounded per worker: the
+#: public feed of 10,000 sessions is 4 MB.
+_bodies = KeptBodies(24 * 1024 * 1024)
+clear = _bodies.clear
 
 
 def _not_modified(version: feeds.FeedVersion, now: datetime) -> bool:
@@ -46,7 +52,13 @@ def _calendar_response(
     if _not_modified(version, now):
         response = Response(status=304)
     else:
-        response = Response(build(), mimetype="text/calendar")
+        # Many calendar apps poll without If-None-Match: the body of a version is kept.
+        key = (request.path, version.etag)
+        body = _bodies.get(key)
+        if body is None:
+            body = build()
+            _bodies.put(key, body)
+        response = Response(body, mimetype="text/calendar")
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["ETag"] = version.etag
