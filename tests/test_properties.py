@@ -748,6 +748,8 @@ def try_booking(client: FlaskClient, stage: Stage, pairs: Pairs) -> int:
     changes = delta(before, after)
     # A booking queues its email (and reminders) in the same transaction.
     assert changes.pop("outbox_messages", 0) >= 1, "no email queued for the booking"
+    # The household's and the facilitator's feed counters, made on their first change.
+    assert changes.pop("feed_states", 0) <= 2
     assert changes == {"bookings": 1}
     assert response.headers["Location"] == "/bookings"
     assert session_id not in had
@@ -776,6 +778,7 @@ def try_enroll(client: FlaskClient, stage: Stage, pairs: Pairs) -> int:
     wanted = [sid for sid in stage.session_ids if sid not in had]
     changes = delta(before, after)
     assert changes.pop("outbox_messages", 0) >= len(wanted), "an email per booking"
+    assert changes.pop("feed_states", 0) <= 2  # feed counters, made on their first change
     assert changes == {"bookings": len(wanted)}, "all sessions or none"
     assert response.headers["Location"] == "/bookings"
     now_held = active_bookings(stage.family.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug import Response
@@ -26,11 +28,11 @@ bp = Blueprint("family", __name__)
 @limit("RATELIMIT_BOOKING", key=by_account)
 @role_required(Role.FAMILY)
 def book(session_id: int) -> Response | tuple[str, int]:
-    session = db.session.get(WorkshopSession, session_id) or abort(404)
-    workshop = visible_workshop(session.workshop_id)
+    # The service checks the session under its lock; it is loaded here only to show
+    # its page again when the booking is refused (a 404 for a draft or no session).
     form = BookingForm()
     if not form.validate_on_submit():
-        return render_workshop(workshop, status=422, form_session_id=session_id, booking_form=form)
+        return _session_page(session_id, status=422, form_session_id=session_id, booking_form=form)
     try:
         booking = booking_service.book_seats(
             session_id,
@@ -41,8 +43,8 @@ def book(session_id: int) -> Response | tuple[str, int]:
             join_waitlist=form.join_waitlist.data == "1",
         )
     except DomainError as error:
-        return render_workshop(
-            workshop,
+        return _session_page(
+            session_id,
             status=409,
             form_session_id=session_id,
             booking_form=form,
@@ -58,6 +60,12 @@ def book(session_id: int) -> Response | tuple[str, int]:
             "success",
         )
     return redirect(url_for("family.bookings"), 303)
+
+
+def _session_page(session_id: int, **shown: Any) -> tuple[str, int]:
+    """The page of the session's workshop, as its household may see it, or 404."""
+    session = db.session.get(WorkshopSession, session_id) or abort(404)
+    return render_workshop(visible_workshop(session.workshop_id), **shown)
 
 
 @bp.post("/workshops/<int:workshop_id>/enroll")
