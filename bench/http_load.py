@@ -268,7 +268,7 @@ def _if_none_match(server: Server, path: str) -> dict[str, str]:
 # --- the report ----------------------------------------------------------------------------------
 
 
-def table(rows: list[Row], memory: tuple[list[float], list[float]]) -> str:
+def table(rows: list[Row], memory: tuple[list[float], list[float], list[float]]) -> str:
     lines = [
         "| what | data | Hearth rps | p50 / p99 ms | baseline | baseline rps | ratio | goal |",
         "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |",
@@ -282,11 +282,18 @@ def table(rows: list[Row], memory: tuple[list[float], list[float]]) -> str:
             f"| {row.what} | {row.data} | {hearth.rps:,.0f} | {hearth.p50_ms:.1f} / "
             f"{hearth.p99_ms:.1f} | {row.baseline_name} | {base.rps:,.0f} | {ratio:.2f}× | {goal} |"
         )
-    before, after = memory
+    before, after, end = memory
+
+    def sizes(mbs: list[float]) -> str:
+        return " / ".join(f"{mb:.0f}" for mb in mbs) + " MB"
+
     lines.append(
-        f"| worker memory (RSS) | after {MEMORY_REQUESTS} × `GET /`, network | "
-        f"{' / '.join(f'{mb:.0f}' for mb in after)} MB | | at start | "
-        f"{' / '.join(f'{mb:.0f}' for mb in before)} MB | | ≤ 120 MB |"
+        f"| worker memory (RSS) | after {MEMORY_REQUESTS} × `GET /`, network | {sizes(after)} | "
+        f"| at start | {sizes(before)} | | ≤ 120 MB |"
+    )
+    lines.append(
+        f"| worker memory (RSS) | after every row above (feeds, bookings, logins) | {sizes(end)} "
+        "| | | | | |"
     )
     return "\n".join(lines)
 
@@ -355,7 +362,7 @@ def main() -> None:
 
 def setup_and_measure(
     stack: ExitStack, folder: Path, size: Size, postgres: str | None, only: str | None = None
-) -> tuple[list[Row], tuple[list[float], list[float]]]:
+) -> tuple[list[Row], tuple[list[float], list[float], list[float]]]:
     logs = folder / "logs"
     logs.mkdir()
     demo_url = f"sqlite:///{folder / 'demo.sqlite3'}"
@@ -467,7 +474,7 @@ def setup_and_measure(
     )
     rows = [row for row in rows if only is None or only in row.what]
     measure(rows, size)
-    return rows, memory
+    return rows, (*memory, network_server.worker_rss_mb())
 
 
 def booking_row(
