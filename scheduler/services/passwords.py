@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import ctypes
 from functools import lru_cache
 from typing import Any
 
@@ -16,11 +16,27 @@ from scheduler import settings
 _DUMMY_PASSWORD = "not-a-real-password"  # noqa: S105
 
 
-#: One argon2 computation at a time in a process. Each takes its memory cost (19 MiB)
-#: from the C heap, which keeps it afterwards: a worker's four threads hashing at once
-#: kept 76 MB more, one at a time keeps 19. The CPU is the limit anyway: the workers
-#: already compute as many at once as the machine has cores.
-_ONE_AT_A_TIME = threading.Lock()
+#: glibc's mallopt() setting for the size from which memory is mapped on its own.
+_M_MMAP_THRESHOLD = -3
+
+
+def _give_back_hash_memory() -> None:
+    """Have each argon2 buffer (its 19 MiB memory cost) returned to the system when freed.
+
+    glibc raises its mapping threshold after the first large block is freed, and from
+    then on keeps such blocks in each thread's heap: a gunicorn worker whose four
+    threads had each checked a password held 76 MB more, for good. A fixed threshold
+    of 1 MiB keeps large blocks mapped, so they go back at once. Elsewhere than glibc
+    there is nothing to tune.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, 1024 * 1024)
+
+
+_give_back_hash_memory()
 
 
 def _hasher() -> PasswordHasher:
@@ -29,17 +45,13 @@ def _hasher() -> PasswordHasher:
 
 def hash_password(password: str) -> str:
     """Hash a password with the configured argon2id parameters."""
-    hasher = _hasher()
-    with _ONE_AT_A_TIME:
-        return hasher.hash(password)
+    return _hasher().hash(password)
 
 
 @lru_cache(maxsize=8)
 def _dummy_hash(parameters: tuple[tuple[str, Any], ...]) -> str:
     """A hash made once per set of parameters, to check unknown addresses against."""
-    hasher = PasswordHasher(**dict(parameters))
-    with _ONE_AT_A_TIME:
-        return hasher.hash(_DUMMY_PASSWORD)
+    return PasswordHasher(**dict(parameters)).hash(_DUMMY_PASSWORD)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
@@ -50,13 +62,13 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     """
     hasher = _hasher()
     parameters = tuple(sorted(settings.current().password_hash.items()))
-    checked = _dummy_hash(parameters) if stored_hash is None else stored_hash
     try:
-        with _ONE_AT_A_TIME:
-            matches = hasher.verify(checked, password if stored_hash else password + "x")
+        if stored_hash is None:
+            hasher.verify(_dummy_hash(parameters), password + "x")
+            return False
+        return hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-    return matches and stored_hash is not None
 
 
 def needs_rehash(stored_hash: str) -> bool:
