@@ -45,8 +45,8 @@ def create_table(url: str) -> None:
     engine = create_engine(normalise_database_url(url))
     _Base.metadata.create_all(engine)
     with Session(engine) as session, session.begin():
-        if session.get(BenchRow, 1) is None:
-            session.add(BenchRow(id=1, label="first"))
+        if session.get(BenchRow, 1) is None:  # the first row: id 1 from the sequence
+            session.add(BenchRow(label="first"))
     engine.dispose()
 
 
