@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask, session
 from flask_login.utils import _create_identifier
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from scheduler import create_app, demo
 from scheduler.database import write_transaction
@@ -31,13 +31,12 @@ from scheduler.services import feeds, tokens
 from scheduler.services.booking import Needs, book_seats
 from scheduler.services.passwords import hash_password
 from scheduler.timeutil import utcnow
+from tests.support import bulk
 
 #: The User-Agent every load generator request sends (the session cookies are bound to it).
 USER_AGENT = "hearth-bench"
 #: The password of every bulk family (one hash, computed once).
 PASSWORD = "bench-families-password-2026"
-#: Sessions per bulk workshop: weekly, for a term.
-TERM = 20
 #: Sessions of the one workshop whose page is measured.
 PAGE_SESSIONS = 6
 #: Bookings of the family whose private feed is measured.
@@ -85,7 +84,7 @@ def load_network(app: Flask, now: datetime, *, sessions: int, families: int) -> 
         facilitator = db.session.scalar(select(User).where(User.role == Role.FACILITATOR))
         assert facilitator is not None
         workshop_id = _add_workshop(facilitator.id, PAGE_SESSIONS, now, title="Six evenings")
-        session_ids = _add_sessions(facilitator.id, sessions, now)
+        session_ids = bulk.add_sessions(facilitator.id, sessions, now)
         users = _add_families(families, now)
         data = DataSet(workshop_id=workshop_id, session_ids=session_ids)
         data.private_feed_path = _private_feed(users[0], session_ids[:FEED_BOOKINGS], now)
@@ -121,52 +120,6 @@ def _add_workshop(facilitator_id: int, count: int, now: datetime, *, title: str)
             for n in range(count)
         )
         return workshop.id
-
-
-def _add_sessions(facilitator_id: int, count: int, now: datetime) -> list[int]:
-    """``count`` upcoming published sessions in weekly workshops of TERM, a minute apart."""
-    workshops = (count + TERM - 1) // TERM
-    with write_transaction() as session:
-        first = session.scalar(select(func.max(Workshop.id))) or 0
-        stamp = {"created_at": now, "updated_at": now}
-        session.execute(
-            insert(Workshop),
-            [
-                {
-                    "id": first + n + 1,
-                    "facilitator_id": facilitator_id,
-                    "title": f"Family group {n}",
-                    "description": "Evenings for families, with time for questions.",
-                    "location": "Room 2",
-                    "online_url": "",
-                    "timezone": "America/New_York",
-                    "status": "published",
-                    **stamp,
-                }
-                for n in range(workshops)
-            ],
-        )
-        session.execute(
-            insert(WorkshopSession),
-            [
-                {
-                    "workshop_id": first + 1 + n // TERM,
-                    "starts_at": now + timedelta(days=2 + 7 * (n % TERM), minutes=n),
-                    "ends_at": now + timedelta(days=2 + 7 * (n % TERM), minutes=n + 90),
-                    "capacity": 12,
-                    "status": "scheduled",
-                    "sequence": 0,
-                    **stamp,
-                }
-                for n in range(count)
-            ],
-        )
-        ids = session.scalars(
-            select(WorkshopSession.id)
-            .where(WorkshopSession.workshop_id > first)
-            .order_by(WorkshopSession.id)
-        )
-        return list(ids)
 
 
 def _add_families(count: int, now: datetime) -> list[tuple[int, str]]:

@@ -9,70 +9,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
 
-from scheduler.database import write_transaction
-from scheduler.models import Role, User, Workshop, WorkshopSession
-from scheduler.timeutil import utcnow
+from scheduler.models import Role, User
 from scheduler.web import page_cache
 from scheduler.web.feeds import routes as feed_routes
+from tests.support import bulk
 from tests.support.feeds import counting_queries, token_of
 
 pytestmark = pytest.mark.slow
 
-#: Sessions per bulk-made workshop: a term of weekly meetings.
-TERM = 20
-
 
 def add_sessions(facilitator: User, count: int) -> None:
-    """Add ``count`` upcoming published sessions, in workshops of TERM weekly meetings.
-
-    Inserted in bulk (the services would take minutes for 10,000); the rows are what the
-    services write: a published workshop in New York, sessions a week apart.
-    """
-    now = utcnow().replace(microsecond=0)
-    workshops = (count + TERM - 1) // TERM
-    with write_transaction() as session:
-        first = session.scalar(select(Workshop.id).order_by(Workshop.id.desc())) or 0
-        session.execute(
-            insert(Workshop),
-            [
-                {
-                    "id": first + n + 1,
-                    "facilitator_id": facilitator.id,
-                    "title": f"Family group {n}",
-                    "description": "Evenings for families.",
-                    "location": "Room 2",
-                    "online_url": "",
-                    "timezone": "America/New_York",
-                    "status": "published",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for n in range(workshops)
-            ],
-        )
-        session.execute(
-            insert(WorkshopSession),
-            [
-                {
-                    "workshop_id": first + 1 + n // TERM,
-                    "starts_at": now + timedelta(days=2 + 7 * (n % TERM), minutes=n),
-                    "ends_at": now + timedelta(days=2 + 7 * (n % TERM), minutes=n + 90),
-                    "capacity": 12,
-                    "status": "scheduled",
-                    "sequence": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for n in range(count)
-            ],
-        )
+    bulk.add_sessions(facilitator.id, count)
 
 
 def statements(db, fetch: Callable[[], Any]) -> list[str]:
@@ -175,7 +127,7 @@ def assert_same_feed_statements(db, client, facilitator, path: str) -> None:
 
 def test_the_home_page_lists_twenty_workshops_a_page_soonest_first(client, db, people):
     facilitator, _, mine = people
-    add_sessions(facilitator, 60 * TERM)  # 60 more workshops, all sooner than the own one
+    add_sessions(facilitator, 60 * bulk.TERM)  # 60 more workshops, all sooner than the own one
 
     first = client.get("/").get_data(as_text=True)
     second = client.get("/?page=2").get_data(as_text=True)
