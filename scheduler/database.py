@@ -91,6 +91,7 @@ class _WriterQueue:
         self._path = path
         self._threads = threading.Lock()
         self._file: tuple[int, int] | None = None  # (pid, descriptor): reopened after fork
+        self._holder: int | None = None  # the thread whose turn it is
 
     def _descriptor(self) -> int:
         if self._file is None or self._file[0] != os.getpid():
@@ -99,13 +100,18 @@ class _WriterQueue:
 
     @contextmanager
     def turn(self) -> Iterator[None]:
+        if self._holder == threading.get_ident():
+            # Waiting for itself would hang this thread for good: say what is wrong.
+            raise RuntimeError("a write transaction inside another on the same database")
         with self._threads:
+            self._holder = threading.get_ident()
             descriptor = self._descriptor()
             fcntl.flock(descriptor, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(descriptor, fcntl.LOCK_UN)
+                self._holder = None
 
 
 _queues: dict[str, _WriterQueue] = {}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -52,6 +54,36 @@ def test_write_transaction_holds_the_write_lock_before_its_first_read(sqlite_db)
     other.execute("BEGIN IMMEDIATE")  # released on commit
     other.execute("ROLLBACK")
     other.close()
+
+
+def _writers_lock_is_free(path: str) -> bool:
+    """Ask from another process, as another gunicorn worker would, without waiting."""
+    probe = (
+        "import fcntl, os, sys\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "try:\n"
+        "    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+        "except BlockingIOError:\n"
+        "    sys.exit(1)\n"
+    )
+    return subprocess.run([sys.executable, "-c", probe, path], check=False).returncode == 0
+
+
+def test_sqlite_writers_take_turns_on_a_lock_file_beside_the_database(sqlite_db):
+    """Writers of every process queue in the kernel, not in SQLite's sleeping retries."""
+    path = f"{sqlite_db.engine.url.database}.writers"
+    with write_transaction():
+        assert not _writers_lock_is_free(path)
+    assert _writers_lock_is_free(path)
+    with pytest.raises(ValueError), write_transaction():
+        raise ValueError("a rule said no")
+    assert _writers_lock_is_free(path)  # a failed transaction gives its turn back too
+
+
+def test_a_write_transaction_inside_another_is_refused_not_hung(sqlite_db):
+    outer = write_transaction()
+    with outer, pytest.raises(RuntimeError, match="inside another"), write_transaction():
+        pass
 
 
 def test_plain_reads_do_not_take_the_write_lock(sqlite_db):
