@@ -304,7 +304,7 @@ def builders(postgres: str | None) -> str:
     feed = subprocess.run(
         [python, "bench/feed_build.py"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
-    mail_command = [python, "bench/mail_dispatch.py"]
+    mail_command = [python, "bench/mail_dispatch.py", "--repeats", "2"]
     if postgres:
         mail_command += ["--postgres", postgres]
     mail = subprocess.run(mail_command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
