@@ -16,6 +16,7 @@ from scheduler.mail.transports import (
     SMTPTransport,
     transport_from_config,
 )
+from scheduler.mail.wire import WireEmail, wire_email
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -24,7 +25,9 @@ __all__ = [
     "FileTransport",
     "Message",
     "SMTPTransport",
+    "WireEmail",
     "build_email",
     "message_id",
     "transport_from_config",
+    "wire_email",
 ]
