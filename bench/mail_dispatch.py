@@ -1,16 +1,22 @@
 """Time one outbox dispatcher sending 10,000 due reminders against a bare smtplib loop.
 
 Both send the same messages to the same local aiosmtpd server in the same run. The
-dispatcher is Hearth's own ``sweep_once()``: per row it claims (50 at a time), re-checks
-the row under its lock, composes the email from the database, builds the MIME message,
-sends it over the sweep's one SMTP connection and records the result. The lower bound
-sends EmailMessage objects built beforehand (``compose`` + ``build_email`` once per row,
-so the very messages the dispatcher sends, Message-IDs included) with ``smtplib.SMTP``
-over one connection: only the sending is timed. The ratio dispatcher/smtplib is what is
-left when the mail server and the wire cost the same for both. A second table splits the
-fastest dispatcher run into its steps (compose, build_email, the SMTP send, recording the
-result, and the rest: claims and the locked re-read of each row), timed in place by
-wrapping those functions in this process for the run; the wrappers cost microseconds.
+dispatcher is Hearth's own ``sweep_once()``: it claims 50 rows at a time, reads what
+they are worded from in a few queries, composes each email and writes its bytes
+(``wire_email``), then per row records the previous send and re-checks the row in one
+transaction, and sends over the sweep's one SMTP connection. The lower bound sends
+EmailMessage objects built beforehand (``compose`` + ``build_email`` once per row, so
+the very messages the dispatcher sends, Message-IDs included; ``wire_email`` writes the
+same bytes) with ``smtplib.SMTP`` over one connection: only the sending is timed. The
+ratio dispatcher/smtplib is what is left when the mail server and the wire cost the
+same for both. ``send_message`` still flattens each message, which the dispatcher no
+longer does, so a third loop sends the same messages flattened beforehand, as bytes
+(``sendmail``): the wire and the server alone, the floor for any sender.
+
+A second table splits the fastest dispatcher run into its steps (compose, wire_email,
+the SMTP send, the per-row transaction that records a send and re-checks the next row,
+and the rest: claims and the batch reads), timed in place by wrapping those functions
+in this process for the run; the wrappers cost microseconds.
 
 The SMTP server runs in a child process by default, as a real mail server would; with
 ``--server-thread`` it shares the dispatcher's process (and its GIL), as in the tests.
@@ -24,7 +30,9 @@ given):
 from __future__ import annotations
 
 import argparse
+import copy
 import gc
+import io
 import logging
 import multiprocessing
 import os
@@ -42,7 +50,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as clock_time
+from email.generator import BytesGenerator
 from email.message import EmailMessage
+from email.utils import parseaddr
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -341,22 +351,22 @@ def prebuild(domain: str) -> list[EmailMessage]:
 
 
 #: Where a dispatcher run spends its time: the steps of send_due, timed in place.
-STEPS = ("compose", "build_email", "smtp send", "record")
+STEPS = ("compose", "wire_email", "smtp send", "record + re-check")
 
 
 @contextmanager
 def timed_steps() -> Iterator[dict[str, float]]:
     """Wrap the dispatcher's steps (in this process only) to add up the seconds in each.
 
-    The rest of a run is claiming, and the transaction of ``_prepare`` that locks and
-    re-reads each row before composing.
+    The rest of a run is claiming each batch and the few queries that read what the
+    batch is worded from.
     """
     seconds = dict.fromkeys(STEPS, 0.0)
     targets: list[tuple[Any, str, str]] = [
         (dispatch, "compose", "compose"),
-        (dispatch, "build_email", "build_email"),
+        (dispatch, "wire_email", "wire_email"),
         (SMTPTransport, "send", "smtp send"),
-        (dispatch, "_record", "record"),
+        (dispatch, "_between_sends", "record + re-check"),
     ]
     originals = [getattr(owner, name) for owner, name, _ in targets]
 
@@ -399,6 +409,32 @@ def run_smtplib(port: int, emails: list[EmailMessage]) -> float:
     return time.perf_counter() - began
 
 
+def flatten(emails: list[EmailMessage]) -> list[tuple[str, str, bytes]]:
+    """The envelope and bytes ``send_message`` puts on the wire for each email, beforehand.
+
+    Each email is flattened from a shallow copy, as ``send_message`` does, so the objects
+    the smtplib loop sends are left as that loop leaves them.
+    """
+    sender = parseaddr(MAIL_FROM)[1]
+    flat = []
+    for email in emails:
+        buffer = io.BytesIO()
+        BytesGenerator(buffer).flatten(copy.copy(email), linesep="\r\n")
+        flat.append((sender, str(email["To"]), buffer.getvalue()))
+    gc.collect()
+    return flat
+
+
+def run_bytes(port: int, flat: list[tuple[str, str, bytes]]) -> float:
+    gc.collect()
+    began = time.perf_counter()
+    connection = smtplib.SMTP(HOST, port)
+    for sender, recipient, data in flat:
+        connection.sendmail(sender, [recipient], data)
+    connection.quit()
+    return time.perf_counter() - began
+
+
 def check(server: MailServer, expected_ids: Counter[str], what: str) -> None:
     """The server got each expected Message-ID exactly once."""
     received = Counter(server.take())
@@ -412,6 +448,8 @@ class Row:
     messages: int
     dispatcher_s: float
     smtplib_s: float
+    #: The same messages flattened beforehand and sent as bytes: the wire alone.
+    bytes_s: float
     #: Seconds in each of STEPS during the fastest dispatcher run.
     steps: dict[str, float]
 
@@ -427,9 +465,10 @@ def measure(backend: str, url: str | None, server: MailServer, reminders: int, r
                 assert len(emails) == expected
                 ids = Counter(str(email["Message-ID"]) for email in emails)
                 assert len(ids) == expected, "two rows share a Message-ID"
+                flat = flatten(emails)
                 server.take()
 
-                dispatcher_s = smtplib_s = float("inf")
+                dispatcher_s = smtplib_s = bytes_s = float("inf")
                 steps: dict[str, float] = {}
                 for repeat in range(repeats):
                     if repeat:
@@ -442,13 +481,15 @@ def measure(backend: str, url: str | None, server: MailServer, reminders: int, r
                     assert due_count() == 0
                     smtplib_s = min(smtplib_s, run_smtplib(server.port, emails))
                     check(server, ids, "smtplib")
+                    bytes_s = min(bytes_s, run_bytes(server.port, flat))
+                    check(server, ids, "bytes")
         finally:
-            emails = []
+            emails, flat = [], []
             gc.unfreeze()
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
-    return Row(backend, expected, dispatcher_s, smtplib_s, steps)
+    return Row(backend, expected, dispatcher_s, smtplib_s, bytes_s, steps)
 
 
 def main() -> None:
@@ -485,25 +526,29 @@ def main() -> None:
     )
     print(
         "| backend | messages | dispatcher (s) | dispatcher msg/s | smtplib (s) "
-        "| smtplib msg/s | ratio (dispatcher/smtplib) |"
+        "| smtplib msg/s | ratio (dispatcher/smtplib) | bytes loop (s) "
+        "| ratio (dispatcher/bytes loop) |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(
             f"| {row.backend} | {row.messages:,} | {row.dispatcher_s:.2f} "
             f"| {row.messages / row.dispatcher_s:,.0f} | {row.smtplib_s:.2f} "
-            f"| {row.messages / row.smtplib_s:,.0f} | {row.dispatcher_s / row.smtplib_s:.1f}x |"
+            f"| {row.messages / row.smtplib_s:,.0f} | {row.dispatcher_s / row.smtplib_s:.2f}x "
+            f"| {row.bytes_s:.2f} | {row.dispatcher_s / row.bytes_s:.2f}x |"
         )
     print("\nms per message, fastest dispatcher run: its steps timed in place\n")
     print(
-        "| backend | dispatcher | compose | build_email | smtp send | record "
-        "| claims + row locks | smtplib loop |"
+        "| backend | dispatcher | compose | wire_email | smtp send | record + re-check "
+        "| claims + batch reads | smtplib loop | bytes loop |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         each = [1000 * row.steps[step] / row.messages for step in STEPS]
-        total, lower = (1000 * part / row.messages for part in (row.dispatcher_s, row.smtplib_s))
-        cells = [total, *each, total - sum(each), lower]
+        total, lower, wire = (
+            1000 * part / row.messages for part in (row.dispatcher_s, row.smtplib_s, row.bytes_s)
+        )
+        cells = [total, *each, total - sum(each), lower, wire]
         print(f"| {row.backend} | " + " | ".join(f"{ms:.2f}" for ms in cells) + " |")
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
+from scheduler.mail.wire import WireEmail
+
 #: SMTP_SECURITY values and the port each uses when SMTP_PORT is not set.
 DEFAULT_PORTS: Final = {"starttls": 587, "ssl": 465, "none": 25}
 
@@ -41,14 +43,15 @@ class FileTransport:
     ) -> None:
         return None
 
-    def path_for(self, email: EmailMessage) -> Path:
+    def path_for(self, email: EmailMessage | WireEmail) -> Path:
         """Return the file an email is written to."""
-        ident = str(email.get("Message-ID", "")).strip().strip("<>")
+        found = email.message_id if isinstance(email, WireEmail) else email.get("Message-ID", "")
+        ident = str(found).strip().strip("<>")
         if not ident:
             raise ValueError("an email needs a Message-ID to be filed")
         return self.folder / (re.sub(r"[^A-Za-z0-9._@-]", "_", ident) + ".eml")
 
-    def send(self, email: EmailMessage) -> None:
+    def send(self, email: EmailMessage | WireEmail) -> None:
         """Write ``email`` to its file, replacing an earlier copy of the same row."""
         # LF line ends, as Django's file backend and mailbox tools write them: Python's
         # parser keeps CRLF inside bodies. The .ics stays CRLF inside its base64.
@@ -123,14 +126,14 @@ class SMTPTransport:
         self._open = False
         self._disconnect(polite=exc_type is None or issubclass(exc_type, Exception))
 
-    def send(self, email: EmailMessage) -> None:
+    def send(self, email: EmailMessage | WireEmail) -> None:
         """Send one email over the open connection, reconnecting once if it was dropped."""
         if not self._open:
             raise RuntimeError("open the SMTP transport with a `with` block before sending")
         if self._connection is None:  # the last reconnect failed; try again for this one
             self._connection = self._connect()
         try:
-            self._connection.send_message(email)
+            _deliver(self._connection, email)
         except smtplib.SMTPServerDisconnected:
             pass
         except smtplib.SMTPResponseException as error:
@@ -141,7 +144,7 @@ class SMTPTransport:
             return
         self._disconnect(polite=False)
         self._connection = self._connect()
-        self._connection.send_message(email)
+        _deliver(self._connection, email)
 
     def _connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
@@ -176,6 +179,13 @@ class SMTPTransport:
             pass  # the server is gone already; nothing left to say to it
         finally:
             connection.close()
+
+
+def _deliver(connection: smtplib.SMTP, email: EmailMessage | WireEmail) -> None:
+    if isinstance(email, WireEmail):  # already flattened, as send_message would have
+        connection.sendmail(email.sender, [email.recipient], email.data)
+    else:
+        connection.send_message(email)
 
 
 def transport_from_config(

@@ -2,7 +2,8 @@
 
 One module per kind of email: ``bookings``, ``appointments`` (counseling), ``account``
 (emailed links, sign-up attempts) and ``digests``, on what ``common`` gives them all.
-:func:`compose` picks the one a queued row needs.
+:func:`compose` picks the one a queued row needs; ``loading`` reads what a whole batch of
+rows is worded from at once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ from scheduler.services.messages.appointments import (
 from scheduler.services.messages.bookings import HEADLINES, INVITES, SUBJECTS, booking_message
 from scheduler.services.messages.common import unsubscribe_url, when_text
 from scheduler.services.messages.digests import digest_message
+from scheduler.services.messages.loading import (
+    Loaded,
+    Revision,
+    preload,
+    revisions,
+    revisions_query,
+    worded_ahead,
+)
 
 __all__ = [
     "APPOINTMENT_CANCELS",
@@ -31,14 +40,23 @@ __all__ = [
     "INVITES",
     "LINK_KINDS",
     "SUBJECTS",
+    "Loaded",
+    "Revision",
     "compose",
+    "preload",
+    "revisions",
+    "revisions_query",
     "unsubscribe_url",
     "when_text",
+    "worded_ahead",
 ]
 
 
-def compose(row: OutboxMessage) -> Message | None:
-    """Word one queued email, or None when there is nothing left to say."""
+def compose(row: OutboxMessage, loaded: Loaded | None = None) -> Message | None:
+    """Word one queued email, or None when there is nothing left to say.
+
+    ``loaded``: what :func:`preload` read for the row's batch, so nothing is read twice.
+    """
     recipient = db.session.get(User, row.recipient_id)
     if recipient is None or not recipient.is_active:
         return None
@@ -50,5 +68,5 @@ def compose(row: OutboxMessage) -> Message | None:
     if kind is MessageKind.SIGNUP_ATTEMPT:
         return signup_attempt_message(row, recipient)
     if row.appointment_id is not None:
-        return appointment_message(row, kind, recipient)
+        return appointment_message(row, kind, recipient, loaded or Loaded())
     return booking_message(row, kind, recipient)

@@ -15,6 +15,7 @@ from scheduler.services import counseling
 from scheduler.services.feeds import appointment_event
 from scheduler.services.messages.bookings import SUBJECTS
 from scheduler.services.messages.common import family_message, render_message, when_text
+from scheduler.services.messages.loading import Loaded
 
 #: Appointment subjects; {what} is "your appointment" or "counseling with {name}".
 APPOINTMENT_SUBJECTS = {
@@ -66,7 +67,9 @@ APPOINTMENT_CANCELS = frozenset(
 )
 
 
-def appointment_message(row: OutboxMessage, kind: MessageKind, recipient: User) -> Message | None:
+def appointment_message(
+    row: OutboxMessage, kind: MessageKind, recipient: User, loaded: Loaded
+) -> Message | None:
     """Word an appointment's email from the appointment as it is now, like a booking's."""
     appointment = db.session.get(Appointment, row.appointment_id)
     if appointment is None:
@@ -85,7 +88,7 @@ def appointment_message(row: OutboxMessage, kind: MessageKind, recipient: User) 
         return None  # cancelled or declined since, or reminders turned off
     family = recipient
     counselor = appointment.facilitator
-    settings = counseling.settings_for(appointment.facilitator_id)
+    settings = loaded.counseling_settings(appointment.facilitator_id)
     when = when_text(appointment.slot.starts_at, family.timezone)
     descriptive = family.descriptive_titles
     what = f"counseling with {counselor.name}" if descriptive else "your appointment"
