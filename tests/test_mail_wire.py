@@ -91,7 +91,7 @@ def assert_same_as_build_email(msg: Message, sender: str, domain: str, date: dat
     assert wired.as_bytes() == build_email(msg, **options).as_bytes()  # the file mailbox's
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     subject=st.one_of(HEADER_TEXT, st.text(max_size=120)),
     to=st.one_of(st.emails(), st.from_regex(PLAIN_ADDRESS, fullmatch=True), HEADER_TEXT),
@@ -151,7 +151,7 @@ def test_boundaries_are_drawn_as_the_generator_draws_them_and_kept_out_of_the_te
     assert expected.startswith(drawn)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(address=st.from_regex(PLAIN_ADDRESS, fullmatch=True))
 def test_a_plain_address_is_what_parsing_it_gives_back(address: str) -> None:
     parsed = Address(addr_spec=address)
