@@ -9,9 +9,10 @@ nobody in a feed leaves its ETag alone, so polls stay cheap.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from scheduler.models import Role, User
 from scheduler.services import accounts, counseling, series
@@ -20,6 +21,13 @@ from scheduler.services.series import Scope, WorkshopDetails
 from scheduler.timeutil import utcnow
 from tests.support.counseling import book, slot_after
 from tests.support.feeds import counting_queries, later, reads_only_counters, token_of
+
+
+@pytest.fixture(autouse=True)
+def _a_fixed_today():
+    """These tests read as of one fixed day, whatever day they run."""
+    with time_machine.travel(datetime(2026, 11, 30, 15, 0, tzinfo=UTC), tick=True):
+        yield
 
 
 class Feeds:

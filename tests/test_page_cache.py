@@ -7,7 +7,7 @@ as a change (each one shows at once), and who never gets a kept page.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -20,6 +20,13 @@ from scheduler.timeutil import utcnow
 from tests.support.feeds import counting_queries
 
 PAGES = ["/", "/calendar", "/calendar?view=week", "/workshops/{id}"]
+
+
+@pytest.fixture(autouse=True)
+def _a_fixed_today():
+    """These tests read as of one fixed day, whatever day they run."""
+    with time_machine.travel(datetime(2026, 11, 30, 15, 0, tzinfo=UTC), tick=True):
+        yield
 
 
 @pytest.mark.parametrize("page", PAGES)
