@@ -1,8 +1,10 @@
 // Small progressive enhancements; every page works without them.
 document.addEventListener("DOMContentLoaded", () => {
-  // Move focus to an error summary so screen readers announce what went wrong.
-  const summary = document.querySelector("[data-focus-on-load]");
-  if (summary) summary.focus();
+  // Move focus to what the page says happened: an error summary first, else the
+  // confirmation at the top, so screen readers announce it and the eye starts there.
+  const summary = document.querySelector(".error-summary[data-focus-on-load]");
+  const said = summary || document.querySelector("[data-focus-on-load]");
+  if (said) said.focus();
 
   // Preselect the browser's own time zone on sign-up when the form has not been filled.
   const zone = document.querySelector("select[name=timezone][data-guess]");
@@ -27,24 +29,50 @@ document.addEventListener("click", async (event) => {
   }
 });
 
-// Booking buttons say what they do: "Book 2 seats" follows the seats field as it changes.
-function labelSeatButton(field) {
-  const button = field.form && field.form.querySelector("button[data-seat-label]");
+// The workshop's booking button says what it will do ("Book 2 seats in 4 sessions"), in
+// step with the seats field and the ticked sessions; its words come from the page.
+function wordBooking(form) {
+  const button = form.querySelector("[data-booking-button]");
   if (!button) return;
-  const text = field.value.trim();
+  const words = JSON.parse(button.dataset.words);
+  const field = form.elements.namedItem("seats");
+  const text = field ? field.value.trim() : "";
   const count = /^\d+$/.test(text) ? Number(text) : 0;
   const max = Number(button.dataset.seatMax) || Infinity;
-  button.textContent =
-    count >= 1 && count <= max
-      ? button.dataset.seatLabel.replace("{seats}", count === 1 ? "1 seat" : `${count} seats`)
-      : button.dataset.seatPlain;
-}
-document.addEventListener("input", (event) => {
-  if (event.target instanceof HTMLInputElement && event.target.name === "seats") {
-    labelSeatButton(event.target);
+  const ticked = [...form.querySelectorAll("input[name=sessions]:not([value=all])")].filter(
+    (box) => box.checked,
+  );
+  const waiting = ticked.filter((box) => box.hasAttribute("data-waitlist")).length;
+  const total = ticked.length;
+  let key = "plain";
+  if (count >= 1 && count <= max && total) {
+    if (!waiting) key = total === 1 ? "book" : "book_many";
+    else if (waiting === total) key = total === 1 ? "wait" : "wait_many";
+    else key = "mixed";
   }
+  const seats = count === 1 ? words.seat : words.seats.replace("{count}", count);
+  button.textContent = words[key]
+    .replace("{seats}", seats)
+    .replace("{sessions}", total)
+    .replace("{waiting}", waiting);
+}
+
+// "All N sessions" ticks every session; unticking one session unticks "All".
+function syncSessions(box) {
+  const form = box.form;
+  const all = form.querySelector("input[name=sessions][value=all]");
+  const boxes = [...form.querySelectorAll("input[name=sessions]:not([value=all])")];
+  if (box === all) boxes.forEach((other) => (other.checked = all.checked));
+  else if (all) all.checked = boxes.every((other) => other.checked);
+}
+
+document.addEventListener("input", (event) => {
+  const target = event.target;
+  if (!(target instanceof HTMLInputElement) || !target.form) return;
+  if (target.name === "sessions") syncSessions(target);
+  if (target.name === "sessions" || target.name === "seats") wordBooking(target.form);
 });
 // A page restored from history keeps what was typed: match the buttons to it.
 window.addEventListener("pageshow", () => {
-  document.querySelectorAll("input[name=seats]").forEach(labelSeatButton);
+  document.querySelectorAll("form[data-booking-form]").forEach(wordBooking);
 });

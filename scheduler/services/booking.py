@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -162,6 +163,53 @@ def enroll_series(
     except IntegrityError as error:
         raise DomainError("already_booked") from error
     return bookings
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one session a household chose: its booking, or why not."""
+
+    session_id: int
+    booking: Booking | None = None
+    error: DomainError | None = None
+
+
+def book_sessions(
+    workshop_id: int,
+    session_ids: list[int],
+    family_id: int,
+    seats: int,
+    needs: Needs,
+    *,
+    now: datetime,
+    waitlist: Collection[int] = (),
+) -> list[Outcome]:
+    """Book the chosen sessions of a workshop one by one, in order of their start.
+
+    Each session stands on its own (unlike a whole series, which is all or nothing): a
+    session that filled up since the page was shown is refused while the others are
+    booked. ``waitlist`` names the sessions the household saw were full and chose the
+    waitlist for; any other full session is refused with ``full``.
+    """
+    check_seats(seats)
+    sessions = db.session.scalars(
+        select(WorkshopSession)
+        .where(WorkshopSession.workshop_id == workshop_id, WorkshopSession.id.in_(session_ids))
+        .order_by(WorkshopSession.starts_at, WorkshopSession.id)
+    ).all()
+    if not sessions or len(sessions) != len(set(session_ids)):
+        raise DomainError("session_not_found")
+    outcomes = []
+    for session in sessions:
+        try:
+            booking = book_seats(
+                session.id, family_id, seats, needs, now=now, join_waitlist=session.id in waitlist
+            )
+        except DomainError as error:
+            outcomes.append(Outcome(session.id, error=error))
+        else:
+            outcomes.append(Outcome(session.id, booking=booking))
+    return outcomes
 
 
 def cancel_booking(booking_id: int, family_id: int, *, now: datetime) -> list[Booking]:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import joinedload
 from scheduler.extensions import db
 from scheduler.models import SessionStatus, Workshop, WorkshopSession, WorkshopStatus
 from scheduler.services.catalog import SessionRow, session_rows
-from scheduler.timeutil import format_date, format_local, to_local
+from scheduler.timetext import time_text, zone_name
+from scheduler.timeutil import format_date, to_local
 
 T = TypeVar("T")
 
@@ -46,9 +47,9 @@ class CalendarEntry:
     workshop_id: int
     title: str
     starts_at: datetime
-    #: The start in the calendar's zone, with its abbreviation: "6:30 PM EST".
+    #: The start's clock in the calendar's zone, which the page names once: "6:30 PM".
     time: str
-    #: The start in the workshop's own zone, when that is another zone.
+    #: The start where the workshop is, when its clock differs: "5:30 PM Central Time".
     place_time: str | None
     capacity: int
     #: Seats a new household can book now (zero when full or held for the waitlist).
@@ -77,6 +78,8 @@ class CalendarDay:
 class CalendarPage:
     view: View
     zone: str
+    #: The zone as people say it: "Eastern Time".
+    zone_name: str
     #: The first day of the month, or the first day of the week.
     start: date
     #: "March 2026" or "Week of 2 March 2026"
@@ -250,15 +253,14 @@ def build_calendar(
 
     def entry(row: SessionRow) -> CalendarEntry:
         s, w = row.session, row.session.workshop
-        place = format_local(s.starts_at, w.timezone, with_date=False)
-        here = format_local(s.starts_at, zone, with_date=False)
+        worded = time_text(s.starts_at, zone, other_zone=w.timezone, relative=False)
         return CalendarEntry(
             session_id=s.id,
             workshop_id=w.id,
             title=w.title,
             starts_at=s.starts_at,
-            time=here,
-            place_time=place if w.timezone != zone and place != here else None,
+            time=worded.clock,
+            place_time=worded.other,
             capacity=s.capacity,
             seats_left=row.seats.open,
             cancelled=s.is_cancelled,
@@ -284,6 +286,7 @@ def build_calendar(
     return CalendarPage(
         view=view,
         zone=zone,
+        zone_name=zone_name(zone, now),
         start=first,
         title=title,
         weekdays=tuple(calendar.day_name[(FIRST_WEEKDAY + i) % 7] for i in range(7)),

@@ -179,6 +179,16 @@ class MyBookings:
     #: Booking ids the household may still cancel (before the session starts).
     cancellable: frozenset[int]
 
+    @property
+    def by_workshop(self) -> list[tuple[Workshop, list[Booking]]]:
+        """The upcoming bookings a workshop at a time, the soonest first: a series is
+        one card with its sessions, not the same card again for every week."""
+        groups: dict[int, tuple[Workshop, list[Booking]]] = {}
+        for booking in self.upcoming:
+            workshop = booking.session.workshop
+            groups.setdefault(workshop.id, (workshop, []))[1].append(booking)
+        return list(groups.values())
+
 
 def bookings_of(family_id: int, *, now: datetime) -> MyBookings:
     """Return a household's bookings, split the way its My bookings page shows them."""

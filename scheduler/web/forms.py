@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from scheduler.services.booking import Needs
@@ -79,14 +86,46 @@ class NeedsFields(FlaskForm):
         )
 
 
-class BookingForm(NeedsFields):
-    #: "1" once the household has seen that the session is full and chose the waitlist.
-    join_waitlist = HiddenField(default="")
+#: The value of the "All N sessions" box of a workshop's booking form.
+ALL_SESSIONS = "all"
 
 
-class EnrollForm(NeedsFields):
-    pass
+class WorkshopBookingForm(NeedsFields):
+    """The one booking form of a workshop page: seats and needs asked once, the sessions
+    chosen with boxes, "All N sessions" first.
+
+    The page's view decides what the boxes offer; ``chosen`` reads what was ticked.
+    """
+
+    sessions = SelectMultipleField(
+        "Sessions", coerce=str, validate_choice=False, default=lambda: []
+    )
+    #: The sessions the page showed as full: ticking one of them joins its waitlist.
+    waitlist = SelectMultipleField(coerce=str, validate_choice=False, default=lambda: [])
+
+    def chosen(self, offered: list[int]) -> list[int] | None:
+        """The sessions ticked among ``offered``; None means the whole series.
+
+        "All" with every box or none of the others ticked is the whole series, all or
+        nothing; "All" with only some boxes ticked is those (without JavaScript the
+        boxes say more exactly what was meant). Anything not offered is dropped.
+        """
+        picked = [int(v) for v in self.sessions.data or [] if v.isdigit()]
+        ticked = [i for i in offered if i in picked]
+        if ALL_SESSIONS in (self.sessions.data or []) and len(ticked) in (0, len(offered)):
+            return None
+        return ticked
+
+    def waitlist_ids(self) -> set[int]:
+        return {int(v) for v in self.waitlist.data or [] if v.isdigit()}
 
 
 class ConfirmForm(FlaskForm):
     """A POST-only button (cancel, promote): carries nothing but the CSRF token."""
+
+
+class SessionBookingForm(WorkshopBookingForm):
+    """``POST /sessions/<id>/book``: one session; refused, the page shows it ticked."""
+
+    #: "1" once the household has seen that the session is full and chose the waitlist.
+    join_waitlist = HiddenField(default="")

@@ -12,27 +12,77 @@ from scheduler.extensions import csrf, db
 from scheduler.models import Role, User, WorkshopSession
 from scheduler.services import accounts, catalog, email_links, feeds, sessions
 from scheduler.services import booking as booking_service
-from scheduler.services.errors import DomainError, seats_text
+from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
 from scheduler.web.access import own_booking, role_required, visible_workshop
 from scheduler.web.family.forms import AccountForm
-from scheduler.web.forms import BookingForm, ConfirmForm, EnrollForm
+from scheduler.web.forms import (
+    ALL_SESSIONS,
+    ConfirmForm,
+    SessionBookingForm,
+    WorkshopBookingForm,
+)
 from scheduler.web.limits import by_account, limit
 from scheduler.web.presenters.counseling import appointment_cards
-from scheduler.web.presenters.workshops import render_workshop
+from scheduler.web.presenters.workshops import booked_text, outcome_error, render_workshop
 
 bp = Blueprint("family", __name__)
+
+
+@bp.post("/workshops/<int:workshop_id>/book")
+@limit("RATELIMIT_BOOKING", key=by_account)
+@role_required(Role.FAMILY)
+def book_workshop(workshop_id: int) -> Response | tuple[str, int]:
+    """The workshop page's one form: the whole series, or the sessions ticked."""
+    workshop = visible_workshop(workshop_id)
+    form = WorkshopBookingForm()
+    if not form.validate_on_submit():
+        return render_workshop(workshop, status=422, form=form)
+    now = utcnow()
+    rows = catalog.workshop_sessions(workshop, now=now, family_id=current_user.id)
+    offered = [r.session.id for r in rows if r.bookable and r.my_booking is None]
+    chosen = form.chosen(offered)
+    if chosen is not None and not chosen:
+        form.sessions.errors = ["Tick at least one session."]
+        return render_workshop(workshop, status=422, form=form)
+    try:
+        if chosen is None:
+            bookings = booking_service.enroll_series(
+                workshop_id, current_user.id, form.seats.data, form.needs(), now=now
+            )
+        else:
+            outcomes = booking_service.book_sessions(
+                workshop_id,
+                chosen,
+                current_user.id,
+                form.seats.data,
+                form.needs(),
+                now=now,
+                waitlist=form.waitlist_ids(),
+            )
+            if any(o.error is not None for o in outcomes):
+                error = outcome_error(workshop, outcomes)
+                full = any(o.error is not None and o.error.code == "full" for o in outcomes)
+                return render_workshop(
+                    workshop, status=409, form=form, error=error, offer_waitlist=full
+                )
+            bookings = [o.booking for o in outcomes if o.booking is not None]
+    except DomainError as error:
+        return render_workshop(workshop, status=409, form=form, error=error.message)
+    flash(booked_text(bookings), "success")
+    return redirect(url_for("family.bookings"), 303)
 
 
 @bp.post("/sessions/<int:session_id>/book")
 @limit("RATELIMIT_BOOKING", key=by_account)
 @role_required(Role.FAMILY)
 def book(session_id: int) -> Response | tuple[str, int]:
+    """Book one session (the public contract's route; the page's form books many)."""
     # The service checks the session under its lock; it is loaded here only to show
     # its page again when the booking is refused (a 404 for a draft or no session).
-    form = BookingForm()
+    form = SessionBookingForm()
     if not form.validate_on_submit():
-        return _session_page(session_id, status=422, form_session_id=session_id, booking_form=form)
+        return _session_page(session_id, form, status=422)
     try:
         booking = booking_service.book_seats(
             session_id,
@@ -44,45 +94,36 @@ def book(session_id: int) -> Response | tuple[str, int]:
         )
     except DomainError as error:
         return _session_page(
-            session_id,
-            status=409,
-            form_session_id=session_id,
-            booking_form=form,
-            offer_waitlist=error.code == "full",
-            error=error.message,
+            session_id, form, status=409, offer_waitlist=error.code == "full", error=error.message
         )
-    if booking.is_confirmed:
-        flash(f"You're booked: {seats_text(booking.seats)}.", "success")
-    else:
-        flash(
-            f"You're on the waitlist for {seats_text(booking.seats)}. "
-            "We'll email you if seats free up.",
-            "success",
-        )
+    flash(booked_text([booking]), "success")
     return redirect(url_for("family.bookings"), 303)
 
 
-def _session_page(session_id: int, **shown: Any) -> tuple[str, int]:
-    """The page of the session's workshop, as its household may see it, or 404."""
+def _session_page(session_id: int, form: WorkshopBookingForm, **shown: Any) -> tuple[str, int]:
+    """The page of the session's workshop, with that session ticked, or 404."""
     session = db.session.get(WorkshopSession, session_id) or abort(404)
-    return render_workshop(visible_workshop(session.workshop_id), **shown)
+    form.sessions.data = [str(session_id)]
+    return render_workshop(visible_workshop(session.workshop_id), form=form, **shown)
 
 
 @bp.post("/workshops/<int:workshop_id>/enroll")
 @limit("RATELIMIT_BOOKING", key=by_account)
 @role_required(Role.FAMILY)
 def enroll(workshop_id: int) -> Response | tuple[str, int]:
+    """Book every upcoming session (the public contract's route for a whole series)."""
     workshop = visible_workshop(workshop_id)
-    form = EnrollForm()
+    form = WorkshopBookingForm()
+    form.sessions.data = [ALL_SESSIONS]
     if not form.validate_on_submit():
-        return render_workshop(workshop, status=422, enroll_form=form)
+        return render_workshop(workshop, status=422, form=form)
     try:
         bookings = booking_service.enroll_series(
             workshop_id, current_user.id, form.seats.data, form.needs(), now=utcnow()
         )
     except DomainError as error:
-        return render_workshop(workshop, status=409, enroll_form=form, error=error.message)
-    flash(f"You're booked into {len(bookings)} sessions.", "success")
+        return render_workshop(workshop, status=409, form=form, error=error.message)
+    flash(booked_text(bookings), "success")
     return redirect(url_for("family.bookings"), 303)
 
 

@@ -8,6 +8,7 @@ from itertools import groupby
 
 from scheduler.models import Appointment, MeetingMode
 from scheduler.services import counseling
+from scheduler.timetext import TimeText, time_text
 from scheduler.timeutil import format_day, format_local, to_local
 
 KIND_NAMES = {"family": "Family session", "individual": "Individual session"}
@@ -36,7 +37,7 @@ class AppointmentCard:
     """One appointment on the family's bookings page, worded for them."""
 
     appointment: Appointment
-    when: str
+    when: TimeText
     status: str
     counselor: str
     kind: str
@@ -65,7 +66,13 @@ def appointment_cards(family_id: int, zone: str, now: datetime) -> list[Appointm
         cards.append(
             AppointmentCard(
                 appointment=appointment,
-                when=counseling.when(appointment, zone),
+                when=time_text(
+                    appointment.slot.starts_at,
+                    zone,
+                    now=now,
+                    other_zone=settings.timezone if settings else None,
+                    other_role="for the counselor",
+                ),
                 status=_STATUS_TEXT[appointment.status],
                 counselor=appointment.facilitator.name,
                 kind=KIND_NAMES[appointment.kind],
