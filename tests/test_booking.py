@@ -242,3 +242,60 @@ def test_enroll_skips_sessions_the_household_already_booked(make_workshop, make_
     assert {b.session_id for b in bookings} == {s.id for s in workshop.sessions[1:]}
     with pytest.raises(DomainError, match="already booked into every"):
         enroll_series(workshop.id, family.id, 1, Needs(), now=utcnow())
+
+
+# --- the workshop page's one form: sessions ticked one by one -----------------------------
+
+
+def test_ticked_sessions_are_booked_one_by_one_and_a_full_one_is_refused_alone(
+    make_workshop, make_booking, make_user, db
+):
+    workshop = make_workshop(capacity=2, weeks=3)
+    first, second, third = workshop.sessions
+    make_booking(second.id, seats=2)
+    family = make_user()
+
+    outcomes = booking_service.book_sessions(
+        workshop.id, [third.id, first.id, second.id], family.id, 1, Needs(), now=utcnow()
+    )
+
+    assert [o.session_id for o in outcomes] == [first.id, second.id, third.id]  # by date
+    assert [o.booking is not None for o in outcomes] == [True, False, True]
+    assert outcomes[1].error is not None and outcomes[1].error.code == "full"
+    db.session.rollback()
+    held = db.session.query(Booking).filter_by(family_id=family.id).all()
+    assert sorted(b.session_id for b in held) == [first.id, third.id]
+
+
+def test_ticking_a_full_session_the_page_showed_as_full_joins_its_waitlist(
+    make_workshop, make_booking, make_user
+):
+    workshop = make_workshop(capacity=2, weeks=2)
+    first, second = workshop.sessions
+    make_booking(second.id, seats=2)
+    family = make_user()
+
+    outcomes = booking_service.book_sessions(
+        workshop.id,
+        [first.id, second.id],
+        family.id,
+        2,
+        Needs(),
+        now=utcnow(),
+        waitlist={second.id},
+    )
+
+    assert [o.booking.status for o in outcomes if o.booking] == [
+        BookingStatus.CONFIRMED,
+        BookingStatus.WAITLISTED,
+    ]
+
+
+def test_sessions_of_another_workshop_cannot_be_booked_through_this_one(make_workshop, make_user):
+    mine, other = make_workshop(), make_workshop()
+    family = make_user()
+    with pytest.raises(DomainError) as refused:
+        booking_service.book_sessions(
+            mine.id, [other.sessions[0].id], family.id, 1, Needs(), now=utcnow()
+        )
+    assert refused.value.code == "session_not_found"

@@ -34,7 +34,10 @@ def test_home_lists_published_workshops_with_seats_left_and_zone(
 
     assert "Understanding addiction" in page and "3 seats left" in page
     assert "Secret draft" not in page
-    assert re.search(r"\d{1,2}:\d\d (AM|PM) E[SD]T", page)  # every time names its zone
+    # Every time names its zone, in words: a visitor reads the workshop's own.
+    assert re.search(
+        r"\d{1,2}:\d\d\xa0(AM|PM)</strong> <span class=\"when-zone\">Eastern Time", page
+    )
 
 
 def test_home_explains_what_to_do_when_nothing_is_on(client):
@@ -47,15 +50,21 @@ def test_workshop_page_shows_sessions_in_its_zone_and_the_viewers(
     workshop = make_workshop(timezone="America/Los_Angeles", weeks=2)
     auth.login(make_user(timezone="Europe/London"))
     page = text_of(client.get(f"/workshops/{workshop.id}"))
-    assert re.search(r"P[SD]T \(your time: .* (GMT|BST)\)", page)
-    assert page.count('action="/sessions/') == 2
-    assert "Book the whole series" in page
+    # The reader's own time first, the facilitator's after it.
+    assert re.search(
+        r"British Time</span></time> <span class=\"when-other\">"
+        r"\(.+ Pacific Time for the facilitator\)",
+        page,
+    )
+    assert page.count('method="post"') == 3  # one booking form, and log out (twice: menus)
+    assert page.count(f'action="/workshops/{workshop.id}/book"') == 1
+    assert "All 2 sessions" in page
 
 
 def test_anonymous_visitor_is_asked_to_log_in_to_book(client, make_workshop):
     workshop = make_workshop()
     page = text_of(client.get(f"/workshops/{workshop.id}"))
-    assert "Log in to book" in page and 'action="/sessions/' not in page
+    assert "Log in to book" in page and "/book" not in page
 
 
 def test_family_books_seats_with_needs_through_the_form(client, auth, make_user, make_workshop, db):
@@ -128,8 +137,8 @@ def test_seat_field_errors_are_shown_next_to_the_field(client, auth, make_user, 
     response = client.post(f"/sessions/{session.id}/book", data={"seats": "99"})
     assert response.status_code == 422
     page = text_of(response)
-    assert f'id="seats-{session.id}-error"' in page and "Choose from 1 to 6 seats" in page
-    assert f'aria-describedby="seats-{session.id}-error"' in page
+    assert 'id="seats-error"' in page and "Choose from 1 to 6 seats" in page
+    assert 'aria-describedby="seats-error"' in page
 
 
 def test_family_enrolls_in_whole_series_from_the_workshop_page(
@@ -374,9 +383,9 @@ def test_booking_buttons_say_how_many_seats_they_book(
     auth.login(make_user())
 
     page = text_of(client.get(f"/workshops/{workshop.id}"))
-    assert page.count(">Book 1 seat</button>") == 2
-    assert ">Book 1 seat in every session</button>" in page
-    assert 'data-seat-label="Book {seats}" data-seat-plain="Book seats"' in page
+    assert page.count("data-booking-button") == 1
+    assert ">Book 1 seat in 2 sessions</button>" in page
+    assert "&#34;book_many&#34;: &#34;Book {seats} in {sessions} sessions&#34;" in page
 
     session = workshop.sessions[0]
     too_many = text_of(client.post(f"/sessions/{session.id}/book", data={"seats": "9"}))
@@ -384,3 +393,133 @@ def test_booking_buttons_say_how_many_seats_they_book(
     make_booking(session.id, seats=2)
     offered = text_of(client.post(f"/sessions/{session.id}/book", data={"seats": "2"}))
     assert ">Join the waitlist for 2 seats</button>" in offered
+
+
+# --- one booking form per workshop ---------------------------------------------------------
+
+
+def _booking_form(page: str) -> str:
+    start = page.index('<form method="post" action="/workshops/')
+    return page[start : page.index("</form>", start)]
+
+
+def test_a_series_offers_all_its_sessions_first_and_ticked(client, auth, make_user, make_workshop):
+    workshop = make_workshop(weeks=4)
+    auth.login(make_user())
+
+    form = _booking_form(text_of(client.get(f"/workshops/{workshop.id}")))
+
+    boxes = re.findall(
+        r'<input type="checkbox" name="sessions" value="(\w+)"[^>]*?( checked)?>', form
+    )
+    assert boxes[0] == ("all", " checked"), "All 4 sessions comes first, ticked"
+    assert [value for value, _ in boxes[1:]] == [str(s.id) for s in workshop.sessions]
+    assert "All 4 sessions" in form and ">Book 1 seat in 4 sessions</button>" in form
+    assert form.index('name="seats"') < form.index('value="all"') < form.index("Needs and notes")
+    assert form.count('name="seats"') == 1 and form.count('name="notes"') == 1
+
+
+def test_the_whole_series_is_booked_from_the_one_form(client, auth, make_user, make_workshop, db):
+    family = make_user()
+    workshop = make_workshop(weeks=4)
+    auth.login(family)
+    ids = [str(s.id) for s in workshop.sessions]
+
+    response = client.post(
+        f"/workshops/{workshop.id}/book",
+        data={"seats": "2", "sessions": ["all", *ids], "childcare_needed": "y"},
+    )
+
+    assert response.status_code == 303
+    assert "booked: 2 seats in each of 4 sessions." in text_of(client.get("/bookings"))
+    held = db.session.query(Booking).filter_by(family_id=family.id).all()
+    assert len(held) == 4 and all(b.seats == 2 and b.childcare_needed for b in held)
+
+
+def test_unticking_all_books_only_the_sessions_ticked(client, auth, make_user, make_workshop, db):
+    family = make_user()
+    workshop = make_workshop(weeks=4)
+    auth.login(family)
+    chosen = [workshop.sessions[0].id, workshop.sessions[2].id]
+
+    # Without JavaScript "All" may stay ticked: the boxes say more exactly what was meant.
+    for sessions in ([str(i) for i in chosen], ["all", *[str(i) for i in chosen]]):
+        db.session.query(Booking).delete()
+        db.session.commit()
+        assert (
+            client.post(
+                f"/workshops/{workshop.id}/book", data={"seats": "1", "sessions": sessions}
+            ).status_code
+            == 303
+        )
+        held = db.session.query(Booking).filter_by(family_id=family.id).all()
+        assert sorted(b.session_id for b in held) == chosen
+
+
+def test_nothing_ticked_asks_for_a_session_and_books_nothing(
+    client, auth, make_user, make_workshop, db
+):
+    workshop = make_workshop(weeks=2)
+    auth.login(make_user())
+
+    response = client.post(f"/workshops/{workshop.id}/book", data={"seats": "1"})
+
+    assert response.status_code == 422
+    page = text_of(response)
+    assert 'href="#sessions">Sessions: Tick at least one session.' in page
+    assert 'aria-describedby="sessions-error"' in page
+    assert db.session.query(Booking).count() == 0
+
+
+def test_a_full_session_is_a_waitlist_box_in_the_same_form(
+    client, auth, make_user, make_workshop, make_booking, db
+):
+    workshop = make_workshop(capacity=2, weeks=3)
+    full = workshop.sessions[1]
+    make_booking(full.id, seats=2)
+    family = make_user()
+    auth.login(family)
+
+    form = _booking_form(text_of(client.get(f"/workshops/{workshop.id}")))
+
+    assert 'value="all"' not in form, "all-or-nothing can't succeed: not offered"
+    assert f'<input type="hidden" name="waitlist" value="{full.id}">' in form
+    assert f'value="{full.id}" id="session-box-{full.id}" data-waitlist>' in form  # not ticked
+    assert ">Book 1 seat in 2 sessions</button>" in form
+    response = client.post(
+        f"/workshops/{workshop.id}/book",
+        data={
+            "seats": "1",
+            "sessions": [str(s.id) for s in workshop.sessions],
+            "waitlist": str(full.id),
+        },
+    )
+    assert response.status_code == 303
+    statuses = {
+        b.session_id: b.status for b in db.session.query(Booking).filter_by(family_id=family.id)
+    }
+    assert statuses[full.id] == BookingStatus.WAITLISTED
+    assert "and on the waitlist in 1 session" in text_of(client.get("/bookings"))
+
+
+def test_a_session_filled_since_the_page_was_shown_is_refused_and_the_others_are_booked(
+    client, auth, make_user, make_workshop, make_booking, db
+):
+    workshop = make_workshop(capacity=2, weeks=3)
+    family = make_user()
+    auth.login(family)
+    client.get(f"/workshops/{workshop.id}")
+    make_booking(workshop.sessions[1].id, seats=2)  # someone else, meanwhile
+
+    response = client.post(
+        f"/workshops/{workshop.id}/book",
+        data={"seats": "1", "sessions": [str(s.id) for s in workshop.sessions]},
+    )
+
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "booked: 1 seat in each of 2 sessions." in page
+    assert "Session 2: This session doesn&#39;t have 1 seat free right now." in page
+    # The session is now offered as a waitlist box, ticked, so sending again joins it.
+    assert f'<input type="hidden" name="waitlist" value="{workshop.sessions[1].id}">' in page
+    assert ">Join the waitlist for 1 seat</button>" in page

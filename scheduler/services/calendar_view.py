@@ -253,7 +253,7 @@ def build_calendar(
 
     def entry(row: SessionRow) -> CalendarEntry:
         s, w = row.session, row.session.workshop
-        worded = time_text(s.starts_at, zone, other_zone=w.timezone, relative=False)
+        worded = time_text(s.starts_at, zone, now=now, other_zone=w.timezone, relative=False)
         return CalendarEntry(
             session_id=s.id,
             workshop_id=w.id,
