@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
@@ -16,6 +19,8 @@ BLOCKING = {"serious", "critical"}
 MAX_SHOT_HEIGHT = 2400
 
 _axe = Axe()
+#: The kinds of page (see `page_kind`) each browser page has passed `check_page` on.
+_checked: WeakKeyDictionary[Page, set[str]] = WeakKeyDictionary()
 
 
 def viewport_name(page: Page) -> str:
@@ -178,6 +183,16 @@ def shot(page: Page, name: str) -> Path | None:
     return path
 
 
+def page_kind(url: str) -> str:
+    """Name a page by its path, numbers as ``<n>``: /workshops/7 and /workshops/9 are one kind."""
+    return re.sub(r"\d+", "<n>", urlsplit(url).path) or "/"
+
+
+def unchecked(page: Page, visited: list[str]) -> list[str]:
+    """The kinds of page among ``visited`` (URLs) that never passed `check_page` on ``page``."""
+    return sorted({page_kind(url) for url in visited} - _checked.get(page, set()))
+
+
 def check_page(page: Page, name: str, *, screenshot: bool = False) -> None:
     """Check a page the journey reached: no sideways scroll, boxes level with their labels,
     no serious or critical axe violation.
@@ -188,6 +203,7 @@ def check_page(page: Page, name: str, *, screenshot: bool = False) -> None:
     no_horizontal_scroll(page, name)
     labels_beside_boxes(page, name)
     check_accessibility(page, name)
+    _checked.setdefault(page, set()).add(page_kind(page.url))
     if screenshot:
         shot(page, name)
 
