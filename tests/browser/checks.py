@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
@@ -16,6 +19,8 @@ BLOCKING = {"serious", "critical"}
 MAX_SHOT_HEIGHT = 2400
 
 _axe = Axe()
+#: The kinds of page (see `page_kind`) each browser page has passed `check_page` on.
+_checked: WeakKeyDictionary[Page, set[str]] = WeakKeyDictionary()
 
 
 def viewport_name(page: Page) -> str:
@@ -44,8 +49,12 @@ def check_accessibility(page: Page, name: str) -> None:
         raise AssertionError("\n".join(lines))
 
 
+#: Measured against the layout viewport (``clientWidth``), not ``innerWidth``: a phone
+#: (and Chromium's phone emulation) zooms out to fit content that sticks out, which widens
+#: ``innerWidth`` with it, so the widest elements were never named.
 _OVERFLOW = """() => {
-  const width = window.innerWidth;
+  const root = document.documentElement;
+  const width = root.clientWidth;
   const wide = [];
   for (const el of document.body.querySelectorAll('*')) {
     const box = el.getBoundingClientRect();
@@ -55,18 +64,81 @@ _OVERFLOW = """() => {
         (classes ? '.' + classes.split(/\\s+/).join('.') : '') + ' right=' + Math.round(box.right));
     }
   }
-  return {scroll: document.documentElement.scrollWidth, inner: width, wide: wide.slice(0, 10)};
+  const inner = window.innerWidth;
+  return {scroll: root.scrollWidth, layout: width, inner, wide: wide.slice(0, 10)};
 }"""
 
 
 def no_horizontal_scroll(page: Page, name: str) -> None:
-    """Fail when the page scrolls sideways at its viewport, naming what sticks out."""
+    """Fail when the page scrolls sideways at its viewport, naming what sticks out.
+
+    The page may be no wider than the layout viewport (``clientWidth``, which leaves out
+    a scroll bar) nor than the viewport the test asked for; and the browser must not have
+    zoomed out to fit it (``innerWidth`` wider than asked).
+    """
     size = page.viewport_size
     found: dict[str, Any] = page.evaluate(_OVERFLOW)
-    limit = min(found["inner"], size["width"]) if size else found["inner"]
-    assert found["scroll"] <= limit, (
+    asked = size["width"] if size else None
+    limit = min(found["layout"], asked) if asked else found["layout"]
+    zoomed_out = asked is not None and found["inner"] > asked
+    assert found["scroll"] <= limit and not zoomed_out, (
         f"page {name!r} scrolls sideways at {viewport_name(page)} width {limit}px: "
-        f"content is {found['scroll']}px wide; widest: {found['wide']}"
+        f"content is {found['scroll']}px wide (window {found['inner']}px); "
+        f"widest: {found['wide']}"
+    )
+
+
+_CUT_OFF = """(selector) => {
+  const width = document.documentElement.clientWidth;
+  const problems = [];
+  const clips = (el) => getComputedStyle(el).overflowX !== 'visible';
+  for (const cell of document.querySelectorAll(selector)) {
+    if (cell.closest('[hidden]')) continue;  // kept off every screen on purpose (print)
+    const what = `${cell.tagName.toLowerCase()} "${cell.textContent.trim().slice(0, 40)}"`;
+    if (!cell.textContent.trim()) continue;
+    if (!cell.checkVisibility()) { problems.push(`${what} is hidden`); continue; }
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.textContent.trim()) continue;
+      // Text in a 1-pixel box is for screen readers (visually-hidden), not cut off.
+      let tiny = false;
+      for (let up = node.parentElement; up && up !== cell.parentElement; up = up.parentElement) {
+        if (up.getBoundingClientRect().width <= 1 && clips(up)) tiny = true;
+      }
+      if (tiny) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects()) {
+        if (r.left < -1 || r.right > width + 1) {
+          problems.push(`${what}: text at ${Math.round(r.left)}..${Math.round(r.right)}px, ` +
+                        `outside the ${width}px screen`);
+        }
+        for (let up = node.parentElement; up && up !== document.body; up = up.parentElement) {
+          const box = up.getBoundingClientRect();
+          if (clips(up) && (r.left < box.left - 1 || r.right > box.right + 1)) {
+            problems.push(`${what}: text cut off by its ${up.tagName.toLowerCase()}` +
+                          `${up.className ? '.' + up.className : ''}`);
+          }
+        }
+      }
+    }
+  }
+  return problems;
+}"""
+
+
+def cells_readable(page: Page, name: str, selector: str = "main td, main tbody th") -> None:
+    """Fail when any text of the cells is hidden, off the screen or cut off by a scroll box.
+
+    A table that scrolls inside its own box doesn't make the page scroll sideways, so
+    `no_horizontal_scroll` can't see the columns it hides; this looks at every line of
+    text in every cell. Cells with no text, and those inside a ``hidden`` element (the
+    printed sign-in sheet), are left out.
+    """
+    problems: list[str] = page.evaluate(_CUT_OFF, selector)
+    assert not problems, (
+        f"on page {name!r} ({viewport_name(page)}) not every cell can be read: "
+        + "; ".join(sorted(set(problems))[:10])
     )
 
 
@@ -111,6 +183,16 @@ def shot(page: Page, name: str) -> Path | None:
     return path
 
 
+def page_kind(url: str) -> str:
+    """Name a page by its path, numbers as ``<n>``: /workshops/7 and /workshops/9 are one kind."""
+    return re.sub(r"\d+", "<n>", urlsplit(url).path) or "/"
+
+
+def unchecked(page: Page, visited: list[str]) -> list[str]:
+    """The kinds of page among ``visited`` (URLs) that never passed `check_page` on ``page``."""
+    return sorted({page_kind(url) for url in visited} - _checked.get(page, set()))
+
+
 def check_page(page: Page, name: str, *, screenshot: bool = False) -> None:
     """Check a page the journey reached: no sideways scroll, boxes level with their labels,
     no serious or critical axe violation.
@@ -121,6 +203,7 @@ def check_page(page: Page, name: str, *, screenshot: bool = False) -> None:
     no_horizontal_scroll(page, name)
     labels_beside_boxes(page, name)
     check_accessibility(page, name)
+    _checked.setdefault(page, set()).add(page_kind(page.url))
     if screenshot:
         shot(page, name)
 

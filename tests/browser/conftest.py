@@ -24,6 +24,7 @@ from scheduler import create_app
 from scheduler.extensions import db
 from scheduler.models import Role, User
 from scheduler.services import accounts
+from tests.browser.checks import unchecked
 from tests.support.app import PASSWORD, empty_tables, settings
 
 try:  # the dev extras bring Playwright; without them the tests skip (or fail in CI)
@@ -53,6 +54,8 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
 }
 
 HERE = Path(__file__).resolve().parent
+#: Whether the test itself passed (set by `pytest_runtest_makereport`, read at teardown).
+PASSED = pytest.StashKey[bool]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -60,6 +63,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if HERE in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Note whether the test passed, so a fixture's teardown can tell."""
+    report = yield
+    if report.when == "call":
+        item.stash[PASSED] = report.passed
+    return report
 
 
 def _unavailable(reason: str, missing: str) -> None:
@@ -207,8 +219,14 @@ class PageProblems:
 
     server_errors: list[str] = field(default_factory=list)
     script_errors: list[str] = field(default_factory=list)
+    #: Every URL the page showed (its main frame's navigations).
+    visited: list[str] = field(default_factory=list)
 
     def watch(self, page: Page) -> None:
+        page.on(
+            "framenavigated",
+            lambda frame: self.visited.append(frame.url) if frame.parent_frame is None else None,
+        )
         page.on(
             "response",
             lambda r: self.server_errors.append(f"{r.status} {r.url}") if r.status >= 500 else None,
@@ -224,13 +242,16 @@ class PageProblems:
 
 
 @pytest.fixture
-def new_page(browser: Browser, live: LiveServer, viewport: str) -> Iterator[Callable[[], Page]]:
+def new_page(
+    request: pytest.FixtureRequest, browser: Browser, live: LiveServer, viewport: str
+) -> Iterator[Callable[[], Page]]:
     """Open pages, each in a fresh context (its own cookies) at the test's viewport.
 
     Every page is checked at the end: no 5xx answer and no script error (CSP
-    violations included) may have happened on it.
+    violations included) may have happened on it; and once the test has passed, every
+    kind of page it showed must have passed `check_page` (axe, no sideways scroll).
     """
-    contexts: list[tuple[BrowserContext, PageProblems]] = []
+    contexts: list[tuple[BrowserContext, Page, PageProblems]] = []
 
     def open_page() -> Page:
         context = browser.new_context(
@@ -246,14 +267,21 @@ def new_page(browser: Browser, live: LiveServer, viewport: str) -> Iterator[Call
         problems = PageProblems()
         page = context.new_page()
         problems.watch(page)
-        contexts.append((context, problems))
+        contexts.append((context, page, problems))
         return page
 
     yield open_page
     failures = []
-    for context, problems in contexts:
+    passed = request.node.stash.get(PASSED, False)
+    for context, page, problems in contexts:
         failures += [f"server error: {e}" for e in problems.server_errors]
         failures += [f"script error: {e}" for e in problems.script_errors]
+        shown = [url for url in problems.visited if url.startswith(live.url)]
+        if passed:
+            failures += [
+                f"page shown but never checked (check_page): {kind}"
+                for kind in unchecked(page, shown)
+            ]
         context.close()
     assert not failures, "\n".join(failures)
 

@@ -166,6 +166,8 @@ def test_full_session_waitlist_then_promotion(
     book(live, session_id, chen, 3)
 
     log_in_with_form(page, rivera.email)
+    expect(page).to_have_url(live.at("/"))
+    check_page(page, "home-signed-in")
     page.goto(f"/workshops/{workshop_id}")
     expect(page.get_by_text("Full. You can join the waitlist.")).to_be_visible()
     check_page(page, "workshop-full")
@@ -299,6 +301,7 @@ def test_counseling_hours_then_a_family_books_and_moves(
     other = new_page()
     log_in(other, family.email)
     other.goto("/")
+    check_page(other, "home-signed-in")
     other.get_by_role("navigation", name="Main").get_by_role("link", name="Counseling").click()
     slots = other.locator("a.slot")
     expect(slots.first).to_be_visible()
@@ -330,6 +333,10 @@ def test_counseling_hours_then_a_family_books_and_moves(
     page.reload()
     expect(page.get_by_role("link", name=re.compile("The Novak family"))).to_be_visible()
     check_page(page, "counseling-manage-booked")
+    page.get_by_role("link", name=re.compile("The Novak family")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Appointment: The Novak family")
+    expect(page).to_have_url(live.at(f"/manage/counseling/appointments/{appointment.id}"))
+    check_page(page, "counseling-appointment")
 
 
 def test_calendar_month_on_a_phone_and_a_desktop_then_a_week(
@@ -345,6 +352,7 @@ def test_calendar_month_on_a_phone_and_a_desktop_then_a_week(
     book(live, small, live.user(name="The Chen family"), 2)
 
     page.goto("/")
+    check_page(page, "home-before-calendar")
     page.get_by_role("link", name="See them on a calendar").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Workshop calendar")
     first_day = local_day(2).date()
@@ -383,6 +391,7 @@ def test_calendar_month_on_a_phone_and_a_desktop_then_a_week(
     entry.first.click()
     expect(page).to_have_url(live.at(f"/workshops/{workshop_id}#session-{sessions[0]}"))
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    check_page(page, "workshop-from-calendar")
 
 
 def test_keyboard_only_booking(page: Page, live: LiveServer) -> None:
@@ -394,6 +403,7 @@ def test_keyboard_only_booking(page: Page, live: LiveServer) -> None:
     log_in(page, family.email)
 
     page.goto("/")
+    check_page(page, "home-keyboard")
     keys: list[str] = []
 
     def press(key: str) -> dict:
@@ -461,6 +471,7 @@ def test_form_errors_are_announced(page: Page, live: LiveServer) -> None:
     family = live.user(name="The Chen family")
     log_in(page, family.email)
     page.goto(f"/workshops/{workshop_id}")
+    check_page(page, "workshop-signed-in")
     page.get_by_label("Seats for your household").fill("9")
     page.get_by_role("button", name="Book seats").click()
     expect(page.locator(".error-summary")).to_be_focused()

@@ -21,6 +21,37 @@ PLACE = "Recovery Center, Suite 5"
 MEETING = "https://meet.example.org/room-4711"
 
 
+def open_every_afternoon(
+    counselor_id: int,
+    *,
+    mode: str = MeetingMode.IN_PERSON,
+    approve_first: bool = False,
+    kind: str = SessionKind.FAMILY,
+    max_upcoming: int = 2,
+) -> None:
+    """Open the counselor for booking every day from 14:00 to 17:00 (New York time)."""
+    now = utcnow()
+    counseling.save_rules(
+        counselor_id,
+        Rules(
+            open=True,
+            timezone=ZONE,
+            kind=kind,
+            mode=mode,
+            location=PLACE,
+            online_url=MEETING if mode == MeetingMode.ONLINE else "",
+            approve_first=approve_first,
+            contact="555-0100",
+            max_upcoming_per_family=max_upcoming,
+        ),
+        now=now,
+    )
+    for weekday in range(7):
+        counseling.add_window(
+            counselor_id, starts=time(14, 0), ends=time(17, 0), weekday=weekday, now=now
+        )
+
+
 @pytest.fixture
 def make_counselor(make_user: Callable[..., User]) -> Callable[..., User]:
     """A counselor open for booking every day from 14:00 to 17:00 (New York time)."""
@@ -34,26 +65,13 @@ def make_counselor(make_user: Callable[..., User]) -> Callable[..., User]:
         max_upcoming: int = 2,
     ) -> User:
         counselor = make_user(Role.FACILITATOR, name=name, timezone=ZONE)
-        now = utcnow()
-        counseling.save_rules(
+        open_every_afternoon(
             counselor.id,
-            Rules(
-                open=True,
-                timezone=ZONE,
-                kind=kind,
-                mode=mode,
-                location=PLACE,
-                online_url=MEETING if mode == MeetingMode.ONLINE else "",
-                approve_first=approve_first,
-                contact="555-0100",
-                max_upcoming_per_family=max_upcoming,
-            ),
-            now=now,
+            mode=mode,
+            approve_first=approve_first,
+            kind=kind,
+            max_upcoming=max_upcoming,
         )
-        for weekday in range(7):
-            counseling.add_window(
-                counselor.id, starts=time(14, 0), ends=time(17, 0), weekday=weekday, now=now
-            )
         return counselor
 
     return make
