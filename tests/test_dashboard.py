@@ -17,6 +17,7 @@ from scheduler.services.booking import Needs, cancel_booking
 from scheduler.services.rosters import SESSIONS_SHOWN, WORKSHOPS_PER_PAGE
 from scheduler.timeutil import utcnow
 from tests.support.counseling import book
+from tests.support.feeds import counting_queries
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
@@ -215,3 +216,43 @@ def test_the_workshop_page_lists_its_sessions_the_same_way(client, auth, maya, m
     page = dashboard(client, auth, maya, f"/manage/workshops/{mine.id}")
 
     assert len(session_lines(page)) == SESSIONS_SHOWN + 2  # every session, on its own page
+
+
+def test_every_kind_of_item_costs_the_same_statements_however_many_there_are(
+    client, auth, db, make_user, make_workshop, make_booking, make_counselor
+):
+    """No item loads its session, workshop, family or counselor by itself (no lazy loads).
+
+    Workshops meeting sooner fill the first page of the list below, so nothing the items
+    show is loaded by the list already.
+    """
+    admin = make_user(Role.ADMIN)
+    counselor = make_counselor(approve_first=True)
+    for n in range(WORKSHOPS_PER_PAGE):
+        make_workshop(facilitator=admin, start=datetime(2026, 11, 30, 19, n))
+
+    def add_one_of_each(n: int) -> None:
+        book(counselor, make_user(), skip=n)
+        host = make_user(Role.FACILITATOR)
+        full = make_workshop(facilitator=host, capacity=1, start=datetime(2026, 12, 9, 18, n))
+        make_booking(full.sessions[0].id)
+        make_booking(full.sessions[0].id, join_waitlist=True)
+        tomorrow = make_workshop(facilitator=host, start=datetime(2026, 12, 1, 18, n))
+        make_booking(tomorrow.sessions[0].id, needs=Needs(childcare_needed=True))
+
+    def statements() -> list[str]:
+        db.session.rollback()
+        with counting_queries(db) as seen:
+            assert client.get("/manage").status_code == 200
+        return seen
+
+    auth.login(admin)
+    add_one_of_each(0)
+    once = statements()
+    for n in range(1, 4):
+        add_one_of_each(n)
+    page = client.get("/manage").get_data(as_text=True)
+
+    assert page.count("Approve or decline") == page.count("See the waitlist") == 4
+    assert page.count("See the roster") == 4
+    assert len(statements()) == len(once)
