@@ -46,6 +46,8 @@ class Prepare:
 
 @dataclass(frozen=True)
 class Attention:
+    """Everything the dashboard leads with, each kind soonest first."""
+
     #: Counseling requests waiting for an answer, soonest first.
     requests: list[Appointment]
     #: Sessions with people waiting (full, or with seats held for the waitlist).

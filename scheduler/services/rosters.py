@@ -194,12 +194,11 @@ def upcoming_by_workshop(
     per_page: int = WORKSHOPS_PER_PAGE,
     shown: int = SESSIONS_SHOWN,
 ) -> WorkshopsPage:
-    """One page of the workshops this person runs (admins: everyone's), each with its next
-    sessions, the workshop meeting soonest first.
+    """List a page of the workshops this person runs (admins: everyone's), soonest first.
 
-    The database groups, counts and picks each workshop's next ``shown`` sessions, so the
-    page runs the same statements however many there are: the page of workshops, their
-    sessions, their seats.
+    Each comes with its next ``shown`` sessions and how many it has to come. The
+    database groups, counts and picks those sessions, so the page runs the same
+    statements however many there are: the page of workshops, their sessions, their seats.
     """
     found, page, pages = page_of_nexts(
         [WorkshopSession.ends_at > now, permissions.managed_workshops_clause(manager)],
