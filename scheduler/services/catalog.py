@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Subquery, func, select
+from sqlalchemy import ColumnElement, Row, Subquery, func, select
 from sqlalchemy.orm import joinedload
 
 from scheduler.extensions import db
@@ -33,11 +34,9 @@ class WorkshopListing:
     upcoming: int
 
 
-@dataclass(frozen=True)
-class ListingPage:
-    """One page of the home page's list, and where it stands among the others."""
+class PageNumbers:
+    """The numbers of the pages before and after one page of a list (``None`` at the ends)."""
 
-    listings: list[WorkshopListing]
     page: int
     pages: int
 
@@ -48,6 +47,15 @@ class ListingPage:
     @property
     def next(self) -> int | None:
         return self.page + 1 if self.page < self.pages else None
+
+
+@dataclass(frozen=True)
+class ListingPage(PageNumbers):
+    """One page of the home page's list, and where it stands among the others."""
+
+    listings: list[WorkshopListing]
+    page: int
+    pages: int
 
 
 #: Workshops per page of the home page: a phone screen or two, whatever the network's size.
@@ -92,23 +100,11 @@ def upcoming_workshops(
     network's size: the page (with the count of pages), its sessions, their seats,
     the viewer's bookings.
     """
-    nexts = (
-        select(
-            WorkshopSession.workshop_id,
-            func.min(WorkshopSession.starts_at).label("starts_at"),
-            func.count().label("upcoming"),
-        )
-        .join(Workshop)
-        .where(Workshop.status == WorkshopStatus.PUBLISHED, WorkshopSession.starts_at > now)
-        .group_by(WorkshopSession.workshop_id)
-        .subquery()
+    found, page, pages = page_of_nexts(
+        [Workshop.status == WorkshopStatus.PUBLISHED, WorkshopSession.starts_at > now],
+        page,
+        per_page,
     )
-    page = max(page, 1)
-    found, total = _nexts_page(nexts, page, per_page)
-    pages = max(1, -(-total // per_page))
-    if page > pages:  # past the end (an old link): the last page
-        page = pages
-        found, total = _nexts_page(nexts, page, per_page)
     if found:
         starts = {(row.workshop_id, row.starts_at): row.upcoming for row in found}
         candidates = db.session.scalars(
@@ -139,6 +135,35 @@ def upcoming_workshops(
         for row in session_rows([session for session, _ in rows], family_id, now)
     ]
     return ListingPage(listings, page, pages)
+
+
+def page_of_nexts(
+    where: Sequence[ColumnElement[bool]], page: int, per_page: int
+) -> tuple[list[Row[Any]], int, int]:
+    """One page of workshops by next session: its rows, its number and the count of pages.
+
+    Only sessions that meet ``where`` (on sessions and their workshop) count. A row per
+    workshop: ``workshop_id``, ``starts_at`` of its next session, ``upcoming`` (how many
+    sessions). A page past the end (an old link) is the last page.
+    """
+    nexts = (
+        select(
+            WorkshopSession.workshop_id,
+            func.min(WorkshopSession.starts_at).label("starts_at"),
+            func.count().label("upcoming"),
+        )
+        .join(Workshop)
+        .where(*where)
+        .group_by(WorkshopSession.workshop_id)
+        .subquery()
+    )
+    page = max(page, 1)
+    found, total = _nexts_page(nexts, page, per_page)
+    pages = max(1, -(-total // per_page))
+    if page > pages:
+        page = pages
+        found, total = _nexts_page(nexts, page, per_page)
+    return found, page, pages
 
 
 def _nexts_page(nexts: Subquery, page: int, per_page: int) -> tuple[list[Row[Any]], int]:

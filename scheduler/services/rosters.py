@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from scheduler.csvexport import RosterLine
 from scheduler.extensions import db
 from scheduler.models import Booking, User, Workshop, WorkshopSession
 from scheduler.services import audit, permissions
+from scheduler.services.catalog import PageNumbers, page_of_nexts
 from scheduler.services.seats import SeatCount, seat_count, seat_counts
 from scheduler.services.waitlist import promotes_automatically
 from scheduler.timeutil import format_local
@@ -25,6 +26,13 @@ class NeedsSummary:
     childcare_households: int
     interpreter_languages: dict[str, int]
     accessibility_notes: list[str]
+
+    @property
+    def is_empty(self) -> bool:
+        """Nobody asked for anything: nothing to prepare."""
+        return not (
+            self.childcare_households or self.interpreter_languages or self.accessibility_notes
+        )
 
 
 @dataclass(frozen=True)
@@ -146,3 +154,94 @@ def upcoming_for(
     sessions = list(db.session.scalars(query))
     counts = seat_counts(sessions)
     return [DashboardRow(s, counts[s.id]) for s in sessions]
+
+
+#: Workshops on a page of the dashboard, and the sessions shown for each: a phone screen
+#: or two, however many there are. A workshop's own page lists all its sessions.
+WORKSHOPS_PER_PAGE = 10
+SESSIONS_SHOWN = 4
+
+
+@dataclass(frozen=True)
+class WorkshopSessions:
+    """One workshop on the dashboard: its next sessions, and how many are still to come."""
+
+    workshop: Workshop
+    rows: list[DashboardRow]
+    #: Sessions not yet ended, those shown included (cancelled ones too: they are shown).
+    upcoming: int
+
+    @property
+    def more(self) -> int:
+        """Sessions still to come that the dashboard leaves to the workshop's page."""
+        return self.upcoming - len(self.rows)
+
+
+@dataclass(frozen=True)
+class WorkshopsPage(PageNumbers):
+    """One page of the dashboard's workshops, and where it stands among the others."""
+
+    workshops: list[WorkshopSessions]
+    page: int
+    pages: int
+
+
+def upcoming_by_workshop(
+    manager: User,
+    *,
+    now: datetime,
+    page: int = 1,
+    per_page: int = WORKSHOPS_PER_PAGE,
+    shown: int = SESSIONS_SHOWN,
+) -> WorkshopsPage:
+    """List a page of the workshops this person runs (admins: everyone's), soonest first.
+
+    Each comes with its next ``shown`` sessions and how many it has to come. The
+    database groups, counts and picks those sessions, so the page runs the same
+    statements however many there are: the page of workshops, their sessions, their seats.
+    """
+    found, page, pages = page_of_nexts(
+        [WorkshopSession.ends_at > now, permissions.managed_workshops_clause(manager)],
+        page,
+        per_page,
+    )
+    if not found:
+        return WorkshopsPage([], page, pages)
+    place = (
+        func.row_number()
+        .over(
+            partition_by=WorkshopSession.workshop_id,
+            order_by=(WorkshopSession.starts_at, WorkshopSession.id),
+        )
+        .label("place")
+    )
+    ranked = (
+        select(WorkshopSession.id, place)
+        .where(
+            WorkshopSession.workshop_id.in_([row.workshop_id for row in found]),
+            WorkshopSession.ends_at > now,
+        )
+        .subquery()
+    )
+    sessions = db.session.scalars(
+        select(WorkshopSession)
+        .join(ranked, ranked.c.id == WorkshopSession.id)
+        .options(joinedload(WorkshopSession.workshop).joinedload(Workshop.facilitator))
+        .where(ranked.c.place <= shown)
+        .order_by(WorkshopSession.starts_at, WorkshopSession.id)
+    ).all()
+    counts = seat_counts(sessions)
+    rows: dict[int, list[DashboardRow]] = defaultdict(list)
+    for session in sessions:
+        rows[session.workshop_id].append(DashboardRow(session, counts[session.id]))
+    return WorkshopsPage(
+        [
+            WorkshopSessions(
+                rows[row.workshop_id][0].session.workshop, rows[row.workshop_id], row.upcoming
+            )
+            for row in found
+            if rows[row.workshop_id]  # ended or removed since the page was counted
+        ],
+        page,
+        pages,
+    )

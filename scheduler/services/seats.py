@@ -45,6 +45,11 @@ class SeatCount:
         return max(self.capacity - self.confirmed, 0)
 
     @property
+    def is_full(self) -> bool:
+        """Every seat is taken by a confirmed household."""
+        return self.free == 0
+
+    @property
     def held_for_waitlist(self) -> int:
         """Free seats the waitlist could use, kept for it before anyone new books.
 

@@ -28,6 +28,7 @@ from scheduler.services.counseling.queries import (
     get_for_family,
     get_for_manager,
     meeting_link,
+    requests_waiting,
     view_appointment,
     when,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "refresh_stale",
     "remove_blackout",
     "remove_window",
+    "requests_waiting",
     "save_rules",
     "settings_for",
     "slot_rules",

@@ -8,7 +8,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from scheduler.extensions import db
-from scheduler.models import Appointment, CounselingSettings, CounselingSlot, MeetingMode, User
+from scheduler.models import (
+    Appointment,
+    AppointmentStatus,
+    CounselingSettings,
+    CounselingSlot,
+    MeetingMode,
+    User,
+)
 from scheduler.services import audit, permissions
 from scheduler.timeutil import format_local
 
@@ -55,6 +62,16 @@ def counselor_appointments(
         query = query.where(Appointment.is_active)
     query = query.where(permissions.managed_appointments_clause(manager))
     return list(db.session.scalars(query.order_by(CounselingSlot.starts_at)))
+
+
+def requests_waiting(manager: User, *, now: datetime) -> list[Appointment]:
+    """Requests still waiting for the counselor's answer (admins: everyone's), soonest first."""
+    query = _with_slot().where(
+        Appointment.status == AppointmentStatus.PENDING,
+        CounselingSlot.starts_at > now,
+        permissions.managed_appointments_clause(manager),
+    )
+    return list(db.session.scalars(query.order_by(CounselingSlot.starts_at, Appointment.id)))
 
 
 def get_for_family(appointment_id: int, family_id: int) -> Appointment | None:

@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from scheduler.csvexport import roster_csv
 from scheduler.models import Role, WorkshopSession
+from scheduler.services import attention, counseling, rosters, series
 from scheduler.services import booking as booking_service
-from scheduler.services import counseling, rosters, series
 from scheduler.services.errors import DomainError
 from scheduler.services.seats import seat_count
 from scheduler.timeutil import utcnow, wall_time
@@ -24,6 +24,7 @@ from scheduler.web.manage.forms import (
     RescheduleForm,
     WorkshopForm,
 )
+from scheduler.web.requests import id_arg
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 _STAFF = (Role.FACILITATOR, Role.ADMIN)
@@ -33,11 +34,16 @@ _STAFF = (Role.FACILITATOR, Role.ADMIN)
 @role_required(*_STAFF)
 def dashboard() -> str:
     now = utcnow()
-    rows = rosters.upcoming_for(current_user, now=now)
+    listing = rosters.upcoming_by_workshop(current_user, now=now, page=id_arg("page") or 1)
     appointments = counseling.counselor_appointments(
         current_user, start=now, end=now + timedelta(days=14)
     )
-    return render_template("manage/dashboard.html", rows=rows, appointments=appointments)
+    return render_template(
+        "manage/dashboard.html",
+        attention=attention.needs_attention(current_user, now=now),
+        listing=listing,
+        appointments=appointments,
+    )
 
 
 @bp.route("/workshops/new", methods=["GET", "POST"])
