@@ -57,13 +57,10 @@ function wordBooking(form) {
     .replace("{waiting}", waiting);
 }
 
-// "All N sessions" ticks every session; unticking one session unticks "All".
+// Ticking "All N sessions" ticks every session again (the CSS hides their boxes then).
 function syncSessions(box) {
-  const form = box.form;
-  const all = form.querySelector("input[name=sessions][value=all]");
-  const boxes = [...form.querySelectorAll("input[name=sessions]:not([value=all])")];
-  if (box === all) boxes.forEach((other) => (other.checked = all.checked));
-  else if (all) all.checked = boxes.every((other) => other.checked);
+  if (box.value !== "all" || !box.checked) return;
+  box.form.querySelectorAll("input[name=sessions]").forEach((other) => (other.checked = true));
 }
 
 document.addEventListener("input", (event) => {
