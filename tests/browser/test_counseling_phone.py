@@ -74,8 +74,8 @@ def test_a_family_filters_jumps_to_a_day_and_books_with_the_keyboard(
     check_page(page, "counseling-all-times")
     height = page.evaluate("document.documentElement.scrollHeight")
     if viewport == "phone":
-        # Measured: 4,435 px for 60 times (8,462 px before).
-        assert height < 0.6 * BEFORE_PX_PER_TIME * count, f"{height} px for {count} times"
+        # Measured: 4,414 px for 60 times, 52% of the 8,462 px before.
+        assert height < 0.65 * BEFORE_PX_PER_TIME * count, f"{height} px for {count} times"
         _buttons_fit_a_thumb_several_to_a_row(page)
 
     keys: list[str] = []
