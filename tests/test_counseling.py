@@ -407,6 +407,101 @@ def test_a_workshop_session_blocks_moving_into_its_time(
     )
 
 
+def test_open_times_of_several_counselors_each_lose_only_their_own_workshops(
+    counselor, make_user, make_workshop, now, sunday
+):
+    other = make_user(Role.FACILITATOR, timezone=NEW_YORK)
+    counseling.save_rules(other.id, rules(), now=now)
+    counseling.add_window(other.id, weekday=TUESDAY, starts=time(14), ends=time(17), now=now)
+    tuesday = sunday + timedelta(days=2)
+    make_workshop(
+        facilitator=counselor,
+        start=datetime.combine(tuesday, at(16)),
+        duration_minutes=60,
+        timezone=NEW_YORK,
+    )
+
+    everyone = counseling.open_slots(now, end=now + timedelta(days=3))
+
+    starts = {
+        who.id: [
+            wall_time(f.slot.starts_at, NEW_YORK).time()
+            for f in everyone
+            if f.slot.facilitator_id == who.id
+        ]
+        for who in (counselor, other)
+    }
+    assert starts == {counselor.id: [at(14), at(15)], other.id: THREE}
+
+
+@pytest.fixture
+def online_counselor(make_user: Callable[..., User], now: datetime) -> User:
+    """An online counselor for one person at a time, open on Tuesdays 10:00-12:00."""
+    user = make_user(Role.FACILITATOR, timezone=NEW_YORK)
+    online = rules(
+        kind="individual", mode=MeetingMode.ONLINE, online_url="https://meet.example.org/a"
+    )
+    counseling.save_rules(user.id, online, now=now)
+    counseling.add_window(user.id, weekday=TUESDAY, starts=time(10), ends=time(12), now=now)
+    return user
+
+
+@pytest.mark.parametrize(
+    ("only", "whose"),
+    [
+        (counseling.SlotFilter(), {"in person", "online"}),
+        (counseling.SlotFilter(kind="family"), {"in person"}),
+        (counseling.SlotFilter(kind="individual"), {"online"}),
+        (counseling.SlotFilter(mode=MeetingMode.IN_PERSON), {"in person"}),
+        (counseling.SlotFilter(mode=MeetingMode.ONLINE), {"online"}),
+        (counseling.SlotFilter(kind="individual", mode=MeetingMode.IN_PERSON), set()),
+    ],
+)
+def test_open_times_can_be_narrowed_to_a_kind_of_session_or_a_way_of_meeting(
+    counselor, online_counselor, now, only, whose
+):
+    names = {counselor.id: "in person", online_counselor.id: "online"}
+
+    found = counseling.open_slots(now, only=only)
+
+    assert {names[f.slot.facilitator_id] for f in found} == whose
+    assert counseling.open_slots(now, only=counseling.SlotFilter(facilitator_id=counselor.id)) == (
+        counseling.open_slots(now, facilitator_id=counselor.id)
+    )
+
+
+def test_the_next_open_time_is_the_next_one_the_filter_lets_through(
+    counselor, online_counselor, now, sunday
+):
+    tuesday = sunday + timedelta(days=2)
+    soonest = counseling.next_open(now)
+    online = counseling.next_open(now, only=counseling.SlotFilter(mode=MeetingMode.ONLINE))
+    in_person = counseling.next_open(now, only=counseling.SlotFilter(facilitator_id=counselor.id))
+    nobody = counseling.next_open(
+        now, only=counseling.SlotFilter(kind="individual", mode="in_person")
+    )
+
+    assert soonest and online and in_person and nobody is None
+    assert wall_time(soonest.slot.starts_at, NEW_YORK) == datetime.combine(tuesday, at(10))
+    assert online.slot.id == soonest.slot.id
+    assert wall_time(in_person.slot.starts_at, NEW_YORK) == datetime.combine(tuesday, at(14))
+
+
+def test_open_counselors_are_listed_by_name_with_what_they_offer(
+    counselor, online_counselor, make_user, now
+):
+    closed = make_user(Role.FACILITATOR, name="Aaron Closed")
+    counseling.save_rules(closed.id, rules(open=False), now=now)
+
+    listed = counseling.open_counselors()
+
+    assert sorted(listed, key=lambda c: (c.name, c.id)) == listed
+    assert {(c.id, c.kind, c.mode) for c in listed} == {
+        (counselor.id, "family", "in_person"),
+        (online_counselor.id, "individual", "online"),
+    }
+
+
 # --- booking -----------------------------------------------------------------------
 
 

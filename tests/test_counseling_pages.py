@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import time, timedelta
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import time_machine
@@ -14,7 +17,9 @@ from scheduler.models import (
     AvailabilityWindow,
     BlackoutDate,
     CounselingSlot,
+    MeetingMode,
     Role,
+    SessionKind,
 )
 from scheduler.services import counseling
 from scheduler.timeutil import utcnow
@@ -341,3 +346,273 @@ def test_an_unreadable_week_gets_a_400_with_a_way_back(client, start):
     response = client.get(f"/counseling?start={start}")
     assert response.status_code == 400
     assert "See the open times" in text_of(response)
+
+
+# --- finding a time on a phone (issue 14) --------------------------------------------
+
+MAYA = "Maya Okafor · Family session · In person"
+RIVERA = "Dr Rivera · Individual session · Online"
+
+
+def group_headings(page: str) -> list[str]:
+    """The "counselor · kind · mode" line of each group of times, in page order."""
+    return re.findall(r'<h4 class="slot-group">(.*?)</h4>', page)
+
+
+def link_to(page: str, words: str) -> dict[str, list[str]]:
+    """The query of the link with these words, as a dict of lists."""
+    match = re.search(rf'href="([^"]*)">{re.escape(words)}</a>', page)
+    assert match, f"no link {words!r}"
+    url = urlsplit(html.unescape(match.group(1)))
+    assert url.path == "/counseling"
+    return parse_qs(url.query)
+
+
+@pytest.fixture
+def two_counselors(counselor, make_counselor):
+    """Maya (in person, families, Los Angeles) and Dr Rivera (online, one person, New York)."""
+    return counselor, make_counselor(
+        name="Dr Rivera", mode=MeetingMode.ONLINE, kind=SessionKind.INDIVIDUAL
+    )
+
+
+def _open_in_los_angeles(make_user, name: str = "Maya Okafor"):
+    """A counselor open weekdays 14:00-17:00 in Los Angeles, made at the clock's "now"."""
+    person = make_user(Role.FACILITATOR, timezone="America/Los_Angeles", name=name)
+    now = utcnow()
+    counseling.save_rules(
+        person.id, counseling.Rules(open=True, timezone="America/Los_Angeles"), now=now
+    )
+    for weekday in range(5):
+        counseling.add_window(person.id, weekday=weekday, starts=time(14), ends=time(17), now=now)
+    return person
+
+
+def test_counseling_filters_by_counselor_without_javascript(
+    client, auth, make_user, two_counselors
+):
+    _, rivera = two_counselors
+    auth.login(make_user(timezone="America/New_York"))
+
+    everyone = text_of(client.get("/counseling"))
+    chosen = text_of(client.get(f"/counseling?counselor={rivera.id}"))
+
+    form = re.search(r'<form method="get" action="/counseling"[^>]*>(.*?)</form>', everyone, re.S)
+    assert form, "a plain GET form: it works without JavaScript"
+    for name, label in [
+        ("counselor", "Counselor"),
+        ("kind", "Kind of session"),
+        ("mode", "In person or online"),
+    ]:
+        assert f'<label for="{name}">{label}</label>' in form.group(1)
+        assert f'<select id="{name}" name="{name}">' in form.group(1)
+    assert '<button type="submit" class="button">Show times</button>' in form.group(1)
+    assert set(group_headings(everyone)) == {MAYA, RIVERA}
+    assert set(group_headings(chosen)) == {RIVERA}
+    assert f'<option selected value="{rivera.id}">Dr Rivera</option>' in chosen
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("kind=family", {MAYA}),
+        ("kind=individual", {RIVERA}),
+        ("mode=in_person", {MAYA}),
+        ("mode=online", {RIVERA}),
+        ("kind=family&mode=online", set()),
+    ],
+)
+def test_counseling_filters_by_kind_of_session_and_by_in_person_or_online(
+    client, auth, make_user, two_counselors, query, shown
+):
+    auth.login(make_user(timezone="America/New_York"))
+
+    page = text_of(client.get(f"/counseling?{query}"))
+
+    assert set(group_headings(page)) == shown
+    for pair in query.split("&"):
+        name, value = pair.split("=")
+        assert re.search(rf'<select id="{name}"[^>]*>.*?<option selected value="{value}">', page)
+    if not shown:
+        assert "No open times match your choices." in page
+        assert '<a href="/counseling">See every open time</a>' in page
+
+
+def test_the_week_pager_keeps_the_chosen_filters(client, make_user, make_counselor):
+    with time_machine.travel(TUESDAY, tick=False):
+        maya = _open_in_los_angeles(make_user)
+        make_counselor(name="Dr Rivera", mode=MeetingMode.ONLINE)
+        first = text_of(client.get(f"/counseling?counselor={maya.id}&mode=in_person"))
+        later = link_to(first, "Later times")
+        second = text_of(client.get(f"/counseling?{urlencode(later, doseq=True)}"))
+
+    assert later == {"start": ["2026-12-08"], "counselor": [str(maya.id)], "mode": ["in_person"]}
+    assert set(group_headings(first)) == set(group_headings(second)) == {MAYA}
+    earlier = link_to(second, "Earlier times")
+    assert earlier == {"start": ["2026-12-01"], "counselor": [str(maya.id)], "mode": ["in_person"]}
+
+
+def test_an_empty_week_of_the_chosen_counselor_points_to_their_next_time(
+    client, make_user, make_counselor
+):
+    with time_machine.travel(TUESDAY, tick=False):
+        make_counselor(name="Dr Rivera")  # open every day: the unfiltered week is full
+        person = make_user(Role.FACILITATOR, timezone="America/Los_Angeles")
+        now = utcnow()
+        counseling.save_rules(
+            person.id, counseling.Rules(open=True, timezone="America/Los_Angeles"), now=now
+        )
+        day = now.date() + timedelta(days=20)  # Monday 21 December
+        counseling.add_window(person.id, starts=time(14), ends=time(17), day=day, now=now)
+        page = text_of(client.get(f"/counseling?counselor={person.id}"))
+
+    assert "No times match your choices this week. The next one is on" in page
+    assert link_to(page, "Monday 21 December 2026") == {
+        "start": ["2026-12-21"],
+        "counselor": [str(person.id)],
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "messages"),
+    [
+        ("counselor=abc", ["That counselor has no open times now, so we show every counselor."]),
+        ("counselor=99999999999999999999999", ["That counselor has no open times now"]),
+        ("counselor=-1", ["That counselor has no open times now"]),
+        ("counselor=1.5", ["That counselor has no open times now"]),
+        ("kind=group", ["We don't know that kind of session, so we show both kinds."]),
+        ("mode=by+phone", ["We don't know that way of meeting, so we show times in person"]),
+        (
+            "counselor=%00&kind=%C3%A9&mode=" + "x" * 5000,
+            ["That counselor", "that kind of session", "that way of meeting"],
+        ),
+        ("kind=", []),  # empty is "any"
+        ("colour=blue", []),  # what the page doesn't read it ignores
+    ],
+)
+def test_unknown_filter_values_are_explained_and_ignored(
+    client, make_user, two_counselors, query, messages
+):
+    response = client.get(f"/counseling?{query}")
+
+    page = html.unescape(text_of(response))
+    assert response.status_code == 200
+    for message in messages:
+        assert message in page
+    assert page.count('<p class="notice">') == len(messages)
+    assert set(group_headings(page)) == {MAYA, RIVERA}, "every time is shown"
+    assert '<option selected value="">Any counselor</option>' in page
+
+
+def test_a_closed_counselors_link_shows_everyone_with_a_message(
+    client, make_user, two_counselors, db
+):
+    maya, _ = two_counselors
+    counseling.save_rules(
+        maya.id, counseling.Rules(open=False, timezone="America/Los_Angeles"), now=utcnow()
+    )
+
+    page = html.unescape(text_of(client.get(f"/counseling?counselor={maya.id}")))
+
+    assert "That counselor has no open times now, so we show every counselor." in page
+    assert f'value="{maya.id}"' not in page
+    assert set(group_headings(page)) == {RIVERA}
+
+
+def test_day_picker_links_to_each_day_with_open_times(client, auth, make_user):
+    with time_machine.travel(TUESDAY, tick=False):
+        _open_in_los_angeles(make_user)
+        auth.login(make_user(timezone="America/Los_Angeles"))
+        page = text_of(client.get("/counseling"))
+
+    picker = re.search(
+        r'<nav class="day-picker" aria-label="Days with open times">(.*?)</nav>', page, re.S
+    )
+    assert picker
+    links = re.findall(
+        r'<a href="#(day-[\d-]+)"><span class="day-name">(.*?)</span> '
+        r'<span class="day-count">(.*?)</span></a>',
+        picker.group(1),
+    )
+    # Today's times are within the day's notice; the weekend has none.
+    assert links == [
+        ("day-2026-12-02", "Wed 2 Dec", "3 open times"),
+        ("day-2026-12-03", "Thu 3 Dec", "3 open times"),
+        ("day-2026-12-04", "Fri 4 Dec", "3 open times"),
+        ("day-2026-12-07", "Mon 7 Dec", "3 open times"),
+    ]
+    sections = re.findall(r'<section class="day" id="(day-[\d-]+)".*?</section>', page, re.S)
+    assert sections == [anchor for anchor, _, _ in links]
+    for anchor, _, _ in links:
+        section = re.search(rf'<section class="day" id="{anchor}".*?</section>', page, re.S)
+        assert section and section.group(0).count('class="slot"') == 3
+    assert page.index("Days with open times") < page.index('<section class="day"')
+
+
+def test_a_days_times_are_buttons_under_one_line_naming_counselor_kind_and_mode(
+    client, auth, make_user, two_counselors
+):
+    auth.login(make_user(timezone="America/New_York"))
+
+    page = text_of(client.get("/counseling"))
+
+    days = re.findall(r'<section class="day".*?</section>', page, re.S)
+    assert len(days) >= 5
+    for day in days:  # one group per counselor a day, each line said once
+        assert sorted(group_headings(day)) == sorted(set(group_headings(day)))
+        assert day.count("Maya Okafor · Family session") == group_headings(day).count(MAYA)
+    assert RIVERA in group_headings(page) and MAYA in group_headings(page)
+    buttons = re.findall(r'<a class="slot" href="/counseling/slots/\d+">(.*?)</a>', page)
+    assert len(buttons) == page.count('class="slot"')
+    for button in buttons:
+        assert "·" not in button
+        assert re.match(r'<span class="slot-time">\d{1,2}:\d\d [AP]M E[SD]T</span>', button)
+    # Each button still says, to a screen reader, which day and whose time it is.
+    assert any(" with Maya Okafor</span>" in b for b in buttons)
+    assert any("PST for the counselor" in b for b in buttons)  # the counselor's own time, as before
+
+
+def test_a_family_sees_its_appointment_first(client, auth, make_user, counselor):
+    family = make_user(timezone="America/Los_Angeles")
+    first, second, third = open_ids(counselor)[:3]
+    mine = counseling.book_slot(second, family.id, now=utcnow())
+    counseling.book_slot(first, make_user().id, now=utcnow())  # another family's
+    cancelled = counseling.book_slot(third, family.id, now=utcnow())
+    counseling.cancel_by_family(cancelled.id, family.id, now=utcnow())
+    auth.login(family)
+
+    page = text_of(client.get("/counseling"))
+
+    top = page[page.index("<h1>") : page.index('<form method="get"')]
+    assert '<h2 id="held-title">Your appointment</h2>' in top
+    assert counseling.when(mine, family.timezone) in top
+    assert "Family session with Maya Okafor" in top and "Booked" in top
+    assert f'href="/counseling/appointments/{mine.id}/move">Change the time' in top
+    assert '<a href="/bookings">See it in My bookings</a>' in top
+    assert top.count("<li>") == 1, "only its own appointment still to come"
+
+
+def test_a_request_waiting_for_approval_is_pinned_too_and_says_so(
+    client, auth, make_user, make_counselor
+):
+    counselor = make_counselor(approve_first=True)
+    family = make_user()
+    slots = counseling.open_slots(utcnow(), facilitator_id=counselor.id)
+    request = counseling.book_slot(slots[0].slot.id, family.id, now=utcnow())
+    assert request.is_pending
+    auth.login(family)
+
+    page = text_of(client.get("/counseling"))
+
+    assert "Waiting for the counselor to confirm" in page[: page.index('<form method="get"')]
+
+
+@pytest.mark.parametrize("who", ["visitor", "counselor"])
+def test_only_a_family_has_appointments_pinned(client, auth, make_user, counselor, who):
+    counseling.book_slot(open_ids(counselor)[0], make_user().id, now=utcnow())
+    if who == "counselor":
+        auth.login(counselor)
+
+    page = text_of(client.get("/counseling"))
+
+    assert "Your appointment" not in page and "held-title" not in page

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 
-from scheduler.models import Role, User
+from scheduler.database import write_transaction
+from scheduler.models import CounselingSlot, Role, User
+from scheduler.services import counseling
+from scheduler.timeutil import utcnow
 from scheduler.web import page_cache
 from scheduler.web.feeds import routes as feed_routes
 from tests.support import bulk
+from tests.support.counseling import slot_after
 from tests.support.feeds import counting_queries, token_of
 
 pytestmark = pytest.mark.slow
@@ -146,3 +152,53 @@ def test_the_home_page_lists_twenty_workshops_a_page_soonest_first(client, db, p
 @pytest.mark.parametrize("page", ["0", "-1", "abc", "99999999999999999999"])
 def test_a_page_number_that_cannot_be_one_is_not_found(client, page):
     assert client.get(f"/?page={page}").status_code == 404
+
+
+def _more_slots(facilitator_id: int, count: int) -> None:
+    """Insert ``count`` open ten-minute slots in the coming days (off the hour, so new)."""
+    start = utcnow().replace(minute=5, second=0, microsecond=0) + timedelta(days=2)
+    with write_transaction() as session:
+        session.execute(
+            insert(CounselingSlot),
+            [
+                {
+                    "facilitator_id": facilitator_id,
+                    "starts_at": start + timedelta(minutes=10 * n),
+                    "ends_at": start + timedelta(minutes=10 * n + 5),
+                    "offered": True,
+                    "created_at": utcnow(),
+                }
+                for n in range(count)
+            ],
+        )
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "family"])
+def test_the_counseling_page_runs_the_same_statements_at_any_number_of_slots_and_counselors(
+    client, auth, db, make_user, make_counselor, viewer
+):
+    """Filters, the day picker, the groups and the family's own appointments: no statement
+    per slot, day, counselor or appointment."""
+    family = make_user()
+    first = make_counselor(name="Dr Rivera")
+    make_counselor(name="Dr Online", mode="online")  # each filter finds some times at both sizes
+    counseling.book_slot(slot_after(first, 3), family.id, now=utcnow())
+    if viewer == "family":
+        auth.login(family)
+    paths = [
+        "/counseling",
+        f"/counseling?counselor={first.id}",
+        "/counseling?kind=family&mode=in_person",
+        "/counseling?mode=online&start=" + (utcnow().date() + timedelta(days=7)).isoformat(),
+    ]
+    before = [len(statements(db, partial(client.get, path))) for path in paths]
+
+    others = [
+        make_counselor(name=f"Counselor {n}", mode=("online", "in_person")[n % 2]) for n in range(6)
+    ]
+    counseling.book_slot(slot_after(others[0], 4), family.id, now=utcnow())
+    _more_slots(first.id, 3_000)
+    bulk.add_sessions(first.id, 500)  # workshops the slots are checked against
+    after = [len(statements(db, partial(client.get, path))) for path in paths]
+
+    assert after == before

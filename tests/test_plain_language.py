@@ -122,6 +122,7 @@ def _pages(db) -> list[tuple[str, str | None]]:
         ("/calendar?view=week", None),
         (f"/workshops/{session.workshop_id}", None),
         ("/counseling", None),
+        ("/counseling?mode=in_person", FAMILY),  # its own appointment first, a filter chosen
         (f"/counseling/slots/{slot.id}", FAMILY),
         ("/register", None),
         ("/login", None),

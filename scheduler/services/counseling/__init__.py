@@ -41,7 +41,9 @@ from scheduler.services.counseling.rules import (
     save_rules,
 )
 from scheduler.services.counseling.settings import (
+    OpenCounselor,
     blackouts_for,
+    open_counselors,
     settings_for,
     slot_rules,
     windows_for,
@@ -49,6 +51,7 @@ from scheduler.services.counseling.settings import (
 from scheduler.services.counseling.slots import (
     RESYNC_AFTER,
     OpenSlot,
+    SlotFilter,
     next_open,
     open_slot,
     open_slots,
@@ -59,8 +62,10 @@ from scheduler.services.counseling.slots import (
 
 __all__ = [
     "RESYNC_AFTER",
+    "OpenCounselor",
     "OpenSlot",
     "Rules",
+    "SlotFilter",
     "add_blackout",
     "add_window",
     "approve",
@@ -79,6 +84,7 @@ __all__ = [
     "meeting_link",
     "move",
     "next_open",
+    "open_counselors",
     "open_slot",
     "open_slots",
     "refresh_stale",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,6 +49,28 @@ def workshop_busy(
         )
     ).all()
     return [(row[0], row[1]) for row in rows]
+
+
+def _workshops_of(
+    facilitator_ids: set[int], start: datetime, end: datetime
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """:func:`workshop_busy` for several counselors at once, in one statement."""
+    busy: dict[int, list[tuple[datetime, datetime]]] = {i: [] for i in facilitator_ids}
+    if not facilitator_ids:
+        return busy
+    rows = db.session.execute(
+        select(Workshop.facilitator_id, WorkshopSession.starts_at, WorkshopSession.ends_at)
+        .join(Workshop)
+        .where(
+            Workshop.facilitator_id.in_(sorted(facilitator_ids)),
+            WorkshopSession.status == SessionStatus.SCHEDULED,
+            WorkshopSession.ends_at > start,
+            WorkshopSession.starts_at < end,
+        )
+    ).all()
+    for facilitator_id, starts_at, ends_at in rows:
+        busy[facilitator_id].append((starts_at, ends_at))
+    return busy
 
 
 def _held_slots(facilitator_id: int, since: datetime) -> list[CounselingSlot]:
@@ -159,10 +181,34 @@ def bookable(slot: CounselingSlot, settings: CounselingSettings | None, now: dat
     )
 
 
-def _candidates(query: Select[Any], now: datetime, earliest: datetime) -> Select[Any]:
+@dataclass(frozen=True)
+class SlotFilter:
+    """Which open slots a family asked to see: a counselor, a kind, a mode; None is any."""
+
+    facilitator_id: int | None = None
+    kind: str | None = None
+    mode: str | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        """Narrow a query that joins the slots to their counselor's settings."""
+        if self.facilitator_id is not None:
+            query = query.where(CounselingSlot.facilitator_id == self.facilitator_id)
+        if self.kind is not None:
+            query = query.where(CounselingSettings.kind == self.kind)
+        if self.mode is not None:
+            query = query.where(CounselingSettings.mode == self.mode)
+        return query
+
+
+ANY = SlotFilter()
+
+
+def _candidates(
+    query: Select[Any], now: datetime, earliest: datetime, only: SlotFilter = ANY
+) -> Select[Any]:
     """Slots offered by open counselors and held by nobody, from ``earliest`` on."""
     held = select(Appointment.slot_id).where(Appointment.is_active)
-    return (
+    return only.apply(
         query.select_from(CounselingSlot)
         .join(
             CounselingSettings,
@@ -184,50 +230,55 @@ def open_slots(
     facilitator_id: int | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    only: SlotFilter = ANY,
 ) -> list[OpenSlot]:
     """Slots a family can book right now, soonest first, starting in [start, end).
 
     A page asks for a week (or one slot): what it loads and checks depends on that
-    window, not on how far ahead counselors let families book.
+    window, not on how far ahead counselors let families book. Two statements, however
+    many slots and counselors: the slots, then the counselors' workshops they may clash with.
     """
+    if facilitator_id is not None:
+        only = replace(only, facilitator_id=facilitator_id)
     earliest = max(now, start) if start is not None else now
     query = (
-        _candidates(select(CounselingSlot, CounselingSettings), now, earliest)
+        _candidates(select(CounselingSlot, CounselingSettings), now, earliest, only)
         .options(joinedload(CounselingSlot.facilitator))
         .order_by(CounselingSlot.starts_at, CounselingSlot.id)
     )
     if end is not None:
         query = query.where(CounselingSlot.starts_at < end)
-    if facilitator_id is not None:
-        query = query.where(CounselingSlot.facilitator_id == facilitator_id)
-    busy: dict[int, list[tuple[datetime, datetime]]] = {}
-    found: list[OpenSlot] = []
-    for slot, settings in db.session.execute(query).tuples():
-        if not bookable(slot, settings, now):
-            continue
-        if slot.facilitator_id not in busy:
-            until = end if end is not None else now + timedelta(days=settings.horizon_days + 1)
-            pad = timedelta(days=1)
-            busy[slot.facilitator_id] = workshop_busy(
-                slot.facilitator_id, earliest - pad, until + pad
-            )
-        if clashes(slot, settings, busy[slot.facilitator_id]):
-            continue
-        found.append(OpenSlot(slot, settings))
-    return found
+    rows = [
+        (slot, settings)
+        for slot, settings in db.session.execute(query).tuples()
+        if bookable(slot, settings, now)
+    ]
+    if not rows:
+        return []
+    horizon = max(settings.horizon_days for _, settings in rows)
+    until = end if end is not None else now + timedelta(days=horizon + 1)
+    pad = timedelta(days=1)
+    busy = _workshops_of({slot.facilitator_id for slot, _ in rows}, earliest - pad, until + pad)
+    return [
+        OpenSlot(slot, settings)
+        for slot, settings in rows
+        if not clashes(slot, settings, busy[slot.facilitator_id])
+    ]
 
 
 #: The furthest ahead :func:`next_open` looks, a week at a time.
 _LOOK_AHEAD = timedelta(days=400)
 
 
-def next_open(now: datetime, after: datetime | None = None) -> OpenSlot | None:
-    """The soonest open slot from ``after`` on, looking a week at a time."""
+def next_open(
+    now: datetime, after: datetime | None = None, only: SlotFilter = ANY
+) -> OpenSlot | None:
+    """The soonest open slot ``only`` lets through, from ``after`` on, a week at a time."""
     earliest = max(now, after) if after is not None else now
     soonest = select(func.min(CounselingSlot.starts_at))
-    start = db.session.scalar(_candidates(soonest, now, earliest))
+    start = db.session.scalar(_candidates(soonest, now, earliest, only))
     while start is not None and start < now + _LOOK_AHEAD:
-        week = open_slots(now, start=start, end=start + timedelta(days=7))
+        week = open_slots(now, start=start, end=start + timedelta(days=7), only=only)
         if week:
             return week[0]
         start += timedelta(days=7)

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from scheduler.models import MeetingMode, SessionKind
-from scheduler.services.counseling import Rules
+from scheduler.services.counseling import OpenCounselor, Rules, SlotFilter
 from scheduler.web.fields import (
     PlainText,
     TimezoneField,
@@ -49,6 +49,68 @@ class BookSlotForm(FlaskForm):
         validators=[Optional(), Length(max=2000), PlainText(multiline=True)],
         description="Only the counselor sees it. You can leave it empty.",
     )
+
+
+class SlotFilterForm(FlaskForm):
+    """Which open times to show: read from the address, so it works without JavaScript."""
+
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    counselor = SelectField("Counselor", default="", validate_choice=False)
+    kind = SelectField(
+        "Kind of session",
+        choices=[
+            SelectChoice("", "Any kind"),
+            SelectChoice(SessionKind.FAMILY, "Family session"),
+            SelectChoice(SessionKind.INDIVIDUAL, "Individual session"),
+        ],
+        default="",
+        validate_choice=False,
+    )
+    mode = SelectField(
+        "In person or online",
+        choices=[
+            SelectChoice("", "Either one"),
+            SelectChoice(MeetingMode.IN_PERSON, "In person"),
+            SelectChoice(MeetingMode.ONLINE, "Online"),
+        ],
+        default="",
+        validate_choice=False,
+    )
+
+    #: What the page says when its address asks for a choice the lists don't have.
+    UNKNOWN = {
+        "counselor": "That counselor has no open times now, so we show every counselor.",
+        "kind": "We don't know that kind of session, so we show both kinds.",
+        "mode": "We don't know that way of meeting, so we show times in person and online.",
+    }
+
+    def offer(self, counselors: list[OpenCounselor]) -> None:
+        """List the counselors families can book now."""
+        self.counselor.choices = [SelectChoice("", "Any counselor")] + [
+            SelectChoice(str(c.id), c.name) for c in counselors
+        ]
+
+    def chosen(self) -> tuple[SlotFilter, list[str]]:
+        """The filter asked for, and a message for each value no list has (then: any)."""
+        unknown = []
+        for field in (self.counselor, self.kind, self.mode):
+            values = {choice.value for choice in field.iter_choices()}
+            if not isinstance(field.data, str) or field.data not in values:
+                if field.data:
+                    unknown.append(self.UNKNOWN[field.name])
+                field.data = ""
+        only = SlotFilter(
+            facilitator_id=int(self.counselor.data) if self.counselor.data else None,
+            kind=self.kind.data or None,
+            mode=self.mode.data or None,
+        )
+        return only, unknown
+
+    def args(self) -> dict[str, str]:
+        """The chosen values, for links that keep them (the week pager)."""
+        return {f.name: f.data for f in (self.counselor, self.kind, self.mode) if f.data}
 
 
 class MoveForm(FlaskForm):

@@ -22,12 +22,18 @@ from scheduler.web.counseling.forms import (
     BookSlotForm,
     MoveForm,
     RulesForm,
+    SlotFilterForm,
     WindowForm,
 )
 from scheduler.web.errors import unreadable_date
 from scheduler.web.forms import ConfirmForm
 from scheduler.web.limits import by_account, limit
-from scheduler.web.presenters.counseling import WeekView, days_of, slot_view
+from scheduler.web.presenters.counseling import (
+    WeekView,
+    days_of,
+    held_appointments,
+    slot_view,
+)
 
 bp = Blueprint("counseling", __name__, url_prefix="/counseling")
 manage_bp = Blueprint("manage_counseling", __name__, url_prefix="/manage/counseling")
@@ -61,17 +67,24 @@ def _local_midnight(day: date, zone: str) -> datetime:
 
 @bp.get("")
 def index() -> tuple[str, int]:
+    """One week of open times, filtered as the address asks, by day and counselor."""
     now = utcnow()
-    soonest = counseling.next_open(now)
-    zone = _reader_zone(soonest.settings.timezone if soonest else "UTC")
+    form = SlotFilterForm(formdata=request.args)
+    form.offer(counseling.open_counselors())
+    only, unknown = form.chosen()
+    if current_user.is_authenticated:
+        zone = current_user.timezone
+    else:
+        soonest = counseling.next_open(now)
+        zone = soonest.settings.timezone if soonest else "UTC"
     today = to_local(now, zone).date()
     try:
         first = max(calendar_view.parse_start(request.args.get("start"), today), today)
     except ValueError as error:
         return unreadable_date(str(error), back=("See the open times", "counseling.index"))
     start, end = _local_midnight(first, zone), _local_midnight(first + PAGE, zone)
-    slots = counseling.open_slots(now, start=start, end=end)
-    later = counseling.next_open(now, after=end)
+    slots = counseling.open_slots(now, start=start, end=end, only=only)
+    later = counseling.next_open(now, after=end, only=only)
     later_day = to_local(later.slot.starts_at, zone).date() if later else None
     week = WeekView(
         label=f"{format_date(first)} to {format_date(first + PAGE - timedelta(days=1))}",
@@ -79,8 +92,16 @@ def index() -> tuple[str, int]:
         later=later_day.isoformat() if later_day else None,
         later_day=format_date(later_day) if later_day else None,
     )
+    mine = current_user.is_authenticated and current_user.is_family
     return render_template(
-        "counseling/index.html", days=days_of(slots, zone), zone=zone, week=week
+        "counseling/index.html",
+        days=days_of(slots, zone),
+        zone=zone,
+        week=week,
+        form=form,
+        unknown=unknown,
+        chosen=form.args(),
+        held=held_appointments(current_user.id, zone, now) if mine else [],
     ), 200
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from itertools import groupby
 
 from scheduler.models import Appointment, MeetingMode
@@ -24,12 +24,55 @@ class SlotView:
     counselor: str
     kind: str
     mode: str
+    counselor_id: int
+
+
+@dataclass(frozen=True)
+class SlotGroup:
+    """A day's times with one counselor: who, what kind and where said once, then the times."""
+
+    counselor: str
+    kind: str
+    mode: str
+    slots: list[SlotView]
+
+    @property
+    def heading(self) -> str:
+        return f"{self.counselor} · {self.kind} · {self.mode}"
+
+    @property
+    def shows_their_time(self) -> bool:
+        """Whether the counselor's own time is shown too (it takes wider buttons)."""
+        return any(slot.their_time for slot in self.slots)
 
 
 @dataclass(frozen=True)
 class DayView:
     label: str
     slots: list[SlotView]
+    #: The reader's local date of these slots.
+    day: date
+
+    @property
+    def anchor(self) -> str:
+        """The id of the day's part of the page, for the day picker's links."""
+        return f"day-{self.day.isoformat()}"
+
+    @property
+    def short(self) -> str:
+        """'Tue 1 Dec', for the day picker."""
+        return f"{self.day:%a} {self.day.day} {self.day:%b}"
+
+    @property
+    def groups(self) -> list[SlotGroup]:
+        """The day's slots by counselor (and so kind and mode), the soonest group first."""
+        groups: dict[tuple[int, str, str], list[SlotView]] = {}
+        for slot in self.slots:
+            groups.setdefault((slot.counselor_id, slot.kind, slot.mode), []).append(slot)
+        return [
+            SlotGroup(slots[0].counselor, kind, mode, slots)
+            for (_, kind, mode), slots in groups.items()
+        ]
 
 
 @dataclass(frozen=True)
@@ -97,15 +140,43 @@ def slot_view(found: counseling.OpenSlot, zone: str) -> SlotView:
         counselor=found.facilitator.name,
         kind=KIND_NAMES[settings.kind],
         mode=MODE_NAMES[settings.mode],
+        counselor_id=slot.facilitator_id,
     )
 
 
 def days_of(slots: list[counseling.OpenSlot], zone: str) -> list[DayView]:
     """Group open slots by local day in the reader's zone."""
     return [
-        DayView(format_day(group[0].slot.starts_at, zone), [slot_view(s, zone) for s in group])
-        for _, items in groupby(slots, key=lambda s: to_local(s.slot.starts_at, zone).date())
+        DayView(format_day(group[0].slot.starts_at, zone), [slot_view(s, zone) for s in group], day)
+        for day, items in groupby(slots, key=lambda s: to_local(s.slot.starts_at, zone).date())
         for group in [list(items)]
+    ]
+
+
+@dataclass(frozen=True)
+class HeldAppointment:
+    """An upcoming appointment the family holds, pinned at the top of the counseling page."""
+
+    id: int
+    when: str
+    #: 'Family session with Maya Okafor'
+    what: str
+    status: str
+    is_pending: bool
+
+
+def held_appointments(family_id: int, zone: str, now: datetime) -> list[HeldAppointment]:
+    """The family's appointments still to come (requested or booked), soonest first."""
+    return [
+        HeldAppointment(
+            id=appointment.id,
+            when=counseling.when(appointment, zone),
+            what=f"{KIND_NAMES[appointment.kind]} with {appointment.facilitator.name}",
+            status=_STATUS_TEXT[appointment.status],
+            is_pending=appointment.is_pending,
+        )
+        for appointment in counseling.family_appointments(family_id, now)
+        if appointment.is_open(now)
     ]
 
 
