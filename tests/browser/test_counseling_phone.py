@@ -20,6 +20,7 @@ from scheduler.services import counseling
 from scheduler.timeutil import utcnow
 from tests.browser.checks import check_page, focused
 from tests.browser.conftest import LiveServer, log_in
+from tests.browser.test_journeys import go
 
 #: The old page's height per open time at phone width (8,462 px for 60 times).
 BEFORE_PX_PER_TIME = 141
@@ -137,13 +138,14 @@ def test_a_family_filters_jumps_to_a_day_and_books_with_the_keyboard(
     keys.append("Enter")
     expect(page).to_have_url(live.at("/bookings"))
     expect(page.get_by_text("You're booked:")).to_be_visible()
+    check_page(page, "my-bookings-after-counseling")
     assert set(keys) <= {"Tab", "Enter"}
     with live.data():
         appointment = db.session.execute(db.select(Appointment)).scalar_one()
         assert (appointment.slot_id, appointment.note) == (slot_id, "Our son is 17.")
 
     # Back on the counseling page, the appointment comes first.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Counseling").click()
+    go(page, "Counseling")
     pinned = page.get_by_role("region", name="Your appointment")
     expect(pinned).to_be_in_viewport()
     expect(pinned).to_contain_text("Individual session with Daniel Reyes")
