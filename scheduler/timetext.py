@@ -103,6 +103,13 @@ def time_text(
     )
 
 
+def moment_text(instant: datetime, zone: str, *, locale: str = DEFAULT_LOCALE) -> str:
+    """One reader's time as one line of text, for what is read later or out of context
+    (emails, messages about a change): "Thu, Dec 3, 2026, 8:00 PM Eastern Time"."""
+    shown = time_text(instant, zone, relative=False, locale=locale)
+    return f"{shown.main} {shown.zone}"
+
+
 def day_text(day: date, *, today: date | None = None, locale: str = DEFAULT_LOCALE) -> str:
     """A calendar day as the pages head it: "Thursday, December 3" (the year when not this)."""
     skeleton = "MMMMEEEEd" if today is not None and today.year == day.year else "yMMMMEEEEd"

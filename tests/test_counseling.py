@@ -203,7 +203,7 @@ def test_weekly_slots_keep_local_time_across_dst(make_user, family):
     booked = counseling.book_slot(
         slot_at(counselor.id, date(2026, 11, 3), 14).id, family.id, now=now
     )
-    assert counseling.when(booked, NEW_YORK) == "Tue 3 Nov 2026, 2:00 PM EST"
+    assert counseling.when(booked, NEW_YORK) == "Tue, Nov 3, 2026, 2:00\xa0PM Eastern Time"
 
 
 def test_closed_availability_offers_nothing(counselor, family, now, sunday):

@@ -60,8 +60,9 @@ def test_open_times_are_listed_by_day_in_the_familys_zone_with_the_counselors_to
 
     page = text_of(client.get("/counseling"))
 
-    assert "5:00 PM EST" in page  # 14:00 in Los Angeles
-    assert "2:00 PM PST for the counselor" in page
+    assert "Times are in <strong>Eastern Time</strong>" in page
+    assert "5:00\xa0PM</span>" in page  # 14:00 in Los Angeles
+    assert "2:00\xa0PM Pacific Time for the counselor" in page
     assert "Maya Okafor · Family session · In person" in page
 
 
@@ -566,10 +567,10 @@ def test_a_days_times_are_buttons_under_one_line_naming_counselor_kind_and_mode(
     assert len(buttons) == page.count('class="slot"')
     for button in buttons:
         assert "·" not in button
-        assert re.match(r'<span class="slot-time">\d{1,2}:\d\d [AP]M E[SD]T</span>', button)
+        assert re.match(r'<span class="slot-time">\d{1,2}:\d\d\xa0[AP]M</span>', button)
     # Each button still says, to a screen reader, which day and whose time it is.
     assert any(" with Maya Okafor</span>" in b for b in buttons)
-    assert any("PST for the counselor" in b for b in buttons)  # the counselor's own time, as before
+    assert any("Pacific Time for the counselor" in b for b in buttons)
 
 
 def test_a_family_sees_its_appointment_first(client, auth, make_user, counselor):

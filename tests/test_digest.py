@@ -98,8 +98,8 @@ def test_digest_sums_up_seats_waitlist_and_needs_without_naming_families(
     text = email.get_body(preferencelist=("plain",)).get_content()
     assert email["Subject"] == f"Hearth: your day, {day:%a} {day.day} {day:%b}"
     assert not SERVICE_WORDS.search(email["Subject"])
-    assert "You have 2 sessions today." in text
-    assert text.index("9:30 AM EST: Morning group") < text.index("6:00 PM EST: Evening circle")
+    assert "You have 2 sessions today. Times are in Eastern Time." in text
+    assert text.index("9:30\xa0AM: Morning group") < text.index("6:00\xa0PM: Evening circle")
     assert (
         "Evening circle. 3 of 3 seats booked; 1 waiting; childcare for 1; "
         "Spanish interpreter for 1." in text
@@ -163,7 +163,7 @@ def test_digest_lists_the_days_counseling_appointments_without_names(mail_to, ma
     assert email["To"] == counselor.email
     text = email.get_body(preferencelist=("plain",)).get_content()
     assert "You have 2 appointments today." in text
-    assert "2:00 PM EST: counseling appointment, family session, confirmed." in text
-    assert "3:00 PM EST: counseling appointment, family session, waiting for your approval." in text
+    assert "2:00\xa0PM: counseling appointment, family session, confirmed." in text
+    assert "3:00\xa0PM: counseling appointment, family session, waiting for your approval." in text
     assert f"/manage/counseling/appointments/{approved.id}" in text
     assert "Lee" not in text and "Park" not in text

@@ -19,7 +19,7 @@ from scheduler.services.lifecycle import transition
 from scheduler.services.locks import lock_family, lock_session, lock_sessions
 from scheduler.services.seats import check_seats, seat_count
 from scheduler.services.waitlist import promote_waitlisted
-from scheduler.timeutil import format_local
+from scheduler.timetext import moment_text
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ def enroll_series(
                 _check_bookable(session, now)
             short = [s for s in wanted if seats > seat_count(s).open]
             if short:
-                dates = ", ".join(format_local(s.starts_at, workshop.timezone) for s in short)
+                dates = ", ".join(moment_text(s.starts_at, workshop.timezone) for s in short)
                 raise DomainError("series_full", seats=seats, dates=dates)
             bookings = [
                 _new_booking(s, family_id, seats, needs, BookingStatus.CONFIRMED, now)

@@ -24,7 +24,8 @@ from scheduler.services.lifecycle import transition
 from scheduler.services.locks import lock, lock_sessions
 from scheduler.services.seats import seat_count
 from scheduler.services.waitlist import promote_waitlisted
-from scheduler.timeutil import format_local, to_utc, wall_time, weekly
+from scheduler.timetext import moment_text
+from scheduler.timeutil import to_utc, wall_time, weekly
 
 #: The longest series one form may create; a longer programme is a second series.
 MAX_WEEKS = 52
@@ -226,7 +227,7 @@ def _overflow(session: WorkshopSession, capacity: int, zone: str) -> list[Affect
                 booking.id,
                 booking.family.name,
                 booking.seats,
-                format_local(session.starts_at, zone),
+                moment_text(session.starts_at, zone),
             )
         )
         excess -= booking.seats
@@ -263,7 +264,7 @@ def change_capacity(
                     affected,
                     seat_count(session).confirmed,
                     capacity,
-                    format_local(session.starts_at, zone),
+                    moment_text(session.starts_at, zone),
                 )
             for item in affected:
                 booking = db.session.get_one(Booking, item.booking_id)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from scheduler.timeutil import format_date, format_day, format_local
+from scheduler.timetext import zone_name
+from scheduler.timeutil import format_date, format_day, format_local, utcnow
 from scheduler.web.times import reader_time
 
 
@@ -12,6 +13,7 @@ def register(app: Flask) -> None:
     # ``when`` gives a TimeText: printed, it is one line; templates/_time.html shows it
     # with the reader's time strong and the other party's muted.
     app.add_template_filter(reader_time, "when")
+    app.add_template_filter(lambda zone: zone_name(zone, utcnow()), "zone_name")
     app.add_template_filter(format_local, "local")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_date, "date_label")

@@ -17,7 +17,7 @@ from scheduler.models import (
     User,
 )
 from scheduler.services import audit, permissions
-from scheduler.timeutil import format_local
+from scheduler.timetext import moment_text
 
 
 def meeting_link(appointment: Appointment, settings: CounselingSettings | None) -> str:
@@ -99,5 +99,5 @@ def view_appointment(appointment: Appointment, viewer: User, *, now: datetime) -
 
 
 def when(appointment: Appointment, zone: str) -> str:
-    """'Tue 4 Mar 2026, 2:00 PM EST' in the reader's zone."""
-    return format_local(appointment.slot.starts_at, zone)
+    """'Tue, Mar 4, 2026, 2:00 PM Eastern Time' in the reader's zone."""
+    return moment_text(appointment.slot.starts_at, zone)

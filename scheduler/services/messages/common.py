@@ -18,15 +18,18 @@ from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calend
 from scheduler.mail import Message
 from scheduler.models import Booking, MessageKind, OutboxMessage, User
 from scheduler.services import accounts
-from scheduler.timeutil import to_local
+from scheduler.timetext import moment_text
 
 
 def when_text(moment: Booking | datetime, zone: str) -> str:
-    """'Tue 4 Mar at 6:00 PM EST': an instant (or a booking's start) in the reader's zone."""
+    """'Thu, Dec 3, 2026, 8:00 PM Eastern Time': an instant (or a booking's start) in the
+    reader's own zone, worded as the pages word it first (``scheduler.timetext``).
+
+    An email is read some day after it is written, so it says the year and no
+    "Tomorrow", and one reader's time is all it gives.
+    """
     starts_at = moment.session.starts_at if isinstance(moment, Booking) else moment
-    local = to_local(starts_at, zone)
-    clock = local.strftime("%I:%M %p").lstrip("0")
-    return f"{local:%a} {local.day} {local:%b} at {clock} {local.tzname()}"
+    return moment_text(starts_at, zone)
 
 
 def _sender_address() -> str:

@@ -7,7 +7,7 @@ from scheduler.mail import Message
 from scheduler.models import OutboxMessage, SessionKind, User
 from scheduler.services import digest
 from scheduler.services.messages.common import render_message
-from scheduler.timeutil import format_local
+from scheduler.timetext import time_text, zone_name
 
 
 def digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
@@ -20,7 +20,7 @@ def digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
     zone = facilitator.timezone
     details, shown = [], []
     for line in lines:
-        clock = format_local(line.session.starts_at, zone, with_date=False)
+        clock = time_text(line.session.starts_at, zone).clock
         parts = [
             f"{line.seats.confirmed} of {line.seats.capacity} seats booked",
         ]
@@ -36,7 +36,7 @@ def digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
         shown.append((f"Roster, {clock}", links.roster(line.session.id)))
     for appointment in appointments:
         # Like sessions, no family is named: the appointment page (audited) has the name.
-        clock = format_local(appointment.slot.starts_at, zone, with_date=False)
+        clock = time_text(appointment.slot.starts_at, zone).clock
         kind = "Family session" if appointment.kind == SessionKind.FAMILY else "Individual session"
         state = "waiting for your approval" if appointment.is_pending else "confirmed"
         details.append(f"{clock}: counseling appointment, {kind.lower()}, {state}.")
@@ -57,7 +57,11 @@ def digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
         row,
         facilitator,
         f"Hearth: your day, {day:%a} {day.day} {day:%b}",
-        headline=f"Good morning. You have {' and '.join(counts)} today.",
+        # Every time is the facilitator's own, so the zone is said once.
+        headline=(
+            f"Good morning. You have {' and '.join(counts)} today. "
+            f"Times are in {zone_name(zone, row.due_at)}."
+        ),
         details=details,
         links=shown,
     )

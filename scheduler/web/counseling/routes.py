@@ -14,7 +14,8 @@ from werkzeug import Response
 from scheduler.models import Role
 from scheduler.services import calendar_view, counseling
 from scheduler.services.errors import DomainError
-from scheduler.timeutil import format_date, format_day, format_local, to_local, utcnow
+from scheduler.timetext import moment_text
+from scheduler.timeutil import format_date, format_day, to_local, utcnow
 from scheduler.web.access import managed_appointment, own_appointment, role_required
 from scheduler.web.counseling.forms import (
     WEEKDAYS,
@@ -162,7 +163,7 @@ def move(appointment_id: int) -> ResponseReturnValue:
         now, facilitator_id=appointment.facilitator_id, end=now + MOVE_WINDOW
     )
     form = MoveForm()
-    form.slot_id.choices = [(s.slot.id, format_local(s.slot.starts_at, zone)) for s in choices]
+    form.slot_id.choices = [(s.slot.id, moment_text(s.slot.starts_at, zone)) for s in choices]
     status = 200
     if form.validate_on_submit():
         try:

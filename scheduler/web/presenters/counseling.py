@@ -8,8 +8,8 @@ from itertools import groupby
 
 from scheduler.models import Appointment, MeetingMode
 from scheduler.services import counseling
-from scheduler.timetext import TimeText, time_text
-from scheduler.timeutil import format_day, format_local, to_local
+from scheduler.timetext import TimeText, moment_text, time_text
+from scheduler.timeutil import format_day, to_local
 
 KIND_NAMES = {"family": "Family session", "individual": "Individual session"}
 MODE_NAMES = {"in_person": "In person", "online": "Online"}
@@ -18,8 +18,11 @@ MODE_NAMES = {"in_person": "In person", "online": "Online"}
 @dataclass(frozen=True)
 class SlotView:
     id: int
+    #: The reader's clock, "2:00 PM"; the page names the zone once (``zone``).
     time: str
-    #: The time in the counselor's own zone, when it differs from the reader's.
+    #: The reader's zone in words: "Eastern Time".
+    zone: str
+    #: The time in the counselor's own zone, when its clock differs from the reader's.
     their_time: str | None
     counselor: str
     kind: str
@@ -122,7 +125,7 @@ def appointment_cards(family_id: int, zone: str, now: datetime) -> list[Appointm
                 where="Online" if online else (settings.location if settings else ""),
                 online_url=counseling.meeting_link(appointment, settings),
                 can_change=counseling.can_change(appointment, now),
-                deadline=format_local(appointment.change_deadline(settings), zone),
+                deadline=moment_text(appointment.change_deadline(settings), zone),
                 contact=(settings.contact if settings else "") or appointment.facilitator.email,
             )
         )
@@ -131,12 +134,12 @@ def appointment_cards(family_id: int, zone: str, now: datetime) -> list[Appointm
 
 def slot_view(found: counseling.OpenSlot, zone: str) -> SlotView:
     slot, settings = found.slot, found.settings
-    time = format_local(slot.starts_at, zone, with_date=False)
-    their = format_local(slot.starts_at, settings.timezone, with_date=False)
+    shown = time_text(slot.starts_at, zone, other_zone=settings.timezone)
     return SlotView(
         id=slot.id,
-        time=time,
-        their_time=their if their != time else None,
+        time=shown.clock,
+        zone=shown.zone,
+        their_time=shown.other,
         counselor=found.facilitator.name,
         kind=KIND_NAMES[settings.kind],
         mode=MODE_NAMES[settings.mode],
