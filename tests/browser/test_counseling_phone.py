@@ -9,7 +9,6 @@ to a row, under one line naming who, what kind and where.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import time
 
 from playwright.sync_api import Page, expect
@@ -18,9 +17,9 @@ from scheduler.extensions import db
 from scheduler.models import Appointment, MeetingMode, Role, SessionKind, User
 from scheduler.services import counseling
 from scheduler.timeutil import utcnow
-from tests.browser.checks import check_page, focused
+from tests.browser.actions import Keyboard, go
+from tests.browser.checks import check_page
 from tests.browser.conftest import LiveServer, log_in
-from tests.browser.test_journeys import go
 
 #: The old page's height per open time at phone width (8,462 px for 60 times).
 BEFORE_PX_PER_TIME = 141
@@ -79,19 +78,8 @@ def test_a_family_filters_jumps_to_a_day_and_books_with_the_keyboard(
         assert height < 0.65 * BEFORE_PX_PER_TIME * count, f"{height} px for {count} times"
         _buttons_fit_a_thumb_several_to_a_row(page)
 
-    keys: list[str] = []
-
-    def press(key: str) -> dict:
-        page.keyboard.press(key)
-        keys.append(key)
-        return focused(page)
-
-    def tab_to(matches: Callable[[dict], bool], what: str, limit: int = 40) -> dict:
-        for _ in range(limit):
-            info = press("Tab")
-            if matches(info):
-                return info
-        raise AssertionError(f"{what} was not reached with {limit} Tab presses")
+    keyboard = Keyboard(page)
+    keys, press, tab_to = keyboard.keys, keyboard.press, keyboard.tab_to
 
     # Filter: Daniel's online times. The selects are set as a phone's picker sets them.
     page.get_by_label("Counselor").select_option(label="Daniel Reyes")

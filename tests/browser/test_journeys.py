@@ -11,76 +11,19 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import time
 from pathlib import Path
 
 from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from scheduler.extensions import db
-from scheduler.models import Appointment, Booking, OutboxMessage, Role, User, WorkshopSession
-from scheduler.services import series
-from scheduler.services.booking import Needs, book_seats
-from scheduler.services.series import WorkshopDetails
+from scheduler.models import Appointment, Booking, OutboxMessage, Role, WorkshopSession
 from scheduler.timeutil import utcnow, wall_time
-from tests.browser.checks import check_page, focused, shot, viewport_name
+from tests.browser.actions import ZONE, Keyboard, book, go, local_day, publish
+from tests.browser.checks import check_page, shot, viewport_name
 from tests.browser.conftest import LiveServer, log_in
 from tests.support.app import PASSWORD
-
-ZONE = "America/New_York"
-
-
-def local_day(days: int) -> datetime:
-    """Midnight, local wall time, ``days`` from today in ZONE (naive, as forms send it)."""
-    return datetime.combine(wall_time(utcnow(), ZONE).date() + timedelta(days=days), time())
-
-
-def publish(
-    live: LiveServer,
-    facilitator: User,
-    title: str,
-    *,
-    weeks: int = 1,
-    capacity: int = 12,
-    days: int = 10,
-    at: time = time(18, 30),
-    location: str = "Community room, 12 Elm Street",
-    online_url: str = "",
-    description: str = "A calm evening for parents, partners and friends.",
-) -> tuple[int, list[int]]:
-    """Publish a workshop through the service; return its id and its sessions' ids."""
-    with live.data():
-        workshop = series.create_workshop(
-            facilitator.id,
-            WorkshopDetails(title, description, location, online_url, publish=True),
-            timezone=ZONE,
-            capacity=capacity,
-            first_start=datetime.combine(local_day(days).date(), at),
-            duration_minutes=90,
-            weeks=weeks,
-            now=utcnow(),
-        )
-        return workshop.id, [s.id for s in sorted(workshop.sessions, key=lambda s: s.starts_at)]
-
-
-def book(live: LiveServer, session_id: int, family: User, seats: int, **needs: object) -> int:
-    """Book seats through the service (joining the waitlist if full); return the booking id."""
-    with live.data():
-        booking = book_seats(
-            session_id, family.id, seats, Needs(**needs), now=utcnow(), join_waitlist=True
-        )
-        return booking.id
-
-
-def go(page: Page, link: str) -> None:
-    """Follow a link of the main menu, opening the menu first where it is folded (phones)."""
-    menu = page.locator("details.nav-menu")
-    if menu.is_visible():
-        if not menu.evaluate("menu => menu.open"):
-            menu.locator("summary").click()
-        menu.get_by_role("link", name=link, exact=True).click()
-    else:
-        page.locator("nav.nav-wide").get_by_role("link", name=link, exact=True).click()
 
 
 def log_in_with_form(page: Page, email: str) -> None:
@@ -441,23 +384,8 @@ def test_keyboard_only_booking(page: Page, live: LiveServer) -> None:
 
     page.goto("/")
     check_page(page, "home-keyboard")
-    keys: list[str] = []
-
-    def press(key: str) -> dict:
-        page.keyboard.press(key)
-        keys.append(key)
-        return focused(page)
-
-    def enter() -> None:  # it leaves the page: nothing has focus yet on the next one
-        page.keyboard.press("Enter")
-        keys.append("Enter")
-
-    def tab_to(matches: Callable[[dict], bool], what: str, limit: int = 40) -> dict:
-        for _ in range(limit):
-            info = press("Tab")
-            if matches(info):
-                return info
-        raise AssertionError(f"{what} was not reached with {limit} Tab presses")
+    keyboard = Keyboard(page)
+    keys, press, enter, tab_to = keyboard.keys, keyboard.press, keyboard.enter, keyboard.tab_to
 
     assert press("Tab")["text"] == "Skip to main content", "the first Tab reaches the skip link"
     tab_to(lambda f: f["tag"] == "a" and f["text"] == title, "the workshop's link")

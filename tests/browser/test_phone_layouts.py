@@ -18,9 +18,9 @@ from scheduler.extensions import db
 from scheduler.models import OutboxMessage, OutboxStatus, Role, User
 from scheduler.services import audit
 from scheduler.timeutil import utcnow
+from tests.browser.actions import book, publish
 from tests.browser.checks import cells_readable, check_page, no_horizontal_scroll
 from tests.browser.conftest import LiveServer, log_in
-from tests.browser.test_journeys import book, publish
 from tests.support import counseling as counseling_support
 
 #: Just above the 40rem breakpoint: the narrowest screen that still shows tables as tables.
