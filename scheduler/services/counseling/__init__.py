@@ -45,6 +45,7 @@ from scheduler.services.counseling.settings import (
     blackouts_for,
     open_counselors,
     settings_for,
+    settings_of,
     slot_rules,
     windows_for,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "requests_waiting",
     "save_rules",
     "settings_for",
+    "settings_of",
     "slot_rules",
     "sync_slots",
     "view_appointment",

@@ -20,6 +20,17 @@ def settings_for(facilitator_id: int) -> CounselingSettings | None:
     )
 
 
+def settings_of(facilitator_ids: Iterable[int]) -> dict[int, CounselingSettings]:
+    """Several counselors' settings in one query, by counselor id (a list of appointments)."""
+    ids = set(facilitator_ids)
+    if not ids:
+        return {}
+    found = db.session.scalars(
+        select(CounselingSettings).where(CounselingSettings.facilitator_id.in_(ids))
+    )
+    return {settings.facilitator_id: settings for settings in found}
+
+
 @dataclass(frozen=True)
 class OpenCounselor:
     """A counselor families can book now, as a list of choices names them."""

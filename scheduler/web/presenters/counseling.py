@@ -106,8 +106,10 @@ _STATUS_TEXT = {
 def appointment_cards(family_id: int, zone: str, now: datetime) -> list[AppointmentCard]:
     """The family's appointments as its bookings page shows them."""
     cards = []
-    for appointment in counseling.family_appointments(family_id, now):
-        settings = counseling.settings_for(appointment.facilitator_id)
+    appointments = counseling.family_appointments(family_id, now)
+    settings_by = counseling.settings_of(a.facilitator_id for a in appointments)
+    for appointment in appointments:
+        settings = settings_by.get(appointment.facilitator_id)
         online = settings is not None and settings.mode == MeetingMode.ONLINE
         cards.append(
             AppointmentCard(
