@@ -42,6 +42,7 @@ SIGNUP_EXAMPLES = 120
 WORKSHOP_EXAMPLES = 120
 BOOKING_EXAMPLES = 80
 ENROLL_EXAMPLES = 60
+WORKSHOP_BOOKING_EXAMPLES = 60
 
 LOCAL = "%Y-%m-%dT%H:%M"
 HUGE = 10_000
@@ -651,6 +652,9 @@ NEEDS_FIELDS = {
     "notes": text(2000, ["First time; a little nervous.", XSS]),
 }
 BOOKING_FIELDS = {**NEEDS_FIELDS, "join_waitlist": st.sampled_from(["", "1", "0", "yes"])}
+#: The workshop page's one form. "S<n>" stands for the stage's n-th session (S9: none).
+SESSION_CHOICES = st.sampled_from(["all", "S0", "S1", "S2", "S9", "junk", "-1", "", "S0 "])
+WORKSHOP_BOOKING_FIELDS = {**NEEDS_FIELDS, "sessions": SESSION_CHOICES, "waitlist": SESSION_CHOICES}
 
 
 @dataclass(frozen=True)
@@ -806,6 +810,46 @@ def test_enroll_form_never_fails_or_half_writes(
 ) -> None:
     stage = set_the_stage(scenario, auth, make_user, make_workshop, make_booking)
     try_enroll(client, stage, pairs)
+
+
+def try_book_workshop(client: FlaskClient, stage: Stage, pairs: Pairs) -> int:
+    """Post the workshop page's one form; whatever is ticked, each booking it makes is
+    whole and as asked, a refused form writes nothing, and no session is booked twice."""
+    maximum = client.application.config["MAX_SEATS_PER_BOOKING"]
+
+    def real(value: str) -> str:
+        if isinstance(value, FilePart) or not value.startswith("S") or not value[1:].isdigit():
+            return value
+        place = int(value[1:])
+        return str(stage.session_ids[place]) if place < len(stage.session_ids) else "999999"
+
+    pairs = [(k, real(v)) if k in ("sessions", "waitlist") else (k, v) for k, v in pairs]
+    had = active_bookings(stage.family.id)
+    before = row_counts()
+    response = client.post(f"/workshops/{stage.workshop_id}/book", data=form_body(pairs))
+    check_answer(response, {303, 409, 422}, pairs)
+    after = row_counts()
+    if response.status_code == 422:
+        assert after == before, f"a refused form wrote rows: {delta(before, after)}"
+        return response.status_code
+    now_held = active_bookings(stage.family.id)
+    new = {sid: b for sid, b in now_held.items() if sid not in had}
+    assert delta(before, after).get("bookings", 0) == len(new), "one booking a session"
+    for booking in new.values():
+        check_booking(booking, pairs, maximum)
+    if response.status_code == 303:
+        assert new and response.headers["Location"] == "/bookings"
+    db.session.rollback()
+    return response.status_code
+
+
+@fuzz(WORKSHOP_BOOKING_EXAMPLES)
+@given(scenario=scenarios(st.integers(1, 3)), pairs=form_data(WORKSHOP_BOOKING_FIELDS))
+def test_workshop_booking_form_never_fails_or_half_writes(
+    client, auth, make_user, make_workshop, make_booking, scenario: Scenario, pairs: Pairs
+) -> None:
+    stage = set_the_stage(scenario, auth, make_user, make_workshop, make_booking)
+    try_book_workshop(client, stage, pairs)
 
 
 # --- known inputs: each bug these tests found, and one clean form per page ---------------
