@@ -523,3 +523,22 @@ def test_a_session_filled_since_the_page_was_shown_is_refused_and_the_others_are
     # The session is now offered as a waitlist box, ticked, so sending again joins it.
     assert f'<input type="hidden" name="waitlist" value="{workshop.sessions[1].id}">' in page
     assert ">Join the waitlist for 1 seat</button>" in page
+
+
+def test_my_bookings_shows_a_series_as_one_card_saying_shared_needs_once(
+    client, auth, make_user, make_workshop
+):
+    family = make_user()
+    workshop = make_workshop(weeks=3)
+    auth.login(family)
+    client.post(
+        f"/workshops/{workshop.id}/book",
+        data={"seats": "1", "sessions": "all", "interpreter_language": "Spanish"},
+    )
+
+    page = text_of(client.get("/bookings"))
+
+    assert page.count(f'id="workshop-{workshop.id}"') == 1
+    assert page.count('<li class="booking-session') == 3
+    assert page.count("interpreter: Spanish") == 1
+    assert page.count('Cancel my booking<span class="visually-hidden">: ') == 3

@@ -205,14 +205,32 @@ class MyBookings:
     cancellable: frozenset[int]
 
     @property
-    def by_workshop(self) -> list[tuple[Workshop, list[Booking]]]:
+    def by_workshop(self) -> list[WorkshopBookings]:
         """The upcoming bookings a workshop at a time, the soonest first: a series is
         one card with its sessions, not the same card again for every week."""
-        groups: dict[int, tuple[Workshop, list[Booking]]] = {}
+        groups: dict[int, list[Booking]] = {}
         for booking in self.upcoming:
-            workshop = booking.session.workshop
-            groups.setdefault(workshop.id, (workshop, []))[1].append(booking)
-        return list(groups.values())
+            groups.setdefault(booking.session.workshop_id, []).append(booking)
+        return [WorkshopBookings(group[0].session.workshop, group) for group in groups.values()]
+
+
+@dataclass(frozen=True)
+class WorkshopBookings:
+    """A household's upcoming bookings in one workshop: one card on My bookings."""
+
+    workshop: Workshop
+    bookings: list[Booking]
+
+    @property
+    def shared_needs(self) -> Booking | None:
+        """A booking whose needs every booking here repeats, so the card says them once."""
+        first = self.bookings[0]
+        said = (first.childcare_needed, first.interpreter_language, first.accessibility_needs)
+        same = all(
+            (b.childcare_needed, b.interpreter_language, b.accessibility_needs) == said
+            for b in self.bookings
+        )
+        return first if same and len(self.bookings) > 1 else None
 
 
 def bookings_of(family_id: int, *, now: datetime) -> MyBookings:
