@@ -19,7 +19,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time, get_timezone_name
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
 
 from scheduler.timeutil import to_local
 
@@ -110,10 +110,14 @@ def moment_text(instant: datetime, zone: str, *, locale: str = DEFAULT_LOCALE) -
     return f"{shown.main} {shown.zone}"
 
 
-def day_text(day: date, *, today: date | None = None, locale: str = DEFAULT_LOCALE) -> str:
-    """A calendar day as the pages head it: "Thursday, December 3" (the year when not this)."""
-    skeleton = "MMMMEEEEd" if today is not None and today.year == day.year else "yMMMMEEEEd"
-    return format_skeleton(skeleton, day, locale=locale)
+def day_text(day: date, *, locale: str = DEFAULT_LOCALE) -> str:
+    """A calendar day as pages head it, whole: "Monday, December 21, 2026"."""
+    return str(format_date(day, "full", locale=locale))
+
+
+def local_day_text(instant: datetime, zone: str, *, locale: str = DEFAULT_LOCALE) -> str:
+    """The day an instant falls on in ``zone``, as ``day_text`` says it."""
+    return day_text(to_local(instant, zone).date(), locale=locale)
 
 
 def zone_name(zone: str, instant: datetime, locale: str = DEFAULT_LOCALE) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -96,13 +96,3 @@ def format_local(instant: datetime, zone: str, *, with_date: bool = True) -> str
     if not with_date:
         return f"{clock} {abbreviation}"
     return f"{local:%a} {local.day} {local:%b %Y}, {clock} {abbreviation}"
-
-
-def format_day(instant: datetime, zone: str) -> str:
-    """Format the local date alone: 'Tuesday 4 March 2026'."""
-    return format_date(to_local(instant, zone).date())
-
-
-def format_date(day: date) -> str:
-    """Format a calendar date as the pages do: 'Tuesday 4 March 2026'."""
-    return f"{day:%A} {day.day} {day:%B %Y}"

@@ -311,10 +311,10 @@ def test_a_counselor_with_thousands_of_slots_still_gives_one_week_a_page(client,
     assert first.status_code == 200
     assert page.count('class="slot"') == 7 * 72  # one week, from 8 AM today
     assert len(first.get_data()) < 400_000
-    assert "Open times from Tuesday 1 December 2026 to Monday 7 December 2026" in page
+    assert "Open times from Tuesday, December 1, 2026 to Monday, December 7, 2026" in page
     assert 'href="/counseling?start=2026-12-08">Later times' in page
     assert "Earlier times" not in page
-    assert "Open times from Tuesday 8 December 2026 to Monday 14 December 2026" in second
+    assert "Open times from Tuesday, December 8, 2026 to Monday, December 14, 2026" in second
     assert second.count('class="slot"') == 7 * 72
     assert 'href="/counseling?start=2026-12-01">Earlier times' in second
 
@@ -339,7 +339,7 @@ def test_an_empty_week_points_to_the_next_open_time(client, make_user):
         counseling.add_window(person.id, starts=time(14), ends=time(17), day=day, now=now)
         page = text_of(client.get("/counseling"))
     assert "No times are open this week. The next open time is on" in page
-    assert "Monday 21 December 2026" in page
+    assert "Monday, December 21, 2026" in page
 
 
 @pytest.mark.parametrize("start", ["tomorrow", "2026-13-01", "99999-01-01"])
@@ -468,7 +468,7 @@ def test_an_empty_week_of_the_chosen_counselor_points_to_their_next_time(
         page = text_of(client.get(f"/counseling?counselor={person.id}"))
 
     assert "No times match your choices this week. The next one is on" in page
-    assert link_to(page, "Monday 21 December 2026") == {
+    assert link_to(page, "Monday, December 21, 2026") == {
         "start": ["2026-12-21"],
         "counselor": [str(person.id)],
     }

@@ -17,8 +17,8 @@ from sqlalchemy.orm import joinedload
 from scheduler.extensions import db
 from scheduler.models import SessionStatus, Workshop, WorkshopSession, WorkshopStatus
 from scheduler.services.catalog import SessionRow, session_rows
-from scheduler.timetext import time_text, zone_name
-from scheduler.timeutil import format_date, to_local
+from scheduler.timetext import day_text, time_text, zone_name
+from scheduler.timeutil import to_local
 
 T = TypeVar("T")
 
@@ -272,7 +272,7 @@ def build_calendar(
         [
             CalendarDay(
                 date=d,
-                label=format_date(d),
+                label=day_text(d),
                 in_period=period[0] <= d <= period[1],
                 is_today=d == today,
                 entries=[entry(row) for row in by_day.get(d, [])],

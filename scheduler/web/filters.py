@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from scheduler.timetext import zone_name
-from scheduler.timeutil import format_date, format_day, format_local, utcnow
+from scheduler.timetext import day_text, zone_name
+from scheduler.timeutil import format_local, utcnow
 from scheduler.web.times import reader_time
 
 
@@ -15,5 +15,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(reader_time, "when")
     app.add_template_filter(lambda zone: zone_name(zone, utcnow()), "zone_name")
     app.add_template_filter(format_local, "local")
-    app.add_template_filter(format_day, "day")
-    app.add_template_filter(format_date, "date_label")
+    app.add_template_filter(day_text, "date_label")

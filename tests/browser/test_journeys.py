@@ -347,7 +347,7 @@ def test_calendar_month_on_a_phone_and_a_desktop_then_a_week(
     if viewport == "phone":  # a list of the days that have sessions, each with its date
         expect(empty_days.first).to_be_hidden()
         expect(calendar.locator("thead")).not_to_be_in_viewport()
-        label = f"{first_day:%A} {first_day.day} {first_day:%B %Y}"
+        label = f"{first_day:%A}, {first_day:%B} {first_day.day}, {first_day.year}"
         expect(calendar.get_by_text(label, exact=True)).to_be_visible()
     else:
         expect(empty_days.first).to_be_visible()

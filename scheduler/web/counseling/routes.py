@@ -14,8 +14,8 @@ from werkzeug import Response
 from scheduler.models import Role
 from scheduler.services import calendar_view, counseling
 from scheduler.services.errors import DomainError
-from scheduler.timetext import moment_text
-from scheduler.timeutil import format_date, format_day, to_local, utcnow
+from scheduler.timetext import day_text, local_day_text, moment_text
+from scheduler.timeutil import to_local, utcnow
 from scheduler.web.access import managed_appointment, own_appointment, role_required
 from scheduler.web.counseling.forms import (
     WEEKDAYS,
@@ -88,10 +88,10 @@ def index() -> tuple[str, int]:
     later = counseling.next_open(now, after=end, only=only)
     later_day = to_local(later.slot.starts_at, zone).date() if later else None
     week = WeekView(
-        label=f"{format_date(first)} to {format_date(first + PAGE - timedelta(days=1))}",
+        label=f"{day_text(first)} to {day_text(first + PAGE - timedelta(days=1))}",
         earlier=max(first - PAGE, today).isoformat() if first > today else None,
         later=later_day.isoformat() if later_day else None,
-        later_day=format_date(later_day) if later_day else None,
+        later_day=day_text(later_day) if later_day else None,
     )
     mine = current_user.is_authenticated and current_user.is_family
     return render_template(
@@ -114,7 +114,7 @@ def _slot_page(slot_id: int, form: BookSlotForm) -> str:
         "counseling/slot.html",
         found=found,
         view=slot_view(found, zone),
-        day=format_day(found.slot.starts_at, zone),
+        day=local_day_text(found.slot.starts_at, zone),
         form=form,
     )
 

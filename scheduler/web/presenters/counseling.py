@@ -8,8 +8,8 @@ from itertools import groupby
 
 from scheduler.models import Appointment, MeetingMode
 from scheduler.services import counseling
-from scheduler.timetext import TimeText, moment_text, time_text
-from scheduler.timeutil import format_day, to_local
+from scheduler.timetext import TimeText, local_day_text, moment_text, time_text
+from scheduler.timeutil import to_local
 
 KIND_NAMES = {"family": "Family session", "individual": "Individual session"}
 MODE_NAMES = {"in_person": "In person", "online": "Online"}
@@ -152,7 +152,9 @@ def slot_view(found: counseling.OpenSlot, zone: str) -> SlotView:
 def days_of(slots: list[counseling.OpenSlot], zone: str) -> list[DayView]:
     """Group open slots by local day in the reader's zone."""
     return [
-        DayView(format_day(group[0].slot.starts_at, zone), [slot_view(s, zone) for s in group], day)
+        DayView(
+            local_day_text(group[0].slot.starts_at, zone), [slot_view(s, zone) for s in group], day
+        )
         for day, items in groupby(slots, key=lambda s: to_local(s.slot.starts_at, zone).date())
         for group in [list(items)]
     ]
