@@ -542,3 +542,18 @@ def test_my_bookings_shows_a_series_as_one_card_saying_shared_needs_once(
     assert page.count('<li class="booking-session') == 3
     assert page.count("interpreter: Spanish") == 1
     assert page.count('Cancel my booking<span class="visually-hidden">: ') == 3
+
+
+def test_the_menu_marks_where_the_reader_is_and_folds_on_phones_without_javascript(
+    client, make_workshop
+):
+    workshop = make_workshop()
+
+    home = text_of(client.get("/"))
+    inside = text_of(client.get(f"/workshops/{workshop.id}"))
+
+    assert home.count('aria-current="page">Workshops</a>') == 2  # the row and the folded menu
+    assert inside.count('aria-current="true">Workshops</a>') == 2  # a workshop is under it
+    assert 'aria-current="page"' not in inside
+    assert '<details class="nav-menu">' in home and "<summary>Menu</summary>" in home
+    assert "<script" not in home.split("</head>")[1], "the menu needs no script"

@@ -70,6 +70,7 @@ def test_family_signs_up_books_and_takes_it_home(page: Page, live: LiveServer) -
     # The whole series is booked from the first screenful of the one form.
     top = form.evaluate("form => form.getBoundingClientRect().top + window.scrollY")
     height = page.viewport_size["height"] if page.viewport_size else 0
+    print(f"booking form: its top {top:.0f}px down a {height}px screen")
     assert top <= 1.5 * height, f"the booking form starts {top:.0f}px down ({height}px screen)"
     every = form.get_by_label("All 4 sessions")
     expect(every).to_be_checked()
