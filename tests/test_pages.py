@@ -83,11 +83,13 @@ def test_family_books_seats_with_needs_through_the_form(client, auth, make_user,
         },
     )
 
-    assert response.status_code == 303 and response.headers["Location"] == "/bookings"
     booking = db.session.scalar(db.select(Booking).filter_by(family_id=family.id))
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/bookings?booked={booking.session.workshop_id}"
     assert (booking.seats, booking.childcare_needed, booking.status) == (2, True, "confirmed")
-    bookings_page = text_of(client.get("/bookings"))
-    assert "You&#39;re booked: 2 seats." in bookings_page
+    bookings_page = text_of(client.get(response.headers["Location"]))
+    assert f"You&#39;re booked: 2 seats in {booking.session.workshop.title}." in bookings_page
+    assert "Just booked" in bookings_page
     assert "Booked: 2 seats" in bookings_page and "Cancel my booking" in bookings_page
 
 
@@ -431,7 +433,7 @@ def test_the_whole_series_is_booked_from_the_one_form(client, auth, make_user, m
     )
 
     assert response.status_code == 303
-    assert "booked: 2 seats in each of 4 sessions." in text_of(client.get("/bookings"))
+    assert "booked: 2 seats in each of 4 sessions of " in text_of(client.get("/bookings"))
     held = db.session.query(Booking).filter_by(family_id=family.id).all()
     assert len(held) == 4 and all(b.seats == 2 and b.childcare_needed for b in held)
 
@@ -518,7 +520,7 @@ def test_a_session_filled_since_the_page_was_shown_is_refused_and_the_others_are
 
     assert response.status_code == 409
     page = text_of(response)
-    assert "booked: 1 seat in each of 2 sessions." in page
+    assert "booked: 1 seat in each of 2 sessions of " in page
     assert "Session 2: This session doesn&#39;t have 1 seat free right now." in page
     # The session is now offered as a waitlist box, ticked, so sending again joins it.
     assert f'<input type="hidden" name="waitlist" value="{workshop.sessions[1].id}">' in page
@@ -557,3 +559,22 @@ def test_the_menu_marks_where_the_reader_is_and_folds_on_phones_without_javascri
     assert 'aria-current="page"' not in inside
     assert '<details class="nav-menu">' in home and "<summary>Menu</summary>" in home
     assert "<script" not in home.split("</head>")[1], "the menu needs no script"
+
+
+def test_after_booking_that_workshops_card_comes_first_under_the_confirmation(
+    client, auth, make_user, make_workshop, make_booking
+):
+    family = make_user()
+    sooner = make_workshop(title="Sooner circle", start=local_start(days=2))
+    later = make_workshop(title="Later evening", start=local_start(days=20))
+    make_booking(sooner.sessions[0].id, family=family)
+    auth.login(family)
+
+    done = client.post(f"/workshops/{later.id}/book", data={"seats": "1", "sessions": "all"})
+    page = text_of(client.get(done.headers["Location"]))
+
+    card = 'id="workshop-{}"'.format
+    assert page.index(card(later.id)) < page.index(card(sooner.id))
+    assert page.count("Just booked") == 1
+    plain = text_of(client.get("/bookings"))  # later on, the soonest comes first again
+    assert plain.index(card(sooner.id)) < plain.index(card(later.id))

@@ -24,7 +24,12 @@ from scheduler.web.forms import (
 )
 from scheduler.web.limits import by_account, limit
 from scheduler.web.presenters.counseling import appointment_cards
-from scheduler.web.presenters.workshops import booked_text, outcome_error, render_workshop
+from scheduler.web.presenters.workshops import (
+    booked_text,
+    outcome_error,
+    render_workshop,
+    workshop_id_of,
+)
 
 bp = Blueprint("family", __name__)
 
@@ -70,7 +75,7 @@ def book_workshop(workshop_id: int) -> Response | tuple[str, int]:
     except DomainError as error:
         return render_workshop(workshop, status=409, form=form, error=error.message)
     flash(booked_text(bookings), "success")
-    return redirect(url_for("family.bookings"), 303)
+    return redirect(url_for("family.bookings", booked=workshop_id_of(bookings)), 303)
 
 
 @bp.post("/sessions/<int:session_id>/book")
@@ -97,7 +102,7 @@ def book(session_id: int) -> Response | tuple[str, int]:
             session_id, form, status=409, offer_waitlist=error.code == "full", error=error.message
         )
     flash(booked_text([booking]), "success")
-    return redirect(url_for("family.bookings"), 303)
+    return redirect(url_for("family.bookings", booked=workshop_id_of([booking])), 303)
 
 
 def _session_page(session_id: int, form: WorkshopBookingForm, **shown: Any) -> tuple[str, int]:
@@ -124,7 +129,7 @@ def enroll(workshop_id: int) -> Response | tuple[str, int]:
     except DomainError as error:
         return render_workshop(workshop, status=409, form=form, error=error.message)
     flash(booked_text(bookings), "success")
-    return redirect(url_for("family.bookings"), 303)
+    return redirect(url_for("family.bookings", booked=workshop_id_of(bookings)), 303)
 
 
 @bp.get("/bookings")
@@ -133,8 +138,16 @@ def bookings() -> str:
     now = utcnow()
     mine = catalog.bookings_of(current_user.id, now=now)
     appointments = appointment_cards(current_user.id, current_user.timezone, now)
+    # Right after booking, that workshop's card comes first, under the confirmation.
+    booked = request.args.get("booked", type=int)
+    groups = sorted(mine.by_workshop, key=lambda group: group.workshop.id != booked)
     return render_template(
-        "family/bookings.html", mine=mine, appointments=appointments, cancel_form=ConfirmForm()
+        "family/bookings.html",
+        mine=mine,
+        groups=groups,
+        booked=booked,
+        appointments=appointments,
+        cancel_form=ConfirmForm(),
     )
 
 

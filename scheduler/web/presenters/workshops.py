@@ -171,22 +171,31 @@ def render_workshop(
 
 
 def booked_text(bookings: list[Booking]) -> str:
-    """Say what a booking form did, for the confirmation at the top of the next page."""
+    """Say what a booking form did, naming the workshop, for the confirmation at the top
+    of the next page (which takes focus, so it is what is read first)."""
     seats = seats_text(bookings[0].seats)
+    title = bookings[0].session.workshop.title
     booked = [b for b in bookings if b.is_confirmed]
     waiting = len(bookings) - len(booked)
     if not waiting:
         if len(booked) == 1:
-            return f"You're booked: {seats}."
-        return f"You're booked: {seats} in each of {len(booked)} sessions."
+            return f"You're booked: {seats} in {title}."
+        return f"You're booked: {seats} in each of {len(booked)} sessions of {title}."
     later = "We'll email you if seats free up."
     if not booked:
         if waiting == 1:
-            return f"You're on the waitlist for {seats}. {later}"
-        return f"You're on the waitlist for {seats} in {waiting} sessions. {later}"
+            return f"You're on the waitlist for {seats} in {title}. {later}"
+        return f"You're on the waitlist for {seats} in {waiting} sessions of {title}. {later}"
     sessions = "1 session" if len(booked) == 1 else f"{len(booked)} sessions"
     lists = "1 session" if waiting == 1 else f"{waiting} sessions"
-    return f"You're booked: {seats} in {sessions}, and on the waitlist in {lists}. {later}"
+    return (
+        f"You're booked: {seats} in {sessions} of {title}, and on the waitlist in {lists}. {later}"
+    )
+
+
+def workshop_id_of(bookings: list[Booking]) -> int:
+    """The workshop a booking form booked into: My bookings shows its card first."""
+    return bookings[0].session.workshop_id
 
 
 def outcome_error(workshop: Workshop, outcomes: list[Outcome]) -> str:
