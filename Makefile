@@ -12,7 +12,7 @@ SCREENSHOTS := $(CURDIR)/docs/screenshots
 # Python and its GObject bindings (tests/support/libical.py).
 LIBICAL_PROBE := /usr/bin/python3 -c "import gi; gi.require_version('ICalGLib', '3.0'); from gi.repository import ICalGLib"
 
-.PHONY: run test lint format migrate demo reminders clean screenshots
+.PHONY: run test lint format migrate demo reminders clean screenshots translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,16 @@ test: $(VENV)/.installed-dev
 			echo "Chromium is not installed but HEARTH_REQUIRE_BROWSER=1: the browser tests will fail." >&2; \
 		else echo "Browser tests skipped: Chromium is not installed (apt-get install -y chromium)"; fi; fi
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+# Extract every marked string (babel.cfg) and bring each language's catalogue up to date
+# with it; then translate what is new in scheduler/translations/<code>/LC_MESSAGES/.
+# The app compiles the catalogues when it starts (scheduler/i18n.py).
+TRANSLATIONS := scheduler/translations
+translations: $(VENV)/.installed-dev
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --add-comments=Translators: \
+		--no-location --sort-output --project=Hearth -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		--no-fuzzy-matching --ignore-obsolete --omit-header
 
 # Run the browser journeys and save their screenshots (phone and desktop) in docs/screenshots/.
 screenshots: $(VENV)/.installed-dev

@@ -36,6 +36,7 @@ _STRING_SETTINGS = (
     "SMTP_SECURITY",
     "MAIL_FROM",
     "REMINDER_OFFSETS",
+    "DEFAULT_LANGUAGE",
     "RATELIMIT_STORAGE_URI",
     "RATELIMIT_KEY_PREFIX",
     *RATE_LIMITS,
@@ -76,6 +77,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SMTP_SECURITY": "starttls",
         "MAIL_FROM": "Hearth <no-reply@localhost>",
         "REMINDER_OFFSETS": "48h,2h",
+        # The language of a visitor whose browser asks for none Hearth speaks, and of
+        # mail to an account that never chose one (scheduler/i18n.py).
+        "DEFAULT_LANGUAGE": "en",
         "SCHEDULER_IN_PROCESS": False,
         # Seconds between outbox sweeps, and the first retry delay after a failed send
         # (it doubles with each attempt, up to six hours).

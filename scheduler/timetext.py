@@ -20,12 +20,23 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
+from flask import has_app_context
+from flask_babel import get_locale
 
 from scheduler.timeutil import to_local
 
 #: Days ahead that get a relative word ("In 3 days"); further on, the date says enough.
 NEAR_DAYS = 6
 DEFAULT_LOCALE = "en"
+
+
+def _locale(locale: str | None) -> str:
+    """The locale asked for, else the language being written in now (a page's, or an
+    email's in ``i18n.for_user``), else English."""
+    if locale:
+        return locale
+    found = get_locale() if has_app_context() else None
+    return str(found) if found else DEFAULT_LOCALE
 
 
 @dataclass(frozen=True)
@@ -72,13 +83,14 @@ def time_text(
     relative: bool = True,
     other_zone: str | None = None,
     other_role: str | None = None,
-    locale: str = DEFAULT_LOCALE,
+    locale: str | None = None,
 ) -> TimeText:
     """Word ``instant`` for a reader in ``zone``; ``other_zone`` is the other party's.
 
     ``now`` decides the relative day and whether the year is needed; without it (an
     email read some day later) the year is always given and no relative day is.
     """
+    locale = _locale(locale)
     local = to_local(instant, zone)
     today = to_local(now, zone).date() if now is not None else None
     clock = _clock(local, locale)
@@ -103,24 +115,24 @@ def time_text(
     )
 
 
-def moment_text(instant: datetime, zone: str, *, locale: str = DEFAULT_LOCALE) -> str:
+def moment_text(instant: datetime, zone: str, *, locale: str | None = None) -> str:
     """One reader's time as one line of text, for what is read later or out of context
     (emails, messages about a change): "Thu, Dec 3, 2026, 8:00 PM Eastern Time"."""
-    shown = time_text(instant, zone, relative=False, locale=locale)
+    shown = time_text(instant, zone, relative=False, locale=_locale(locale))
     return f"{shown.main} {shown.zone}"
 
 
-def day_text(day: date, *, locale: str = DEFAULT_LOCALE) -> str:
+def day_text(day: date, *, locale: str | None = None) -> str:
     """A calendar day as pages head it, whole: "Monday, December 21, 2026"."""
-    return str(format_date(day, "full", locale=locale))
+    return str(format_date(day, "full", locale=_locale(locale)))
 
 
-def local_day_text(instant: datetime, zone: str, *, locale: str = DEFAULT_LOCALE) -> str:
+def local_day_text(instant: datetime, zone: str, *, locale: str | None = None) -> str:
     """The day an instant falls on in ``zone``, as ``day_text`` says it."""
     return day_text(to_local(instant, zone).date(), locale=locale)
 
 
-def zone_name(zone: str, instant: datetime, locale: str = DEFAULT_LOCALE) -> str:
+def zone_name(zone: str, instant: datetime, locale: str | None = None) -> str:
     """A zone as people say it: "Eastern Time", the same in summer and winter.
 
     CLDR's generic names are what people use ("Pacific Time"); a zone without one gets
@@ -128,6 +140,7 @@ def zone_name(zone: str, instant: datetime, locale: str = DEFAULT_LOCALE) -> str
     so those use the name of the time in force then ("Hawaii-Aleutian Standard Time",
     "Coordinated Universal Time").
     """
+    locale = _locale(locale)
     generic = _generic_name(zone, locale)
     if generic is not None:
         return generic

@@ -56,7 +56,7 @@ def test_workshop_page_shows_sessions_in_its_zone_and_the_viewers(
         r"\(.+ Pacific Time for the facilitator\)",
         page,
     )
-    assert page.count('method="post"') == 3  # one booking form, and log out (twice: menus)
+    assert page.count('method="post"') == 4  # one booking form, log out (twice), languages
     assert page.count(f'action="/workshops/{workshop.id}/book"') == 1
     assert "All 2 sessions" in page
 

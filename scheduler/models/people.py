@@ -34,6 +34,9 @@ class User(UserMixin, Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.FAMILY)
     #: IANA zone the person reads times in.
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: The language pages and mail are written in for them ("es"); None: not chosen,
+    #: so pages follow the browser and mail DEFAULT_LANGUAGE (scheduler/i18n.py).
+    language: Mapped[str | None] = mapped_column(String(16))
     #: A deactivated account cannot log in; its bookings stay for the rosters.
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

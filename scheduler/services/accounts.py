@@ -37,6 +37,7 @@ def create_user(
     timezone: str = "UTC",
     now: datetime | None = None,
     ask_to_verify: bool = False,
+    language: str | None = None,
 ) -> User:
     """Create an account; raise DomainError when the address is taken.
 
@@ -60,6 +61,7 @@ def create_user(
                 password_hash=password_hash,
                 role=role,
                 timezone=timezone,
+                language=language,
                 created_at=now,
             )
             feeds.give_feed_token(user)
@@ -73,7 +75,13 @@ def create_user(
 
 
 def register_family(
-    *, email: str, name: str, password: str, timezone: str, now: datetime | None = None
+    *,
+    email: str,
+    name: str,
+    password: str,
+    timezone: str,
+    now: datetime | None = None,
+    language: str | None = None,
 ) -> User | None:
     """Sign a household up and ask them to confirm their address; None when it is taken.
 
@@ -90,6 +98,7 @@ def register_family(
             timezone=timezone,
             now=now,
             ask_to_verify=True,
+            language=language,
         )
     except DomainError as error:
         if error.code != "email_taken":
@@ -212,6 +221,12 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
             fresh = session.get_one(User, user.id)
             fresh.password_hash = new_hash
     return user
+
+
+def set_language(user_id: int, language: str) -> None:
+    """Save the language a person reads Hearth in: pages, and the mail sent to them."""
+    with write_transaction() as session:
+        session.get_one(User, user_id).language = language
 
 
 def update_settings(

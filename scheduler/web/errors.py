@@ -25,6 +25,11 @@ _DETAILS = {
 }
 
 
+def bad_request(detail: str) -> tuple[str, int]:
+    """The 400 page saying in words what was wrong with what was sent."""
+    return render_template("errors/error.html", code=400, title=_TITLES[400], detail=detail), 400
+
+
 def unreadable_date(detail: str, back: tuple[str, str]) -> tuple[str, int]:
     """The 400 page for a ``?start=`` date a page can't read, with a way back."""
     return render_template(

@@ -19,6 +19,7 @@ from typing import Any
 from flask import Response, make_response, request, session
 from flask_login import current_user
 
+from scheduler.i18n import current_language
 from scheduler.services import page_versions
 from scheduler.timeutil import utcnow
 
@@ -78,7 +79,7 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Response]:
     def wrapped(*args: Any, **kwargs: Any) -> Response:
         if not _for_anyone():
             return make_response(view(*args, **kwargs))
-        key = (request.full_path, page_versions.public_pages(utcnow()))
+        key = (request.full_path, current_language(), page_versions.public_pages(utcnow()))
         body = _pages.get(key)
         if body is not None:
             return Response(body, mimetype="text/html")

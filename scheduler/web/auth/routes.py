@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 from werkzeug import Response
 
+from scheduler.i18n import current_language
 from scheduler.models import LinkPurpose
 from scheduler.services import accounts, email_links, sessions
 from scheduler.services.errors import DomainError
@@ -51,6 +52,8 @@ def register() -> Response | tuple[str, int] | str:
                 name=form.name.data,
                 password=form.password.data,
                 timezone=form.timezone.data,
+                # Signed up while reading Spanish: the mail that follows is Spanish too.
+                language=current_language(),
             )
         except DomainError as error:
             form.email.errors.append(error.message)

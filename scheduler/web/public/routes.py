@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug import Response
 
-from scheduler.extensions import db
-from scheduler.services import calendar_view, catalog, feeds
+from scheduler import i18n
+from scheduler.extensions import csrf, db
+from scheduler.services import accounts, calendar_view, catalog, feeds
 from scheduler.timeutil import to_local, utcnow
-from scheduler.web.access import visible_workshop
-from scheduler.web.errors import unreadable_date
+from scheduler.web.access import safe_next, visible_workshop
+from scheduler.web.errors import bad_request, unreadable_date
 from scheduler.web.page_cache import public_page
 from scheduler.web.presenters.workshops import family_id, render_workshop
 from scheduler.web.requests import id_arg
 
 bp = Blueprint("public", __name__)
+
+
+@bp.post("/language")
+# No CSRF token: the switcher is on every page, and a token would make each signed-out
+# visitor's page their own, so none could be kept rendered (web/page_cache.py). A forged
+# post from another site carries no session cookie (SameSite=Lax), so at worst it
+# changes which language a visitor's browser shows.
+@csrf.exempt
+def choose_language() -> Response | tuple[str, int]:
+    """Read Hearth in another language: kept in a cookie, and on the account if signed in."""
+    code = request.form.get("language", "")
+    if not i18n.is_language(code):
+        return bad_request("We don't have that language. Please choose one from the list.")
+    response = redirect(safe_next(request.form.get("next"), "/"), 303)
+    response.set_cookie(
+        i18n.COOKIE,
+        code,
+        max_age=i18n.COOKIE_DAYS * 24 * 3600,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    if current_user.is_authenticated:
+        accounts.set_language(current_user.id, code)
+    return response
 
 
 @bp.get("/")
