@@ -162,3 +162,24 @@ def test_every_button_says_what_it_does(demo_pages, db):
         for button in read(demo_pages(path, who)).buttons:
             assert button, f"{path}: a button with no words"
             assert button.lower() not in VAGUE, f"{path}: vague button {button!r}"
+
+
+#: Fernández-Huerta reading ease of the Spanish pages: 60 and above reads as "normal"
+#: (about 8th to 9th grade), the level of the English limit above.
+MIN_SPANISH_EASE = 60.0
+
+
+def test_every_spanish_page_reads_as_plainly_as_the_english(demo_pages, client, db):
+    client.set_cookie("hearth_language", "es")
+    textstat.set_lang("es")
+    try:
+        ease = {}
+        for path, who in _pages(db):
+            html = demo_pages(path, who)
+            assert '<html lang="es">' in html, path
+            text = " ".join(read(html).sentences)
+            ease[path] = textstat.fernandez_huerta(text)
+    finally:
+        textstat.set_lang("en")
+    too_hard = {path: score for path, score in ease.items() if score < MIN_SPANISH_EASE}
+    assert not too_hard, f"Fernández-Huerta below {MIN_SPANISH_EASE}: {too_hard}"

@@ -1,0 +1,131 @@
+"""Hearth in Spanish, in a real browser: every page a family, a facilitator and an admin
+reach has no English left in it and passes the same checks as in English.
+
+"No English" is read from the catalogue itself: any English string that has a Spanish
+translation of its own must not show on a Spanish page.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+
+from babel.messages.pofile import read_po
+from playwright.sync_api import Page, expect
+
+from scheduler import i18n
+from scheduler.extensions import db
+from scheduler.models import Role, User
+from tests.browser.actions import publish
+from tests.browser.checks import check_page
+from tests.browser.conftest import LiveServer, log_in
+from tests.support.counseling import open_every_afternoon
+
+
+def _english_with_spanish() -> list[str]:
+    """English strings of two words or more whose Spanish differs: none may be left."""
+    path = i18n.TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as file:
+        catalog = read_po(file, locale="es")
+    found = []
+    for message in catalog:
+        english, spanish = message.id, message.string
+        if not isinstance(english, str) or not english or not isinstance(spanish, str):
+            continue
+        pieces = [p.strip() for p in re.split(r"%\(\w+\)[sd]|\{\w+\}|<[^>]+>", english)]
+        for piece in pieces:
+            if len(piece.split()) >= 2 and spanish and piece not in spanish:
+                found.append(piece)
+    return sorted(set(found))
+
+
+ENGLISH = _english_with_spanish()
+
+
+def spanish_page(page: Page, name: str, *, screenshot: bool = False) -> None:
+    """The page is in Spanish, says so, shows no English string, and passes every check."""
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    text = " ".join(page.evaluate("document.body.innerText").split())
+    left = [english for english in ENGLISH if english in text]
+    assert not left, f"English left on {name!r} ({page.url}): {left[:8]}"
+    check_page(page, name, screenshot=screenshot)
+
+
+def test_a_family_reads_and_books_in_spanish(page: Page, live: LiveServer) -> None:
+    """Visitor pages by the browser's Accept-Language, then the switcher, then booking."""
+    maya = live.user(Role.FACILITATOR, name="Maya Okafor")
+    workshop_id, _ = publish(
+        live, maya, "Entender la adicción en familia", weeks=4, description="Una tarde tranquila."
+    )
+    publish(live, maya, "Cuidarse a uno mismo", capacity=2, days=5, at=time(10, 0))
+    open_every_afternoon_for(live, maya)
+    page.context.set_extra_http_headers({"Accept-Language": "es-MX,es;q=0.9"})
+
+    for path, name in [
+        ("/", "inicio"),
+        ("/calendar", "calendario"),
+        ("/calendar?view=week", "calendario-semana"),
+        (f"/workshops/{workshop_id}", "taller-visitante"),
+        ("/counseling", "citas-visitante"),
+        ("/login", "entrar"),
+        ("/register", "crear-cuenta"),
+        ("/password/forgot", "contrasena-olvidada"),
+        ("/no-such-page", "no-encontrada"),
+    ]:
+        page.goto(path)
+        spanish_page(page, name, screenshot=name == "inicio")
+
+    # A family whose browser asks for English switches to Spanish at the foot of a page.
+    page.context.set_extra_http_headers({"Accept-Language": "en"})
+    family = live.user(name="Familia Rivera")
+    log_in(page, family.email)
+    page.goto(f"/workshops/{workshop_id}")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("button", name="Español").click()
+    spanish_page(page, "taller", screenshot=True)
+    with live.data():
+        assert db.session.get_one(User, family.id).language == "es", "kept on the account"
+
+    form = page.locator("form[data-booking-form]")
+    form.locator("input[name=seats]").fill("2")
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/bookings\?booked=\d+$"))
+    spanish_page(page, "mis-reservas", screenshot=True)
+    for path, name in [("/account", "cuenta"), ("/counseling", "citas")]:
+        page.goto(path)
+        spanish_page(page, name, screenshot=name == "citas")
+    page.locator("a.slot").first.click()
+    spanish_page(page, "cita-hora")
+
+
+def test_staff_pages_in_spanish(page: Page, live: LiveServer) -> None:
+    admin = live.user(Role.ADMIN, name="Ana Admin")
+    maya = live.user(Role.FACILITATOR, name="Maya Okafor")
+    workshop_id, sessions = publish(live, maya, "Círculo de apoyo", weeks=2)
+    with live.data():
+        for user_id in (admin.id, maya.id):
+            db.session.get_one(User, user_id).language = "es"
+        db.session.commit()
+
+    log_in(page, maya.email)
+    for path, name in [
+        ("/manage", "panel"),
+        ("/manage/workshops/new", "taller-nuevo"),
+        (f"/manage/workshops/{workshop_id}", "taller-gestion"),
+        (f"/manage/sessions/{sessions[0]}", "sesion"),
+        (f"/manage/sessions/{sessions[0]}/roster", "asistentes"),
+        ("/manage/counseling", "consejeria-horario"),
+    ]:
+        page.goto(path)
+        spanish_page(page, name)
+
+    page.context.clear_cookies()
+    log_in(page, admin.email)
+    for path, name in [("/admin/audit", "registro"), ("/admin/outbox", "correo")]:
+        page.goto(path)
+        spanish_page(page, name)
+
+
+def open_every_afternoon_for(live: LiveServer, counselor: User) -> None:
+    with live.data():
+        open_every_afternoon(counselor.id)
