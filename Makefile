@@ -63,7 +63,7 @@ translations: $(VENV)/.installed-dev
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --add-comments=Translators: \
 		--no-location --sort-output --project=Hearth -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
-		--no-fuzzy-matching --ignore-obsolete --omit-header
+		--no-fuzzy-matching --ignore-obsolete
 
 # Run the browser journeys and save their screenshots (phone and desktop) in docs/screenshots/.
 screenshots: $(VENV)/.installed-dev
