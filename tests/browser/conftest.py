@@ -244,7 +244,7 @@ class PageProblems:
 @pytest.fixture
 def new_page(
     request: pytest.FixtureRequest, browser: Browser, live: LiveServer, viewport: str
-) -> Iterator[Callable[[], Page]]:
+) -> Iterator[Callable[..., Page]]:
     """Open pages, each in a fresh context (its own cookies) at the test's viewport.
 
     Every page is checked at the end: no 5xx answer and no script error (CSP
@@ -253,11 +253,12 @@ def new_page(
     """
     contexts: list[tuple[BrowserContext, Page, PageProblems]] = []
 
-    def open_page() -> Page:
+    def open_page(locale: str = "en-US") -> Page:
+        """A page in a browser set to ``locale`` (its Accept-Language follows it)."""
         context = browser.new_context(
             **VIEWPORTS[viewport],
             base_url=live.url,
-            locale="en-US",
+            locale=locale,
             timezone_id="America/New_York",
             accept_downloads=True,
             reduced_motion="reduce",

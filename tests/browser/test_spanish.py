@@ -8,6 +8,7 @@ translation of its own must not show on a Spanish page.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import time
 
 from babel.messages.pofile import read_po
@@ -51,7 +52,9 @@ def spanish_page(page: Page, name: str, *, screenshot: bool = False) -> None:
     check_page(page, name, screenshot=screenshot)
 
 
-def test_a_family_reads_and_books_in_spanish(page: Page, live: LiveServer) -> None:
+def test_a_family_reads_and_books_in_spanish(
+    new_page: Callable[..., Page], live: LiveServer
+) -> None:
     """Visitor pages by the browser's Accept-Language, then the switcher, then booking."""
     maya = live.user(Role.FACILITATOR, name="Maya Okafor")
     workshop_id, _ = publish(
@@ -59,7 +62,7 @@ def test_a_family_reads_and_books_in_spanish(page: Page, live: LiveServer) -> No
     )
     publish(live, maya, "Cuidarse a uno mismo", capacity=2, days=5, at=time(10, 0))
     open_every_afternoon_for(live, maya)
-    page.context.set_extra_http_headers({"Accept-Language": "es-MX,es;q=0.9"})
+    page = new_page(locale="es-MX")  # the browser asks for Spanish
 
     for path, name in [
         ("/", "inicio"),
@@ -76,7 +79,7 @@ def test_a_family_reads_and_books_in_spanish(page: Page, live: LiveServer) -> No
         spanish_page(page, name, screenshot=name == "inicio")
 
     # A family whose browser asks for English switches to Spanish at the foot of a page.
-    page.context.set_extra_http_headers({"Accept-Language": "en"})
+    page = new_page()
     family = live.user(name="Familia Rivera")
     log_in(page, family.email)
     page.goto(f"/workshops/{workshop_id}")
