@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_time
 from flask_babel import pgettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -144,9 +144,10 @@ def _status_word(status: str) -> str:
 
 def _booked_at(instant: datetime, zone: str) -> str:
     """ "Tue 4 Mar 2026, 6:00 PM EST", with the day and month in the current language."""
-    local = to_local(instant, zone)
-    shown = format_datetime(local, "EEE d MMM y, h:mm a", locale=current_language())
-    return f"{shown.replace(chr(0x202F), ' ')} {local.tzname() or zone}"
+    local, locale = to_local(instant, zone), current_language()
+    day = format_date(local, "EEE d MMM y", locale=locale)
+    clock = format_time(local, "short", locale=locale).replace("\u202f", " ")  # as format_local
+    return f"{day}, {clock} {local.tzname() or zone}"
 
 
 def roster_lines(roster: Roster) -> list[RosterLine]:

@@ -68,7 +68,9 @@ def _place(workshop: Workshop) -> str:
 def _clock(instant: datetime, zone: str) -> str:
     """ "6:00 PM EST": a time and its zone's abbreviation, in the current language."""
     local = to_local(instant, zone)
-    shown = format_time(local, "h:mm a", locale=i18n.current_language()).replace("\u202f", " ")
+    # The locale's short time: "6:00 PM" in English (CLDR's narrow space made plain, as
+    # format_local writes it), "18:00" in Spanish.
+    shown = format_time(local, "short", locale=i18n.current_language()).replace("\u202f", " ")
     return f"{shown} {local.tzname() or zone}"
 
 
