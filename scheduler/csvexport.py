@@ -1,4 +1,8 @@
-"""Roster CSV: a pure builder, safe to open in a spreadsheet."""
+"""Roster CSV: a pure builder, safe to open in a spreadsheet.
+
+Its words (column titles, yes and no) are given by the caller in the reader's language
+(``services.rosters.csv_words``); without them it writes the field names, in English.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+#: The fields of a line, in column order; also the English column titles.
 HEADER = (
     "status",
     "waitlist_position",
@@ -38,18 +43,31 @@ class RosterLine:
     booked_at: str
 
 
-def _cell(value: object) -> str:
+@dataclass(frozen=True)
+class CsvWords:
+    """The words a roster CSV is written with, in its reader's language."""
+
+    #: One title per field of ``HEADER``, in its order.
+    header: tuple[str, ...] = HEADER
+    yes: str = "yes"
+    no: str = "no"
+
+
+def _cell(value: object, words: CsvWords) -> str:
     text = "" if value is None else str(value)
     if isinstance(value, bool):
-        text = "yes" if value else "no"
+        text = words.yes if value else words.no
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def roster_csv(lines: Iterable[RosterLine]) -> bytes:
+def roster_csv(lines: Iterable[RosterLine], words: CsvWords | None = None) -> bytes:
     """Return the roster as UTF-8 CSV with a BOM, so Excel reads accents correctly."""
+    words = words or CsvWords()
+    if len(words.header) != len(HEADER):
+        raise ValueError("a roster CSV needs one title per column")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    writer.writerow(_cell(title, words) for title in words.header)
     for line in lines:
-        writer.writerow(_cell(getattr(line, name)) for name in HEADER)
+        writer.writerow(_cell(getattr(line, name), words) for name in HEADER)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -193,7 +193,10 @@ FRAGMENT_CACHE_SIZE = 16_384
 
 # Keyed by the whole (frozen, hashable) event: a change to any field it says, the
 # wording, the link's host or the zone included, is another key, so nothing has to be
-# invalidated by hand; stale entries just age out. lru_cache is thread-safe.
+# invalidated by hand; stale entries just age out. lru_cache is thread-safe. The
+# language is keyed the same way: every word of a VEVENT is in the event's own fields,
+# worded by the caller (services/feeds/events.py) as plain ``str``, never a lazy string
+# that would word itself anew in whatever language a later lookup runs in.
 _fragment = lru_cache(maxsize=FRAGMENT_CACHE_SIZE)(_fragment_uncached)
 
 

@@ -10,7 +10,7 @@ import time_machine
 from scheduler.database import write_transaction
 from scheduler.jobs import sweep_once
 from scheduler.models import Role, User
-from scheduler.services import feeds, series
+from scheduler.services import accounts, feeds, series
 from scheduler.services.booking import cancel_booking
 from scheduler.services.dispatch import MAX_ATTEMPTS, retry_delay
 from scheduler.services.series import Scope
@@ -151,6 +151,7 @@ def test_subjects_and_sender_are_discreet_unless_the_family_opts_in(
         facilitator=owner, title="Addiction recovery education", capacity=1, weeks=2
     )
     quiet, open_family, waiting = make_user(), make_user(), make_user()
+    accounts.set_language(waiting.id, "es")  # discreet in Spanish too
     with write_transaction():
         db.session.get_one(User, open_family.id).descriptive_titles = True
     make_booking(workshop.sessions[0].id, family=quiet)

@@ -1,83 +1,128 @@
-"""The one domain error type, and every message it can show a person."""
+"""The one domain error type, and every message it can show a person.
+
+The messages are worded when they are shown, not when the error is raised: a rule may
+say no inside a job or another person's request, and the words must be the reader's
+(the current Flask-Babel locale, ``i18n.for_user``).
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
-#: Plain-spoken text for each failure, shown as is by the views.
-MESSAGES: dict[str, str] = {
-    # accounts
-    "email_taken": ("This email can't be used for a new account. If it is yours, log in instead."),
-    "login_failed": "That email and password don't match an account. Please try again.",
-    "login_throttled": (
+from flask_babel import LazyString, gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
+#: A message worded from its parameters when shown: for sentences whose words follow
+#: a number (ngettext picks the form), or that word a parameter themselves.
+Worded = Callable[[Mapping[str, Any]], str]
+
+
+def _full(params: Mapping[str, Any]) -> str:
+    return ngettext(
+        "This session doesn't have {seats} seat free right now.",
+        "This session doesn't have {seats} seats free right now.",
+        params["seats"],
+    ).format(seats=params["seats"])
+
+
+def _series_full(params: Mapping[str, Any]) -> str:
+    return ngettext(
+        "Not every session has {seats} seat free ({dates}), so nothing was booked. "
+        "You can book the other sessions one by one, or join a waitlist.",
+        "Not every session has {seats} seats free ({dates}), so nothing was booked. "
+        "You can book the other sessions one by one, or join a waitlist.",
+        params["seats"],
+    ).format(seats=params["seats"], dates=params["dates"])
+
+
+def _unverified_seat_limit(params: Mapping[str, Any]) -> str:
+    return ngettext(
+        "Until you confirm your email address, your household can hold up to {limit} seat "
+        "in upcoming sessions, and you have {held}. Please use the link we emailed you, "
+        "or ask for a new one on your account page.",
+        "Until you confirm your email address, your household can hold up to {limit} seats "
+        "in upcoming sessions, and you have {held}. Please use the link we emailed you, "
+        "or ask for a new one on your account page.",
+        params["limit"],
+    ).format(limit=params["limit"], held=params["held"])
+
+
+def _login_throttled(params: Mapping[str, Any]) -> str:
+    return gettext(
         "Too many attempts to log in from here. For your safety, please wait {wait} and "
         "try again. Forgot your password? Choose a new one with the link below."
+    ).format(wait=wait_text(params["seconds"]) if "seconds" in params else params["wait"])
+
+
+#: Plain-spoken text for each failure, worded in the reader's language when shown.
+MESSAGES: dict[str, LazyString | Worded] = {
+    # accounts
+    "email_taken": _l(
+        "This email can't be used for a new account. If it is yours, log in instead."
     ),
-    "invalid_zone": "Choose a time zone from the list.",
-    "link_unusable": (
+    "login_failed": _l("That email and password don't match an account. Please try again."),
+    "login_throttled": _login_throttled,
+    "invalid_zone": _l("Choose a time zone from the list."),
+    "link_unusable": _l(
         "This link has expired or was already used. You can ask for a new one below."
     ),
     # workshops and sessions
-    "workshop_not_found": "We couldn't find that workshop.",
-    "session_not_found": "We couldn't find that session.",
-    "not_published": "This workshop isn't open for booking yet.",
-    "session_cancelled": "This session has been cancelled.",
-    "session_started": "This session has already started, so it can't be changed.",
-    "start_in_past": "Choose a start time in the future.",
-    "time_does_not_exist": "{detail}. Choose another time.",
-    "unpublish_with_bookings": (
+    "workshop_not_found": _l("We couldn't find that workshop."),
+    "session_not_found": _l("We couldn't find that session."),
+    "not_published": _l("This workshop isn't open for booking yet."),
+    "session_cancelled": _l("This session has been cancelled."),
+    "session_started": _l("This session has already started, so it can't be changed."),
+    "start_in_past": _l("Choose a start time in the future."),
+    "time_does_not_exist": _l("{detail}. Choose another time."),
+    "unpublish_with_bookings": _l(
         "Families have booked this workshop, so it can't go back to draft. "
         "Cancel its sessions instead."
     ),
-    "capacity_below_booked": (
+    # {booked} and {capacity} are worded "3 seats" (seats_text).
+    "capacity_below_booked": _l(
         "{booked} are already booked in the session on {when}, more than {capacity}. "
         "Confirm below to move the latest bookings to the front of the waitlist."
     ),
     # booking
-    "too_many_seats": "You can book at most {maximum} at once.",
-    "too_few_seats": "Book at least 1 seat.",
-    "larger_than_session": (
+    "too_many_seats": _l("You can book at most {maximum} at once."),
+    "too_few_seats": _l("Book at least 1 seat."),
+    "larger_than_session": _l(
         "This session has {capacity} in all. Please contact the facilitator about a larger group."
     ),
-    "already_booked": "You already have a booking for this session.",
-    "full": "This session doesn't have {seats} free right now.",
-    "series_full": (
-        "Not every session has {seats} free ({dates}), so nothing was booked. "
-        "You can book the other sessions one by one, or join a waitlist."
-    ),
-    "nothing_to_enroll": "You're already booked into every upcoming session of this series.",
-    "booking_not_found": "We couldn't find that booking.",
-    "booking_cancelled": "This booking was already cancelled.",
-    "not_waitlisted": "Only a booking on the waitlist can be given a seat.",
-    "no_room_to_promote": (
+    "already_booked": _l("You already have a booking for this session."),
+    "full": _full,
+    "series_full": _series_full,
+    "nothing_to_enroll": _l("You're already booked into every upcoming session of this series."),
+    "booking_not_found": _l("We couldn't find that booking."),
+    "booking_cancelled": _l("This booking was already cancelled."),
+    "not_waitlisted": _l("Only a booking on the waitlist can be given a seat."),
+    "no_room_to_promote": _l(
         "This household needs {seats}; free right now: {free}. "
         "Raise the capacity first if the room allows."
     ),
     # counseling
-    "bad_counseling_rules": "{detail}.",
-    "bad_window": "{detail}.",
-    "window_not_found": "We couldn't find those hours.",
-    "slot_not_found": "We couldn't find that time.",
-    "slot_unavailable": "This time can't be booked any more. Please choose another one.",
-    "slot_taken": "Someone else just booked this time. Please choose another one.",
-    "appointment_limit": (
+    "bad_counseling_rules": _l("{detail}."),
+    "bad_window": _l("{detail}."),
+    "window_not_found": _l("We couldn't find those hours."),
+    "slot_not_found": _l("We couldn't find that time."),
+    "slot_unavailable": _l("This time can't be booked any more. Please choose another one."),
+    "slot_taken": _l("Someone else just booked this time. Please choose another one."),
+    "appointment_limit": _l(
         "You already hold as many upcoming appointments with {name} as one family can "
         "({count}). After one of them, or if you cancel one, you can book another."
     ),
-    "request_limit": (
+    "request_limit": _l(
         "You already have as many requests waiting for {name} as one family can ({count}). "
         "Please wait for their answer before asking for another time."
     ),
-    "unverified_seat_limit": (
-        "Until you confirm your email address, your household can hold up to {limit} seats "
-        "in upcoming sessions, and you have {held}. Please use the link we emailed you, "
-        "or ask for a new one on your account page."
-    ),
-    "same_slot": "Your appointment is already at that time.",
-    "appointment_not_found": "We couldn't find that appointment.",
-    "appointment_over": "This appointment was already cancelled.",
-    "not_pending": "This appointment isn't waiting for approval.",
-    "past_change_cutoff": (
+    "unverified_seat_limit": _unverified_seat_limit,
+    "same_slot": _l("Your appointment is already at that time."),
+    "appointment_not_found": _l("We couldn't find that appointment."),
+    "appointment_over": _l("This appointment was already cancelled."),
+    "not_pending": _l("This appointment isn't waiting for approval."),
+    "past_change_cutoff": _l(
         "It's too close to the appointment to change it here. Please contact {name}: {contact}."
     ),
 }
@@ -88,16 +133,43 @@ _SEAT_COUNTS = frozenset({"seats", "free", "booked", "capacity", "maximum"})
 
 
 def seats_text(count: int) -> str:
-    """Say a number of seats the way people do."""
-    return "1 seat" if count == 1 else f"{count} seats"
+    """Say a number of seats the way people do, in the reader's language."""
+    return ngettext("{count} seat", "{count} seats", count).format(count=count)
+
+
+def wait_text(seconds: float) -> str:
+    """Say how long to wait: seconds under a minute and a half, else whole minutes."""
+    whole = math.ceil(seconds)
+    if whole < 90:
+        return ngettext("{count} second", "{count} seconds", whole).format(count=whole)
+    minutes = math.ceil(whole / 60)
+    return ngettext("{count} minute", "{count} minutes", minutes).format(count=minutes)
+
+
+def word(code: str, params: Mapping[str, Any]) -> str:
+    """A failure's message in the current language, with its parameters in it."""
+    entry = MESSAGES[code]
+    if isinstance(entry, LazyString):
+        shown = {k: seats_text(v) if k in _SEAT_COUNTS else v for k, v in params.items()}
+        return str(entry).format(**shown)
+    return entry(params)
 
 
 class DomainError(Exception):
-    """A rule said no; ``message`` is safe to show to the person who asked."""
+    """A rule said no; ``message`` is safe to show to the person who asked.
+
+    The message is worded each time it is read, in the language being written then.
+    """
 
     def __init__(self, code: str, **params: Any) -> None:
         self.code = code
         self.params = params
-        shown = {k: seats_text(v) if k in _SEAT_COUNTS else v for k, v in params.items()}
-        self.message = MESSAGES[code].format(**shown)
-        super().__init__(self.message)
+        word(code, params)  # an unknown code or a missing parameter fails where raised
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        return word(self.code, self.params)
+
+    def __str__(self) -> str:
+        return self.message

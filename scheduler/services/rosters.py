@@ -6,17 +6,20 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel.dates import format_date, format_time
+from flask_babel import pgettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from scheduler.csvexport import RosterLine
+from scheduler.csvexport import CsvWords, RosterLine
 from scheduler.extensions import db
-from scheduler.models import Booking, User, Workshop, WorkshopSession
+from scheduler.i18n import current_language
+from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
 from scheduler.services import audit, permissions
 from scheduler.services.catalog import PageNumbers, page_of_nexts
 from scheduler.services.seats import SeatCount, seat_count, seat_counts
 from scheduler.services.waitlist import promotes_automatically
-from scheduler.timeutil import format_local
+from scheduler.timeutil import to_local
 
 
 @dataclass(frozen=True)
@@ -110,13 +113,53 @@ def sign_in_sheet(roster: Roster) -> list[SignInLine]:
     return sorted(lines, key=lambda line: (line.first_name.casefold(), line.first_name))
 
 
+def csv_words() -> CsvWords:
+    """The roster CSV's column titles and yes/no, in the current language."""
+    return CsvWords(
+        header=(
+            pgettext("roster CSV column", "status"),
+            pgettext("roster CSV column", "waitlist_position"),
+            pgettext("roster CSV column", "household"),
+            pgettext("roster CSV column", "email"),
+            pgettext("roster CSV column", "seats"),
+            pgettext("roster CSV column", "childcare_needed"),
+            pgettext("roster CSV column", "interpreter_language"),
+            pgettext("roster CSV column", "accessibility_needs"),
+            pgettext("roster CSV column", "notes"),
+            pgettext("roster CSV column", "booked_at"),
+        ),
+        yes=pgettext("roster CSV cell", "yes"),
+        no=pgettext("roster CSV cell", "no"),
+    )
+
+
+def _status_word(status: str) -> str:
+    """A booking's status as a roster CSV cell says it."""
+    if status == BookingStatus.CONFIRMED:
+        return pgettext("roster CSV cell", "confirmed")
+    if status == BookingStatus.WAITLISTED:
+        return pgettext("roster CSV cell", "waitlisted")
+    return str(status)  # a roster holds active bookings only
+
+
+def _booked_at(instant: datetime, zone: str) -> str:
+    """ "Tue 4 Mar 2026, 6:00 PM EST", with the day and month in the current language."""
+    local, locale = to_local(instant, zone), current_language()
+    day = format_date(local, "EEE d MMM y", locale=locale)
+    clock = format_time(local, "short", locale=locale).replace("\u202f", " ")  # as format_local
+    return f"{day}, {clock} {local.tzname() or zone}"
+
+
 def roster_lines(roster: Roster) -> list[RosterLine]:
-    """Flatten a roster into export lines: confirmed first, then the waitlist in order."""
+    """Flatten a roster into export lines: confirmed first, then the waitlist in order.
+
+    Statuses and times are worded in the current language, as ``csv_words`` is.
+    """
     zone = roster.session.workshop.timezone
     positions = {b.id: place for place, b in enumerate(roster.waitlist, start=1)}
     return [
         RosterLine(
-            status=b.status,
+            status=_status_word(b.status),
             waitlist_position=positions.get(b.id),
             household=b.family.name,
             email=b.family.email,
@@ -125,7 +168,7 @@ def roster_lines(roster: Roster) -> list[RosterLine]:
             interpreter_language=b.interpreter_language,
             accessibility_needs=b.accessibility_needs,
             notes=b.notes,
-            booked_at=format_local(b.created_at, zone),
+            booked_at=_booked_at(b.created_at, zone),
         )
         for b in roster.confirmed + roster.waitlist
     ]

@@ -9,8 +9,13 @@ from sqlalchemy import select
 
 from scheduler.models import OutboxMessage
 
-#: Words that must never show in a discreet subject, sender name or calendar title.
-SERVICE_WORDS = re.compile(r"(?i)addiction|counsel|therap|recovery|workshop|education|naloxone")
+#: Words that must never show in a discreet subject, sender name or calendar title, in
+#: English or in Spanish (docs/glossary-es.md).
+SERVICE_WORDS = re.compile(
+    r"(?i)addiction|counsel|therap|recovery|workshop|education|naloxone"
+    r"|adicci[oó]n|terapi|consejer|recuperaci[oó]n|rehabilitaci[oó]n|droga|taller|educaci[oó]n"
+    r"|naloxona"
+)
 
 
 def received(server) -> list[EmailMessage]:

@@ -12,8 +12,8 @@ Which counters a change bumps:
 - a booking: its family's and its session's facilitator's own counter (``user:<id>``);
 - an appointment: its family's and its counselor's;
 - a counselor's settings (zone, place, link, shown in appointments): ``counseling``;
-- a person's name, shown in other people's events: ``people``; their wording choice
-  (descriptive titles), their own counter.
+- a person's name, shown in other people's events: ``people``; their wording choices
+  (descriptive titles, language), their own counter.
 
 Why at commit and not at each flush: every such transaction takes the counter rows'
 locks last, in name order, and holds them only while it commits, so
@@ -72,7 +72,7 @@ def _counters(session: Session, thing: Any) -> set[str]:
         state: InstanceState[User] = inspect(thing)
         changed = {a.key for a in state.attrs if a.history.has_changes()}
         names = {PEOPLE} if "name" in changed else set()
-        if changed & {"descriptive_titles", "role"}:
+        if changed & {"descriptive_titles", "language", "role"}:
             names.add(own(thing.id))
         return names
     return set()

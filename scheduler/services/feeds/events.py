@@ -4,16 +4,25 @@ Events are loaded in one query per feed and turned into
 :class:`scheduler.ics.CalendarEvent` for the pure builder. Private calendars are
 often synced to third parties, so their wording stays neutral unless the person
 asked for descriptive titles.
+
+Events are worded in the current language: a private feed or download in its
+account's (``i18n.for_user``), the public feed in ``DEFAULT_LANGUAGE``, an invite in
+its email's. Every word is in the event itself, so the fragment cache
+(``scheduler.ics``) keeps each language's text apart.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from babel.dates import format_time
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from scheduler import links
+from scheduler import i18n, links
 from scheduler.extensions import db
 from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
 from scheduler.models import (
@@ -27,6 +36,7 @@ from scheduler.models import (
     WorkshopSession,
 )
 from scheduler.services import counseling
+from scheduler.services.errors import seats_text
 from scheduler.services.feeds.queries import (
     appointment_window,
     day_start,
@@ -36,12 +46,12 @@ from scheduler.services.feeds.queries import (
     public_sessions,
 )
 from scheduler.services.seats import seat_counts
-from scheduler.timeutil import format_local
+from scheduler.timeutil import to_local
 
 #: The neutral title private calendars use unless the family asks for descriptive ones.
-NEUTRAL_TITLE = "Hearth appointment"
-#: A counselor's neutral title, followed by the time, unless they ask for families' names.
-NEUTRAL_COUNSELING_TITLE = "Counseling appointment"
+NEUTRAL_TITLE = _l("Hearth appointment")
+#: A counselor's neutral title, with the time, unless they ask for families' names.
+NEUTRAL_COUNSELING_TITLE = _l("Counseling appointment, {clock}")
 #: How often calendar apps should poll.
 REFRESH = timedelta(hours=1)
 
@@ -51,7 +61,17 @@ def _uid(kind: str, record_id: int) -> str:
 
 
 def _place(workshop: Workshop) -> str:
-    return " · ".join(p for p in (workshop.location, "Online" if workshop.online_url else "") if p)
+    online = _("Online") if workshop.online_url else ""
+    return " · ".join(p for p in (workshop.location, online) if p)
+
+
+def _clock(instant: datetime, zone: str) -> str:
+    """ "6:00 PM EST": a time and its zone's abbreviation, in the current language."""
+    local = to_local(instant, zone)
+    # The locale's short time: "6:00 PM" in English (CLDR's narrow space made plain, as
+    # format_local writes it), "18:00" in Spanish.
+    shown = format_time(local, "short", locale=i18n.current_language()).replace("\u202f", " ")
+    return f"{shown} {local.tzname() or zone}"
 
 
 def session_event(
@@ -71,7 +91,9 @@ def session_event(
         starts_at=session.starts_at,
         ends_at=session.ends_at,
         timezone=workshop.timezone,
-        summary=("Cancelled: " if cancelled else "") + workshop.title,
+        summary=_("Cancelled: {title}").format(title=workshop.title)
+        if cancelled
+        else workshop.title,
         description=workshop.description if description is None else description,
         location=_place(workshop),
         url=links.workshop_page(workshop.id),
@@ -80,18 +102,26 @@ def session_event(
     )
 
 
-def _standing(*, over: bool, waiting: bool, waiting_note: str) -> tuple[EventStatus, str, str]:
-    """A reservation's calendar status, and the words before and after its title.
+def _standing(
+    *, over: bool, waiting: bool, waiting_title: LazyString
+) -> tuple[EventStatus, LazyString | None]:
+    """A reservation's calendar status, and its title's words around ``{title}`` (None:
+    the title alone).
 
     Bookings and appointments are in one of three states for a calendar: over (it
     stays, struck through, so the change is seen), waiting (waitlist, or approval:
     tentative), or held.
     """
     if over:
-        return EventStatus.CANCELLED, "Cancelled: ", ""
+        return EventStatus.CANCELLED, _CANCELLED_TITLE
     if waiting:
-        return EventStatus.TENTATIVE, "", waiting_note
-    return EventStatus.CONFIRMED, "", ""
+        return EventStatus.TENTATIVE, waiting_title
+    return EventStatus.CONFIRMED, None
+
+
+_CANCELLED_TITLE = _l("Cancelled: {title}")
+_WAITLIST_TITLE = _l("{title} (waitlist)")
+_AWAITING_TITLE = _l("{title} (awaiting approval)")
 
 
 def booking_event(booking: Booking, *, descriptive: bool) -> CalendarEvent:
@@ -99,26 +129,26 @@ def booking_event(booking: Booking, *, descriptive: bool) -> CalendarEvent:
     session = booking.session
     workshop = session.workshop
     cancelled = booking.is_cancelled or session.is_cancelled
-    status, prefix, suffix = _standing(
-        over=cancelled, waiting=booking.is_waitlisted, waiting_note=" (waitlist)"
+    status, titled = _standing(
+        over=cancelled, waiting=booking.is_waitlisted, waiting_title=_WAITLIST_TITLE
     )
-    seats = "1 seat" if booking.seats == 1 else f"{booking.seats} seats"
+    seats = _("Your booking: {seats}.").format(seats=seats_text(booking.seats))
     if descriptive:
         title = workshop.title
-        details = [workshop.description, f"Your booking: {seats}."]
+        details = [workshop.description, seats]
         if booking.is_confirmed and not cancelled and workshop.online_url:
-            details.append(f"Join online: {workshop.online_url}")
+            details.append(_("Join online: {link}").format(link=workshop.online_url))
         location = _place(workshop)
     else:
-        title, details, location = NEUTRAL_TITLE, [f"Your booking: {seats}."], ""
-    details.append(f"Details: {links.bookings()}")
+        title, details, location = str(NEUTRAL_TITLE), [seats], ""
+    details.append(_("Details: {link}").format(link=links.bookings()))
     return CalendarEvent(
         uid=_uid("booking", booking.id),
         sequence=session.sequence + booking.sequence,
         starts_at=session.starts_at,
         ends_at=session.ends_at,
         timezone=workshop.timezone,
-        summary=prefix + title + suffix,
+        summary=str(titled).format(title=title) if titled else title,
         description="\n\n".join(d for d in details if d),
         location=location,
         url=links.bookings(),
@@ -131,8 +161,8 @@ def appointment_title(appointment: Appointment) -> str:
     """'Family counseling with Dr Lee': the descriptive title, for families who opted in."""
     name = appointment.facilitator.name
     if appointment.kind == SessionKind.FAMILY:
-        return f"Family counseling with {name}"
-    return f"Counseling with {name}"
+        return _("Family counseling with {name}").format(name=name)
+    return _("Counseling with {name}").format(name=name)
 
 
 def appointment_event(
@@ -152,47 +182,55 @@ def appointment_event(
     slot = appointment.slot
     zone = settings.timezone if settings is not None else appointment.facilitator.timezone
     over = not appointment.is_active  # cancelled, or declined by the counselor
-    status, prefix, suffix = _standing(
-        over=over, waiting=appointment.is_pending, waiting_note=" (awaiting approval)"
+    status, titled = _standing(
+        over=over, waiting=appointment.is_pending, waiting_title=_AWAITING_TITLE
     )
     online = settings is not None and settings.mode == MeetingMode.ONLINE
     url = settings.online_url if settings is not None and online else ""
     place = settings.location if settings is not None and not online else ""
     if for_counselor:
-        kind = "Family session" if appointment.kind == SessionKind.FAMILY else "Individual session"
+        family = appointment.kind == SessionKind.FAMILY
+        household = appointment.family.name
         # A counselor's calendar is often synced to a third party: families are named
         # only when the counselor asked for it. The private note never goes in.
         if descriptive:
-            title = f"Appointment: {appointment.family.name}"
-            details = [f"{kind} with {appointment.family.name}."]
+            title = _("Appointment: {household}").format(household=household)
+            details = [
+                _("Family session with {household}.").format(household=household)
+                if family
+                else _("Individual session with {household}.").format(household=household)
+            ]
         else:
-            clock = format_local(slot.starts_at, zone, with_date=False)
-            title = f"{NEUTRAL_COUNSELING_TITLE}, {clock}"
-            details = [f"{kind}. Open Hearth to see who is coming."]
+            title = str(NEUTRAL_COUNSELING_TITLE).format(clock=_clock(slot.starts_at, zone))
+            details = [
+                _("Family session. Open Hearth to see who is coming.")
+                if family
+                else _("Individual session. Open Hearth to see who is coming.")
+            ]
         location = url or place
         if url:
-            details.append(f"Join online: {url}")
+            details.append(_("Join online: {link}").format(link=url))
         link = links.counselor_appointment(appointment.id)
     elif descriptive:
         title = appointment_title(appointment)
         details = []
         if family_link := counseling.meeting_link(appointment, settings):
             location = family_link
-            details.append(f"Join online: {family_link}")
+            details.append(_("Join online: {link}").format(link=family_link))
         else:
-            location = "Online" if online else place
+            location = _("Online") if online else place
         link = links.bookings()
     else:
-        title, details, location = NEUTRAL_TITLE, ["Open Hearth to see the details."], ""
+        title, details, location = str(NEUTRAL_TITLE), [_("Open Hearth to see the details.")], ""
         link = links.bookings()
-    details.append(f"Details: {link}")
+    details.append(_("Details: {link}").format(link=link))
     return CalendarEvent(
         uid=_uid("appointment", appointment.id),
         sequence=appointment.sequence,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
         timezone=zone,
-        summary=prefix + title + suffix,
+        summary=str(titled).format(title=title) if titled else title,
         description="\n\n".join(details),
         location=location,
         url=link,
@@ -267,36 +305,50 @@ def private_events(user: User, now: datetime) -> list[CalendarEvent]:
             s,
             kind="hosting",
             changed=booked.get(s.id),
-            description=(
-                f"Seats taken: {counts[s.id].confirmed} of {s.capacity}. "
-                f"Waitlist: {counts[s.id].waitlisted_households}.\n\n"
-                f"Roster: {links.roster(s.id)}"
-            ),
+            description=_("Seats taken: {taken} of {capacity}. Waitlist: {waiting}.").format(
+                taken=counts[s.id].confirmed,
+                capacity=s.capacity,
+                waiting=counts[s.id].waitlisted_households,
+            )
+            + "\n\n"
+            + _("Roster: {link}").format(link=links.roster(s.id)),
         )
         for s in sessions
     ]
 
 
 def public_calendar(now: datetime, facilitator_id: int | None = None) -> bytes:
-    """The public feed's body: published sessions only, worded as the workshop page is."""
-    return build_calendar(
-        public_events(now, facilitator_id), CalendarInfo(name="Hearth workshops", refresh=REFRESH)
-    )
+    """The public feed's body: published sessions only, worded as the workshop page is.
+
+    Anyone may read it, so it is in ``DEFAULT_LANGUAGE`` whoever asks.
+    """
+    with i18n.for_user(None):
+        return build_calendar(
+            public_events(now, facilitator_id),
+            CalendarInfo(name=_("Hearth workshops"), refresh=REFRESH),
+        )
 
 
 def private_calendar(user: User, now: datetime) -> bytes:
-    """A private feed's body; a facilitator's calendar says whose sessions it holds."""
-    name = "Hearth" if user.is_family else f"Hearth: sessions of {user.name}"
-    return build_calendar(private_events(user, now), CalendarInfo(name=name, refresh=REFRESH))
+    """A private feed's body, in its account's language; a facilitator's calendar says
+    whose sessions it holds."""
+    with i18n.for_user(user.language):
+        name = (
+            "Hearth" if user.is_family else _("Hearth: sessions of {name}").format(name=user.name)
+        )
+        return build_calendar(private_events(user, now), CalendarInfo(name=name, refresh=REFRESH))
 
 
 def booking_calendar(booking: Booking) -> bytes:
-    """One booking as a downloadable calendar file."""
-    event = booking_event(booking, descriptive=booking.family.descriptive_titles)
+    """One booking as a downloadable calendar file, in the family's language."""
+    with i18n.for_user(booking.family.language):
+        event = booking_event(booking, descriptive=booking.family.descriptive_titles)
     return build_calendar([event], CalendarInfo(name="Hearth", refresh=REFRESH))
 
 
 def appointment_calendar(appointment: Appointment) -> bytes:
-    """One appointment as the family's downloadable calendar file."""
-    event = appointment_event(appointment, descriptive=appointment.family.descriptive_titles)
+    """One appointment as the family's downloadable calendar file, in their language."""
+    family = appointment.family
+    with i18n.for_user(family.language):
+        event = appointment_event(appointment, descriptive=family.descriptive_titles)
     return build_calendar([event], CalendarInfo(name="Hearth", refresh=REFRESH))

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from scheduler import settings
+from scheduler import i18n, settings
 from scheduler.extensions import db
 from scheduler.models import FeedState, User
 from scheduler.services.feeds.changes import COUNSELING, PEOPLE, PUBLIC, own
@@ -26,7 +26,8 @@ from scheduler.vtimezone import tz_version
 #: Change when the wording or shape of events changes, so every ETag changes with it.
 #: 3: VTIMEZONEs every parser reads alike (RRULE onsets), repeated wall times in UTC.
 #: 4: private feeds versioned by counters (``changes``) instead of aggregates.
-FEED_FORMAT = 4
+#: 5: feeds worded in a language (the account's, or DEFAULT_LANGUAGE), named in the version.
+FEED_FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ def public_version(now: datetime, facilitator_id: int | None = None) -> FeedVers
     fetch again for nothing after another facilitator's edit, never miss a change.
     """
     counters, changed = _counters([PUBLIC])
-    return _version(("public", facilitator_id, *counters), changed, day_start(now))
+    parts = ("public", facilitator_id, _language(None), *counters)
+    return _version(parts, changed, day_start(now))
 
 
 def private_version(user: User, now: datetime) -> FeedVersion:
@@ -87,5 +89,16 @@ def private_version(user: User, now: datetime) -> FeedVersion:
     token lookup, so whose feed and how it is worded cost nothing more.
     """
     counters, changed = _counters([PUBLIC, COUNSELING, PEOPLE, own(user.id)])
-    parts = ("private", user.id, user.role, user.descriptive_titles, user.name, *counters)
+    words = (user.descriptive_titles, user.name, _language(user.language))
+    parts = ("private", user.id, user.role, *words, *counters)
     return _version(parts, changed, day_start(now))
+
+
+def _language(chosen: str | None) -> str:
+    """The language a feed is worded in: the one chosen, else DEFAULT_LANGUAGE.
+
+    A new choice bumps the person's counter too (``changes``); the language itself is
+    in the version for a new DEFAULT_LANGUAGE, which changes no counter.
+    """
+    with i18n.for_user(chosen):
+        return i18n.current_language()

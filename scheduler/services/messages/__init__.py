@@ -4,10 +4,14 @@ One module per kind of email: ``bookings``, ``appointments`` (counseling), ``acc
 (emailed links, sign-up attempts) and ``digests``, on what ``common`` gives them all.
 :func:`compose` picks the one a queued row needs; ``loading`` reads what a whole batch of
 rows is worded from at once.
+
+Each email is written in its recipient's language (``i18n.for_user``), whoever's request
+or job queued it: the words, and the dates and zones ``scheduler.timetext`` gives.
 """
 
 from __future__ import annotations
 
+from scheduler import i18n
 from scheduler.extensions import db
 from scheduler.mail import Message
 from scheduler.models import MessageKind, OutboxMessage, User
@@ -60,6 +64,11 @@ def compose(row: OutboxMessage, loaded: Loaded | None = None) -> Message | None:
     recipient = db.session.get(User, row.recipient_id)
     if recipient is None or not recipient.is_active:
         return None
+    with i18n.for_user(recipient.language):
+        return _compose(row, recipient, loaded)
+
+
+def _compose(row: OutboxMessage, recipient: User, loaded: Loaded | None) -> Message | None:
     kind = MessageKind(row.kind)
     if kind in LINK_KINDS:
         return link_message(row, kind, recipient)

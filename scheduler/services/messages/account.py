@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from scheduler import links
 from scheduler.extensions import db
 from scheduler.mail import Message
@@ -14,6 +17,14 @@ from scheduler.timeutil import utcnow
 LINK_KINDS = frozenset({MessageKind.PASSWORD_RESET, MessageKind.VERIFY_EMAIL})
 
 
+def _lasts(hours: int) -> str:
+    """How long a link works: "24 hours", "7 days"."""
+    if hours < 48:
+        return ngettext("{count} hour", "{count} hours", hours).format(count=hours)
+    days = hours // 24
+    return ngettext("{count} day", "{count} days", days).format(count=days)
+
+
 def link_message(row: OutboxMessage, kind: MessageKind, user: User) -> Message | None:
     """Send a link only while it still works: a dead link in an inbox only confuses."""
     link = db.session.get(EmailLink, row.link_id) if row.link_id else None
@@ -21,30 +32,34 @@ def link_message(row: OutboxMessage, kind: MessageKind, user: User) -> Message |
         return None  # used, replaced or expired before it could go out: say nothing
     url = links.email_link(LinkPurpose(kind), email_links.link_token(link))
     hours = int(email_links.VALID_FOR[LinkPurpose(link.purpose)].total_seconds() // 3600)
-    lasts = f"{hours} hours" if hours < 48 else f"{hours // 24} days"
+    lasts = _lasts(hours)
     if kind is MessageKind.PASSWORD_RESET:
         return render_message(
             row,
             user,
-            "Hearth: reset your password",
-            headline="Someone asked to reset the password of your Hearth account.",
+            _("Hearth: reset your password"),
+            headline=_("Someone asked to reset the password of your Hearth account."),
             details=[
-                f"If it was you, choose a new password with the link below. It works once, "
-                f"for the next {lasts}.",
-                "If it wasn't you, you can ignore this email: your password stays the same.",
+                _(
+                    "If it was you, choose a new password with the link below. It works once, "
+                    "for the next {lasts}."
+                ).format(lasts=lasts),
+                _("If it wasn't you, you can ignore this email: your password stays the same."),
             ],
-            links=[("Choose a new password", url)],
+            links=[(_("Choose a new password"), url)],
         )
     return render_message(
         row,
         user,
-        "Hearth: please confirm your email address",
-        headline="Please confirm that this is your email address.",
+        _("Hearth: please confirm your email address"),
+        headline=_("Please confirm that this is your email address."),
         details=[
-            f"It lets us reach you about your bookings. The link works for {lasts}.",
-            "You can book without it. If you didn't make a Hearth account, ignore this email.",
+            _("It lets us reach you about your bookings. The link works for {lasts}.").format(
+                lasts=lasts
+            ),
+            _("You can book without it. If you didn't make a Hearth account, ignore this email."),
         ],
-        links=[("Confirm my email address", url)],
+        links=[(_("Confirm my email address"), url)],
     )
 
 
@@ -53,12 +68,12 @@ def signup_attempt_message(row: OutboxMessage, user: User) -> Message:
     return render_message(
         row,
         user,
-        "Hearth: someone tried to make an account with your address",
-        headline="Someone tried to make a new Hearth account with this email address.",
+        _("Hearth: someone tried to make an account with your address"),
+        headline=_("Someone tried to make a new Hearth account with this email address."),
         details=[
-            "You already have an account, so nothing was made and nothing changed.",
-            "If it was you, log in with your password, or choose a new one if you forgot it.",
-            "If it wasn't you, you can ignore this email. Your account is safe.",
+            _("You already have an account, so nothing was made and nothing changed."),
+            _("If it was you, log in with your password, or choose a new one if you forgot it."),
+            _("If it wasn't you, you can ignore this email. Your account is safe."),
         ],
-        links=[("Log in", links.login()), ("Choose a new password", links.forgot_password())],
+        links=[(_("Log in"), links.login()), (_("Choose a new password"), links.forgot_password())],
     )

@@ -7,6 +7,9 @@ that opted into descriptive wording.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from scheduler import links
 from scheduler.extensions import db
 from scheduler.mail import Message
@@ -20,36 +23,38 @@ from scheduler.services.messages.loading import Loaded
 #: Appointment subjects; {what} is "your appointment" or "counseling with {name}".
 APPOINTMENT_SUBJECTS = {
     MessageKind.CONFIRMED: SUBJECTS[MessageKind.CONFIRMED],
-    MessageKind.AWAITING_APPROVAL: "Hearth: request received for {when}",
-    MessageKind.DECLINED: "Hearth: {when} is not available",
-    MessageKind.REQUEST_EXPIRED: "Hearth: {when} is not available",
+    MessageKind.AWAITING_APPROVAL: _l("Hearth: request received for {when}"),
+    MessageKind.DECLINED: _l("Hearth: {when} is not available"),
+    MessageKind.REQUEST_EXPIRED: _l("Hearth: {when} is not available"),
     MessageKind.RESCHEDULED: SUBJECTS[MessageKind.RESCHEDULED],
-    MessageKind.DETAILS_CHANGED: "Hearth: new details for {what} on {when}",
+    MessageKind.DETAILS_CHANGED: _l("Hearth: new details for {what} on {when}"),
     MessageKind.CANCELLED: SUBJECTS[MessageKind.CANCELLED],
     MessageKind.REMINDER: SUBJECTS[MessageKind.REMINDER],
 }
 #: Appointment headlines; {name} is the counselor's. They open the body, so mail
 #: previews show them: no service words here either.
 APPOINTMENT_HEADLINES = {
-    MessageKind.CONFIRMED: "You're booked with {name} on {when}.",
-    MessageKind.AWAITING_APPROVAL: (
+    MessageKind.CONFIRMED: _l("You're booked with {name} on {when}."),
+    MessageKind.AWAITING_APPROVAL: _l(
         "Thank you. {name} looks at first appointments before confirming them; we'll email "
         "you as soon as they do. The time is held for you."
     ),
-    MessageKind.DECLINED: (
+    MessageKind.DECLINED: _l(
         "{name} can't take this appointment. Please choose another time, or contact them."
     ),
-    MessageKind.REQUEST_EXPIRED: (
+    MessageKind.REQUEST_EXPIRED: _l(
         "{name} couldn't answer your request for {when} in time, so the time is free "
         "again. Please choose another time, or contact them."
     ),
-    MessageKind.RESCHEDULED: "The time has changed. Your appointment with {name} is now on {when}.",
-    MessageKind.DETAILS_CHANGED: (
+    MessageKind.RESCHEDULED: _l(
+        "The time has changed. Your appointment with {name} is now on {when}."
+    ),
+    MessageKind.DETAILS_CHANGED: _l(
         "The place or the meeting link of your appointment with {name} on {when} has "
         "changed. The time stays the same."
     ),
-    MessageKind.CANCELLED: "Your appointment with {name} on {when} is cancelled.",
-    MessageKind.REMINDER: "A reminder: you have an appointment with {name} on {when}.",
+    MessageKind.CANCELLED: _l("Your appointment with {name} on {when} is cancelled."),
+    MessageKind.REMINDER: _l("A reminder: you have an appointment with {name} on {when}."),
 }
 #: Kinds whose email carries a calendar invite, as for bookings: a declined or expired
 #: request withdraws the held time too.
@@ -91,31 +96,35 @@ def appointment_message(
     settings = loaded.counseling_settings(appointment.facilitator_id)
     when = when_text(appointment.slot.starts_at, family.timezone)
     descriptive = family.descriptive_titles
-    what = f"counseling with {counselor.name}" if descriptive else "your appointment"
-    subject = APPOINTMENT_SUBJECTS[kind].format(what=what, when=when)
-    headline = APPOINTMENT_HEADLINES[kind].format(name=counselor.name, when=when)
+    what = (
+        _("counseling with {name}").format(name=counselor.name)
+        if descriptive
+        else _("your appointment")
+    )
+    subject = str(APPOINTMENT_SUBJECTS[kind]).format(what=what, when=when)
+    headline = str(APPOINTMENT_HEADLINES[kind]).format(name=counselor.name, when=when)
     details = []
     if descriptive:
-        details.append(f"Counselor: {counselor.name}")
+        details.append(_("Counselor: {name}").format(name=counselor.name))
         details.append(
-            "Family counseling"
+            _("Family counseling")
             if appointment.kind == SessionKind.FAMILY
-            else "Individual counseling"
+            else _("Individual counseling")
         )
         if settings is not None and settings.mode == MeetingMode.ONLINE:
             link = counseling.meeting_link(appointment, settings)
             shown = link and kind not in APPOINTMENT_CANCELS
-            details.append(f"Online: {link}" if shown else "Online")
+            details.append(_("Online: {link}").format(link=link) if shown else _("Online"))
         elif settings is not None and settings.location:
-            details.append(f"Where: {settings.location}")
+            details.append(_("Where: {place}").format(place=settings.location))
     else:
-        details.append("Open your bookings to see the place and details.")
+        details.append(_("Open your bookings to see the place and details."))
     if (
         kind in (MessageKind.DECLINED, MessageKind.REQUEST_EXPIRED)
         and settings
         and settings.contact
     ):
-        details.append(f"Contact: {settings.contact}")
+        details.append(_("Contact: {contact}").format(contact=settings.contact))
     method = APPOINTMENT_INVITES.get(kind)
     if method == "REQUEST" and not appointment.is_confirmed:
         # Only a confirmed time goes into the family's calendar by invite; a pending one
@@ -136,19 +145,16 @@ def _approval_request(
     return render_message(
         row,
         counselor,
-        "Hearth: an appointment request to approve",
-        headline=f"{household} asked for a first appointment with you on {when}.",
+        _("Hearth: an appointment request to approve"),
+        headline=_("{household} asked for a first appointment with you on {when}.").format(
+            household=household, when=when
+        ),
         details=[
-            f"Household: {household}",
-            f"When: {when}",
-            "The time is held until you approve or decline the request.",
+            _("Household: {household}").format(household=household),
+            _("When: {when}").format(when=when),
+            _("The time is held until you approve or decline the request."),
         ],
-        links=[
-            (
-                "Approve or decline",
-                links.counselor_appointment(appointment.id),
-            )
-        ],
+        links=[(_("Approve or decline"), links.counselor_appointment(appointment.id))],
     )
 
 
@@ -164,16 +170,16 @@ def _family_changed(
     when = when_text(appointment.slot.starts_at, counselor.timezone)
     household = appointment.family.name
     if appointment.is_active:
-        subject = "Hearth: an appointment moved"
-        headline = f"{household} moved their appointment with you. It is now on {when}."
+        subject = _("Hearth: an appointment moved")
+        headline = _("{household} moved their appointment with you. It is now on {when}.")
     else:
-        subject = "Hearth: an appointment was cancelled"
-        headline = f"{household} cancelled their appointment with you on {when}."
+        subject = _("Hearth: an appointment was cancelled")
+        headline = _("{household} cancelled their appointment with you on {when}.")
     return render_message(
         row,
         counselor,
         subject,
-        headline=headline,
-        details=["Your calendar link shows the change too."],
-        links=[("See the appointment", links.counselor_appointment(appointment.id))],
+        headline=headline.format(household=household, when=when),
+        details=[_("Your calendar link shows the change too.")],
+        links=[(_("See the appointment"), links.counselor_appointment(appointment.id))],
     )

@@ -3,9 +3,15 @@
 Subjects are discreet by default: "Hearth: your appointment on Tue 4 Mar at 6:00 PM EST"
 names neither the workshop nor the service. A family that opted into descriptive
 wording sees the workshop's title instead of "your appointment".
+
+The words are lazy (``lazy_gettext``): each is worded in the language of the email
+being written, which ``compose`` sets to its recipient's.
 """
 
 from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from scheduler.extensions import db
 from scheduler.mail import Message
@@ -16,27 +22,27 @@ from scheduler.services.messages.common import family_message, when_text
 
 #: Subject lines by kind; {what} is "your appointment" or the workshop's title.
 SUBJECTS = {
-    MessageKind.CONFIRMED: "Hearth: {what} on {when}",
-    MessageKind.WAITLISTED: "Hearth: on the waitlist for {when}",
-    MessageKind.PROMOTED: "Hearth: a seat opened up for {when}",
-    MessageKind.CANCELLED: "Hearth: cancelled, {what} on {when}",
-    MessageKind.RESCHEDULED: "Hearth: new time for {what}, {when}",
-    MessageKind.SESSION_CANCELLED: "Hearth: {what} on {when} is cancelled",
-    MessageKind.REMINDER: "Hearth: reminder, {what} on {when}",
+    MessageKind.CONFIRMED: _l("Hearth: {what} on {when}"),
+    MessageKind.WAITLISTED: _l("Hearth: on the waitlist for {when}"),
+    MessageKind.PROMOTED: _l("Hearth: a seat opened up for {when}"),
+    MessageKind.CANCELLED: _l("Hearth: cancelled, {what} on {when}"),
+    MessageKind.RESCHEDULED: _l("Hearth: new time for {what}, {when}"),
+    MessageKind.SESSION_CANCELLED: _l("Hearth: {what} on {when} is cancelled"),
+    MessageKind.REMINDER: _l("Hearth: reminder, {what} on {when}"),
 }
 HEADLINES = {
-    MessageKind.CONFIRMED: "You're booked: {seats} on {when}.",
-    MessageKind.WAITLISTED: (
+    MessageKind.CONFIRMED: _l("You're booked: {seats} on {when}."),
+    MessageKind.WAITLISTED: _l(
         "You're on the waitlist for {seats} on {when}. If seats free up, we give them out "
         "in the order people joined, and we'll email you."
     ),
-    MessageKind.PROMOTED: "Good news: a place opened up. You're booked: {seats} on {when}.",
-    MessageKind.CANCELLED: "Your booking for {when} is cancelled.",
-    MessageKind.RESCHEDULED: "The time has changed. It is now on {when}.",
-    MessageKind.SESSION_CANCELLED: (
+    MessageKind.PROMOTED: _l("Good news: a place opened up. You're booked: {seats} on {when}."),
+    MessageKind.CANCELLED: _l("Your booking for {when} is cancelled."),
+    MessageKind.RESCHEDULED: _l("The time has changed. It is now on {when}."),
+    MessageKind.SESSION_CANCELLED: _l(
         "We're sorry: the session on {when} is cancelled. Nothing is needed from you."
     ),
-    MessageKind.REMINDER: "A reminder: you're booked for {when} ({seats}).",
+    MessageKind.REMINDER: _l("A reminder: you're booked for {when} ({seats})."),
 }
 #: Kinds whose email carries a calendar invite, and the invite's method.
 INVITES = {
@@ -56,18 +62,18 @@ def booking_message(row: OutboxMessage, kind: MessageKind, family: User) -> Mess
     if kind is MessageKind.REMINDER and not family.reminders_enabled:
         return None  # turned off after it was queued
     when = when_text(booking, family.timezone)
-    what = booking.session.workshop.title if family.descriptive_titles else "your appointment"
-    subject = SUBJECTS[kind].format(what=what, when=when)
-    headline = HEADLINES[kind].format(when=when, seats=seats_text(booking.seats))
+    what = booking.session.workshop.title if family.descriptive_titles else _("your appointment")
+    subject = str(SUBJECTS[kind]).format(what=what, when=when)
+    headline = str(HEADLINES[kind]).format(when=when, seats=seats_text(booking.seats))
     workshop = booking.session.workshop
     details = []
     if family.descriptive_titles:
         details.append(workshop.title)
         if workshop.location:
-            details.append(f"Where: {workshop.location}")
+            details.append(_("Where: {place}").format(place=workshop.location))
         if workshop.online_url and booking.is_confirmed and kind is not MessageKind.CANCELLED:
-            details.append(f"Join online: {workshop.online_url}")
+            details.append(_("Join online: {link}").format(link=workshop.online_url))
     else:
-        details.append("Open your bookings to see the place and details.")
+        details.append(_("Open your bookings to see the place and details."))
     event = booking_event(booking, descriptive=family.descriptive_titles)
     return family_message(row, family, kind, subject, headline, details, event, INVITES.get(kind))

@@ -12,6 +12,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from flask import render_template
+from flask_babel import gettext as _
 
 from scheduler import links, settings
 from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
@@ -45,8 +46,12 @@ def invite(event: CalendarEvent, family: User, method: str) -> bytes:
 
 
 def render_message(row: OutboxMessage, to: User, subject: str, **context: Any) -> Message:
-    """One email from the shared template: every kind reads and looks the same."""
-    context.setdefault("greeting", f"Hello {to.name},")
+    """One email from the shared template: every kind reads and looks the same.
+
+    Everything is worded in the current language: ``compose`` writes each email inside
+    ``i18n.for_user`` with its recipient's.
+    """
+    context.setdefault("greeting", _("Hello {name},").format(name=to.name))
     context.setdefault("details", [])
     context.setdefault("links", [])
     return Message(
@@ -93,12 +98,12 @@ def family_message(
 
 def family_links(family: User, *, reminder: bool) -> tuple[list[tuple[str, str]], str | None]:
     """The bookings link, and for reminders the one-click unsubscribe with its header URL."""
-    shown = [("See or change your bookings", links.bookings())]
+    shown = [(_("See or change your bookings"), links.bookings())]
     if not reminder:
         return shown, None
     unsubscribe = unsubscribe_url(family)
     shown += [
-        ("Change reminder times", links.reminder_settings()),
-        ("Stop reminder emails", unsubscribe),
+        (_("Change reminder times"), links.reminder_settings()),
+        (_("Stop reminder emails"), unsubscribe),
     ]
     return shown, unsubscribe

@@ -2,12 +2,99 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from babel.dates import format_date
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from scheduler import links
+from scheduler.i18n import current_language
 from scheduler.mail import Message
-from scheduler.models import OutboxMessage, SessionKind, User
+from scheduler.models import Appointment, OutboxMessage, SessionKind, User
 from scheduler.services import digest
 from scheduler.services.messages.common import render_message
 from scheduler.timetext import time_text, zone_name
+
+
+def _session_line(clock: str, line: digest.DigestLine) -> str:
+    """One session of the day: its seats, waitlist and needs, in numbers."""
+    seats, needs = line.seats, line.needs
+    parts = [
+        ngettext(
+            "{confirmed} of {count} seat booked",
+            "{confirmed} of {count} seats booked",
+            seats.capacity,
+        ).format(confirmed=seats.confirmed, count=seats.capacity)
+    ]
+    if waiting := seats.waitlisted_households:
+        parts.append(ngettext("{count} waiting", "{count} waiting", waiting).format(count=waiting))
+    if childcare := needs.childcare_households:
+        parts.append(
+            ngettext("childcare for {count}", "childcare for {count}", childcare).format(
+                count=childcare
+            )
+        )
+    for language, count in needs.interpreter_languages.items():
+        parts.append(
+            ngettext(
+                "{language} interpreter for {count}", "{language} interpreter for {count}", count
+            ).format(language=language, count=count)
+        )
+    if notes := len(needs.accessibility_notes):
+        parts.append(
+            ngettext("{count} accessibility note", "{count} accessibility notes", notes).format(
+                count=notes
+            )
+        )
+    # Translators: {details} is a list of "3 of 4 seats booked; 1 waiting; ...".
+    return _("{clock}: {title}. {details}.").format(
+        clock=clock, title=line.session.workshop.title, details="; ".join(parts)
+    )
+
+
+def _appointment_line(clock: str, appointment: Appointment) -> str:
+    """One appointment of the day, without the family's name."""
+    family = appointment.kind == SessionKind.FAMILY
+    if appointment.is_pending:
+        words = (
+            _("{clock}: counseling appointment, family session, waiting for your approval.")
+            if family
+            else _(
+                "{clock}: counseling appointment, individual session, waiting for your approval."
+            )
+        )
+    else:
+        words = (
+            _("{clock}: counseling appointment, family session, confirmed.")
+            if family
+            else _("{clock}: counseling appointment, individual session, confirmed.")
+        )
+    return words.format(clock=clock)
+
+
+def _headline(sessions: int, appointments: int, zone: str) -> str:
+    """Good morning, how much there is today, and the one zone every time is in."""
+    if sessions and appointments:
+        words = _(
+            "Good morning. You have {sessions} and {appointments} today. Times are in {zone}."
+        )
+    elif sessions:
+        words = _("Good morning. You have {sessions} today. Times are in {zone}.")
+    else:
+        words = _("Good morning. You have {appointments} today. Times are in {zone}.")
+    return words.format(
+        sessions=ngettext("{count} session", "{count} sessions", sessions).format(count=sessions),
+        appointments=ngettext("{count} appointment", "{count} appointments", appointments).format(
+            count=appointments
+        ),
+        zone=zone,
+    )
+
+
+def _day(day: date) -> str:
+    """ "Mon 21 Dec": short, as subjects are, in the reader's language."""
+    return str(format_date(day, "EEE d MMM", locale=current_language()))
 
 
 def digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
@@ -21,47 +108,24 @@ def digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
     details, shown = [], []
     for line in lines:
         clock = time_text(line.session.starts_at, zone).clock
-        parts = [
-            f"{line.seats.confirmed} of {line.seats.capacity} seats booked",
-        ]
-        if line.seats.waitlisted_households:
-            parts.append(f"{line.seats.waitlisted_households} waiting")
-        if line.needs.childcare_households:
-            parts.append(f"childcare for {line.needs.childcare_households}")
-        for language, count in line.needs.interpreter_languages.items():
-            parts.append(f"{language} interpreter for {count}")
-        if line.needs.accessibility_notes:
-            parts.append(f"{len(line.needs.accessibility_notes)} accessibility notes")
-        details.append(f"{clock}: {line.session.workshop.title}. " + "; ".join(parts) + ".")
-        shown.append((f"Roster, {clock}", links.roster(line.session.id)))
+        details.append(_session_line(clock, line))
+        shown.append((_("Roster, {clock}").format(clock=clock), links.roster(line.session.id)))
     for appointment in appointments:
         # Like sessions, no family is named: the appointment page (audited) has the name.
         clock = time_text(appointment.slot.starts_at, zone).clock
-        kind = "Family session" if appointment.kind == SessionKind.FAMILY else "Individual session"
-        state = "waiting for your approval" if appointment.is_pending else "confirmed"
-        details.append(f"{clock}: counseling appointment, {kind.lower()}, {state}.")
+        details.append(_appointment_line(clock, appointment))
         shown.append(
             (
-                f"Appointment, {clock}",
+                _("Appointment, {clock}").format(clock=clock),
                 links.counselor_appointment(appointment.id),
             )
-        )
-    counts = []
-    if lines:
-        counts.append("1 session" if len(lines) == 1 else f"{len(lines)} sessions")
-    if appointments:
-        counts.append(
-            "1 appointment" if len(appointments) == 1 else f"{len(appointments)} appointments"
         )
     return render_message(
         row,
         facilitator,
-        f"Hearth: your day, {day:%a} {day.day} {day:%b}",
+        _("Hearth: your day, {day}").format(day=_day(day)),
         # Every time is the facilitator's own, so the zone is said once.
-        headline=(
-            f"Good morning. You have {' and '.join(counts)} today. "
-            f"Times are in {zone_name(zone, row.due_at)}."
-        ),
+        headline=_headline(len(lines), len(appointments), zone_name(zone, row.due_at)),
         details=details,
         links=shown,
     )
