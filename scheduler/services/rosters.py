@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -101,7 +102,7 @@ def first_name(household: str) -> str:
     words = [w for w in words if w]
     if len(words) > 1 and words[0].casefold() == "the":
         words = words[1:]
-    return words[0] if words else "Guest"
+    return words[0] if words else _("Guest")
 
 
 def sign_in_sheet(roster: Roster) -> list[SignInLine]:
