@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from babel.dates import format_date, format_time
+from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -104,7 +105,7 @@ def first_name(household: str) -> str:
     words = [w for w in words if w]
     if len(words) > 1 and words[0].casefold() == "the":
         words = words[1:]
-    return words[0] if words else "Guest"
+    return words[0] if words else _("Guest")
 
 
 def sign_in_sheet(roster: Roster) -> list[SignInLine]:

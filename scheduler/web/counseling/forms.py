@@ -1,3 +1,9 @@
+from typing import Any
+
+from babel.dates import get_day_names
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,19 +28,35 @@ from scheduler.web.fields import (
     strip,
 )
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: Weekly hours as the counselor's list shows them, Monday first (``date.weekday()``).
+#: Whole phrases, not "Every" + a day name: languages word them differently.
+EVERY_WEEKDAY = (
+    _l("Every Monday"),
+    _l("Every Tuesday"),
+    _l("Every Wednesday"),
+    _l("Every Thursday"),
+    _l("Every Friday"),
+    _l("Every Saturday"),
+    _l("Every Sunday"),
+)
+#: WTForms fills in %(min)s and %(max)s.
+_RANGE = _l("Enter a whole number from %(min)s to %(max)s.")
 
 
-def _whole(label: str, low: int, high: int) -> list:
-    return [
-        InputRequired(f"Enter the {label}."),
-        NumberRange(low, high, f"Enter a whole number from {low} to {high}."),
-    ]
+def weekday_names() -> list[str]:
+    """The days of the week in the reader's language, Monday first, as a list starts them."""
+    names = get_day_names("wide", locale=get_locale() or "en")
+    return [str(names[i])[:1].upper() + str(names[i])[1:] for i in range(7)]
+
+
+def _whole(missing: str, low: int, high: int) -> list:
+    """A required whole number: ``missing`` says what to enter, as a whole sentence."""
+    return [InputRequired(missing), NumberRange(low, high, _RANGE)]
 
 
 def _limit(low: int, high: int) -> list:
     """A number a counselor may leave out: the default then applies."""
-    return [Optional(), NumberRange(low, high, f"Enter a whole number from {low} to {high}.")]
+    return [Optional(), NumberRange(low, high, _RANGE)]
 
 
 def _or_default(field: IntegerField) -> int:
@@ -44,10 +66,10 @@ def _or_default(field: IntegerField) -> int:
 
 class BookSlotForm(FlaskForm):
     note = TextAreaField(
-        "A note for the counselor (optional)",
+        _l("A note for the counselor (optional)"),
         filters=[strip],
         validators=[Optional(), Length(max=2000), PlainText(multiline=True)],
-        description="Only the counselor sees it. You can leave it empty.",
+        description=_l("Only the counselor sees it. You can leave it empty."),
     )
 
 
@@ -57,23 +79,23 @@ class SlotFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    counselor = SelectField("Counselor", default="", validate_choice=False)
+    counselor = SelectField(_l("Counselor"), default="", validate_choice=False)
     kind = SelectField(
-        "Kind of session",
+        _l("Kind of session"),
         choices=[
-            SelectChoice("", "Any kind"),
-            SelectChoice(SessionKind.FAMILY, "Family session"),
-            SelectChoice(SessionKind.INDIVIDUAL, "Individual session"),
+            SelectChoice("", _l("Any kind")),
+            SelectChoice(SessionKind.FAMILY, _l("Family session")),
+            SelectChoice(SessionKind.INDIVIDUAL, _l("Individual session")),
         ],
         default="",
         validate_choice=False,
     )
     mode = SelectField(
-        "In person or online",
+        _l("In person or online"),
         choices=[
-            SelectChoice("", "Either one"),
-            SelectChoice(MeetingMode.IN_PERSON, "In person"),
-            SelectChoice(MeetingMode.ONLINE, "Online"),
+            SelectChoice("", _l("Either one")),
+            SelectChoice(MeetingMode.IN_PERSON, _l("In person")),
+            SelectChoice(MeetingMode.ONLINE, _l("Online")),
         ],
         default="",
         validate_choice=False,
@@ -81,14 +103,14 @@ class SlotFilterForm(FlaskForm):
 
     #: What the page says when its address asks for a choice the lists don't have.
     UNKNOWN = {
-        "counselor": "That counselor has no open times now, so we show every counselor.",
-        "kind": "We don't know that kind of session, so we show both kinds.",
-        "mode": "We don't know that way of meeting, so we show times in person and online.",
+        "counselor": _l("That counselor has no open times now, so we show every counselor."),
+        "kind": _l("We don't know that kind of session, so we show both kinds."),
+        "mode": _l("We don't know that way of meeting, so we show times in person and online."),
     }
 
     def offer(self, counselors: list[OpenCounselor]) -> None:
         """List the counselors families can book now."""
-        self.counselor.choices = [SelectChoice("", "Any counselor")] + [
+        self.counselor.choices = [SelectChoice("", _("Any counselor"))] + [
             SelectChoice(str(c.id), c.name) for c in counselors
         ]
 
@@ -99,7 +121,7 @@ class SlotFilterForm(FlaskForm):
             values = {choice.value for choice in field.iter_choices()}
             if not isinstance(field.data, str) or field.data not in values:
                 if field.data:
-                    unknown.append(self.UNKNOWN[field.name])
+                    unknown.append(str(self.UNKNOWN[field.name]))
                 field.data = ""
         only = SlotFilter(
             facilitator_id=int(self.counselor.data) if self.counselor.data else None,
@@ -114,77 +136,85 @@ class SlotFilterForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    slot_id = RadioField("Choose a new time", coerce=int, validate_choice=False)
+    slot_id = RadioField(_l("Choose a new time"), coerce=int, validate_choice=False)
 
     def validate_slot_id(self, field: RadioField) -> None:
         if not field.data:
-            raise ValidationError("Choose one of the times.")
+            raise ValidationError(_("Choose one of the times."))
 
 
 class RulesForm(FlaskForm):
-    open = BooleanField("Families can book counseling with me now")
-    timezone = TimezoneField(description="Your hours below are read in this zone.")
+    open = BooleanField(_l("Families can book counseling with me now"))
+    timezone = TimezoneField(description=_l("Your hours below are read in this zone."))
     kind = RadioField(
-        "Kind of session",
+        _l("Kind of session"),
         choices=[
-            SelectChoice(SessionKind.FAMILY, "Family session"),
-            SelectChoice(SessionKind.INDIVIDUAL, "Individual session"),
+            SelectChoice(SessionKind.FAMILY, _l("Family session")),
+            SelectChoice(SessionKind.INDIVIDUAL, _l("Individual session")),
         ],
         default=SessionKind.FAMILY,
     )
     mode = RadioField(
-        "Where",
+        _l("Where"),
         choices=[
-            SelectChoice(MeetingMode.IN_PERSON, "In person"),
-            SelectChoice(MeetingMode.ONLINE, "Online"),
+            SelectChoice(MeetingMode.IN_PERSON, _l("In person")),
+            SelectChoice(MeetingMode.ONLINE, _l("Online")),
         ],
         default=MeetingMode.IN_PERSON,
     )
-    location = place_field("Address and room, for sessions in person.")
-    online_url = meeting_link_field("Only the family booked into a slot sees it.")
+    location = place_field(_l("Address and room, for sessions in person."))
+    online_url = meeting_link_field(_l("Only the family booked into a slot sees it."))
     slot_minutes = IntegerField(
-        "Length of each slot (minutes)", default=50, validators=_whole("slot length", 10, 480)
+        _l("Length of each slot (minutes)"),
+        default=50,
+        validators=_whole(_l("Enter the slot length."), 10, 480),
     )
     buffer_minutes = IntegerField(
-        "Break between slots (minutes)", default=10, validators=_whole("break", 0, 240)
+        _l("Break between slots (minutes)"),
+        default=10,
+        validators=_whole(_l("Enter the break."), 0, 240),
     )
     min_notice_hours = IntegerField(
-        "Minimum notice (hours)",
+        _l("Minimum notice (hours)"),
         default=24,
-        validators=_whole("notice", 0, 720),
-        description="How soon before a slot families can still book it.",
+        validators=_whole(_l("Enter the notice."), 0, 720),
+        description=_l("How soon before a slot families can still book it."),
     )
     horizon_days = IntegerField(
-        "Book up to (days ahead)", default=28, validators=_whole("days ahead", 1, 366)
+        _l("Book up to (days ahead)"),
+        default=28,
+        validators=_whole(_l("Enter the days ahead."), 1, 366),
     )
     change_cutoff_hours = IntegerField(
-        "Families can cancel or move until (hours before)",
+        _l("Families can cancel or move until (hours before)"),
         default=24,
-        validators=_whole("hours", 0, 336),
+        validators=_whole(_l("Enter the hours."), 0, 336),
     )
     contact = StringField(
-        "How to reach you after that",
+        _l("How to reach you after that"),
         filters=[strip],
         validators=[Optional(), Length(max=300), PlainText()],
-        description="A phone number or email address families can use.",
+        description=_l("A phone number or email address families can use."),
     )
-    approve_first = BooleanField("I approve a family's first appointment before it is confirmed")
+    approve_first = BooleanField(
+        _l("I approve a family's first appointment before it is confirmed")
+    )
     request_expiry_hours = IntegerField(
-        "A request I don't answer expires after (hours)",
+        _l("A request I don't answer expires after (hours)"),
         default=72,
         validators=_limit(12, 336),
-        description="The family is told, and the time is free again for others.",
+        description=_l("The family is told, and the time is free again for others."),
     )
     max_requests_per_family = IntegerField(
-        "Requests one family can have waiting",
+        _l("Requests one family can have waiting"),
         default=1,
         validators=_limit(1, 10),
     )
     max_upcoming_per_family = IntegerField(
-        "Upcoming appointments one family can hold with me",
+        _l("Upcoming appointments one family can hold with me"),
         default=2,
         validators=_limit(1, 20),
-        description="So one family can't take every time.",
+        description=_l("So one family can't take every time."),
     )
 
     def rules(self) -> Rules:
@@ -209,25 +239,28 @@ class RulesForm(FlaskForm):
 
 
 class WindowForm(FlaskForm):
-    weekday = SelectField(
-        "Every week on",
-        choices=[SelectChoice("", "Not weekly (one date below)")]
-        + [SelectChoice(str(i), name) for i, name in enumerate(WEEKDAYS)],
-        default="",
-        validate_choice=False,
-    )
-    day = DateField("Or on this date only", validators=[Optional()])
-    starts = TimeField("From", validators=[InputRequired("Enter the start time.")])
-    ends = TimeField("Until", validators=[InputRequired("Enter the end time.")])
+    weekday = SelectField(_l("Every week on"), default="", validate_choice=False)
+    day = DateField(_l("Or on this date only"), validators=[Optional()])
+    starts = TimeField(_l("From"), validators=[InputRequired(_l("Enter the start time."))])
+    ends = TimeField(_l("Until"), validators=[InputRequired(_l("Enter the end time."))])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The day names are Babel's, in the language of this request.
+        self.weekday.choices = [SelectChoice("", _("Not weekly (one date below)"))] + [
+            SelectChoice(str(i), name) for i, name in enumerate(weekday_names())
+        ]
 
     def validate_weekday(self, field: SelectField) -> None:
         if field.data and field.data not in {str(i) for i in range(7)}:
-            raise ValidationError("Choose a weekday from the list.")
+            raise ValidationError(_("Choose a weekday from the list."))
         if bool(field.data) == bool(self.day.data):
-            raise ValidationError("Choose a weekday, or a date, not both.")
+            raise ValidationError(_("Choose a weekday, or a date, not both."))
 
 
 class BlackoutForm(FlaskForm):
     day = DateField(
-        "Date", validators=[InputRequired("Enter the date.")], description="No slots that day."
+        _l("Date"),
+        validators=[InputRequired(_l("Enter the date."))],
+        description=_l("No slots that day."),
     )

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug import Response
 
@@ -18,7 +19,7 @@ from scheduler.timetext import day_text, local_day_text, moment_text
 from scheduler.timeutil import to_local, utcnow
 from scheduler.web.access import managed_appointment, own_appointment, role_required
 from scheduler.web.counseling.forms import (
-    WEEKDAYS,
+    EVERY_WEEKDAY,
     BlackoutForm,
     BookSlotForm,
     MoveForm,
@@ -82,13 +83,14 @@ def index() -> tuple[str, int]:
     try:
         first = max(calendar_view.parse_start(request.args.get("start"), today), today)
     except ValueError as error:
-        return unreadable_date(str(error), back=("See the open times", "counseling.index"))
+        return unreadable_date(str(error), back=(_("See the open times"), "counseling.index"))
     start, end = _local_midnight(first, zone), _local_midnight(first + PAGE, zone)
     slots = counseling.open_slots(now, start=start, end=end, only=only)
     later = counseling.next_open(now, after=end, only=only)
     later_day = to_local(later.slot.starts_at, zone).date() if later else None
     week = WeekView(
-        label=f"{day_text(first)} to {day_text(first + PAGE - timedelta(days=1))}",
+        first_day=day_text(first),
+        last_day=day_text(first + PAGE - timedelta(days=1)),
         earlier=max(first - PAGE, today).isoformat() if first > today else None,
         later=later_day.isoformat() if later_day else None,
         later_day=day_text(later_day) if later_day else None,
@@ -143,12 +145,19 @@ def book(slot_id: int) -> ResponseReturnValue:
     when = counseling.when(appointment, current_user.timezone)
     if appointment.is_pending:
         flash(
-            f"Your request for {when} is in. {appointment.facilitator.name} confirms first "
-            "appointments; we'll email you. The time is held for you.",
+            _(
+                "Your request for %(when)s is in. %(counselor)s confirms first "
+                "appointments; we'll email you. The time is held for you.",
+                when=when,
+                counselor=appointment.facilitator.name,
+            ),
             "success",
         )
     else:
-        flash(f"You're booked: {when}. We sent you an email with the details.", "success")
+        flash(
+            _("You're booked: %(when)s. We sent you an email with the details.", when=when),
+            "success",
+        )
     return redirect(url_for("family.bookings"), 303)
 
 
@@ -173,8 +182,10 @@ def move(appointment_id: int) -> ResponseReturnValue:
             status = 409
         else:
             flash(
-                f"Your appointment is now on {counseling.when(appointment, zone)}. "
-                "We sent you an email with the new time.",
+                _(
+                    "Your appointment is now on %(when)s. We sent you an email with the new time.",
+                    when=counseling.when(appointment, zone),
+                ),
                 "success",
             )
             return redirect(url_for("family.bookings"), 303)
@@ -201,7 +212,7 @@ def cancel(appointment_id: int) -> Response:
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("Your appointment is cancelled. We sent you an email.", "success")
+            flash(_("Your appointment is cancelled. We sent you an email."), "success")
     return redirect(url_for("family.bookings"), 303)
 
 
@@ -224,7 +235,7 @@ def _availability_page(rules_form: RulesForm, status: int = 200) -> tuple[str, i
         confirm_form=ConfirmForm(),
         settings=settings,
         windows=windows,
-        weekdays=WEEKDAYS,
+        every=EVERY_WEEKDAY,
         blackouts=counseling.blackouts_for(current_user.id),
         upcoming=upcoming,
         zone=zone,
@@ -243,7 +254,7 @@ def availability() -> ResponseReturnValue:
         except DomainError as error:
             form.online_url.errors.append(error.message)
             return _availability_page(form, 422)
-        flash("Your counseling settings are saved.", "success")
+        flash(_("Your counseling settings are saved."), "success")
         return redirect(url_for("manage_counseling.availability"), 303)
     return _availability_page(form, 422 if form.errors else 200)
 
@@ -265,10 +276,10 @@ def add_window() -> ResponseReturnValue:
         except DomainError as error:
             flash(error.message, "error")
             return redirect(url_for("manage_counseling.availability", _anchor="hours"), 303)
-        flash("Your hours are added.", "success")
+        flash(_("Your hours are added."), "success")
     else:
         for errors in form.errors.values():
-            flash(" ".join(errors), "error")
+            flash(" ".join(map(str, errors)), "error")
     return redirect(url_for("manage_counseling.availability", _anchor="hours"), 303)
 
 
@@ -286,7 +297,7 @@ def _remove(remover: Callable[..., None], item_id: int, done: str, anchor: str) 
 @manage_bp.post("/windows/<int:window_id>/delete")
 @role_required(*_STAFF)
 def remove_window(window_id: int) -> Response:
-    done = "Those hours are removed. Appointments already booked stay."
+    done = _("Those hours are removed. Appointments already booked stay.")
     return _remove(counseling.remove_window, window_id, done, "hours")
 
 
@@ -296,17 +307,18 @@ def add_blackout() -> Response:
     form = BlackoutForm()
     if form.validate_on_submit():
         counseling.add_blackout(current_user.id, form.day.data, now=utcnow())
-        flash("No slots that day. Appointments already booked stay.", "success")
+        flash(_("No slots that day. Appointments already booked stay."), "success")
     else:
         for errors in form.errors.values():
-            flash(" ".join(errors), "error")
+            flash(" ".join(map(str, errors)), "error")
     return redirect(url_for("manage_counseling.availability", _anchor="days-off"), 303)
 
 
 @manage_bp.post("/blackouts/<int:blackout_id>/delete")
 @role_required(*_STAFF)
 def remove_blackout(blackout_id: int) -> Response:
-    return _remove(counseling.remove_blackout, blackout_id, "That day is open again.", "days-off")
+    done = _("That day is open again.")
+    return _remove(counseling.remove_blackout, blackout_id, done, "days-off")
 
 
 @manage_bp.get("/appointments/<int:appointment_id>")
@@ -326,9 +338,9 @@ def _staff_action(appointment_id: int, action: str) -> Response:
     managed_appointment(appointment_id)
     if ConfirmForm().validate_on_submit():
         do = {
-            "approve": (counseling.approve, "Approved. The family gets a confirmation."),
-            "decline": (counseling.decline, "Declined. The family is told; the time is free."),
-            "cancel": (counseling.cancel_by_facilitator, "Cancelled. The family is told."),
+            "approve": (counseling.approve, _("Approved. The family gets a confirmation.")),
+            "decline": (counseling.decline, _("Declined. The family is told; the time is free.")),
+            "cancel": (counseling.cancel_by_facilitator, _("Cancelled. The family is told.")),
         }[action]
         try:
             do[0](appointment_id, current_user, now=utcnow())

@@ -1,3 +1,5 @@
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -31,36 +33,38 @@ _LOCAL = "%Y-%m-%dT%H:%M"
 MAX_YEARS_AHEAD = 5
 
 
-def _whole(label: str, low: int, high: int) -> list:
-    return [
-        InputRequired(f"Enter the {label}."),
-        NumberRange(low, high, f"Enter a whole number from {low} to {high}."),
-    ]
+#: WTForms fills in %(min)s and %(max)s.
+_RANGE = _l("Enter a whole number from %(min)s to %(max)s.")
+
+
+def _whole(missing: str, low: int, high: int) -> list:
+    """A required whole number: ``missing`` says what to enter, as a whole sentence."""
+    return [InputRequired(missing), NumberRange(low, high, _RANGE)]
 
 
 class DetailsForm(FlaskForm):
     title = StringField(
-        "Title",
+        _l("Title"),
         filters=[strip],
         # DataRequired, not InputRequired: spaces alone are no title once stripped.
-        validators=[DataRequired("Give the workshop a title."), Length(max=200), PlainText()],
+        validators=[DataRequired(_l("Give the workshop a title.")), Length(max=200), PlainText()],
     )
     description = TextAreaField(
-        "Description",
+        _l("Description"),
         filters=[strip],
         validators=[Optional(), Length(max=5000), PlainText(multiline=True)],
-        description="What families will learn, and who it is for.",
+        description=_l("What families will learn, and who it is for."),
     )
-    location = place_field("Address and room. Leave empty if the workshop is online only.")
+    location = place_field(_l("Address and room. Leave empty if the workshop is online only."))
     online_url = meeting_link_field()
-    publish = BooleanField("Publish now (families can see and book it)")
+    publish = BooleanField(_l("Publish now (families can see and book it)"))
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         ok = super().validate(extra_validators)
         if not (self.location.data or self.online_url.data):
             self.location.errors = [
                 *self.location.errors,
-                "Give a location, an online link, or both.",
+                _("Give a location, an online link, or both."),
             ]
             return False
         return ok
@@ -76,50 +80,57 @@ class DetailsForm(FlaskForm):
 
 
 class WorkshopForm(DetailsForm):
-    timezone = TimezoneField(description="Where the workshop happens; times keep to it.")
-    capacity = IntegerField("Seats per session", default=12, validators=_whole("seats", 1, 500))
+    timezone = TimezoneField(description=_l("Where the workshop happens; times keep to it."))
+    capacity = IntegerField(
+        _l("Seats per session"), default=12, validators=_whole(_l("Enter the seats."), 1, 500)
+    )
     starts_at = DateTimeLocalField(
-        "First session starts (local time)",
+        _l("First session starts (local time)"),
         format=_LOCAL,
         validators=[
-            InputRequired("Enter the date and time of the first session."),
+            InputRequired(_l("Enter the date and time of the first session.")),
             WithinYears(MAX_YEARS_AHEAD),
         ],
     )
     duration_minutes = IntegerField(
-        "Length in minutes", default=90, validators=_whole("length", 15, 600)
+        _l("Length in minutes"), default=90, validators=_whole(_l("Enter the length."), 15, 600)
     )
     weeks = IntegerField(
-        "Number of weekly sessions",
+        _l("Number of weekly sessions"),
         default=1,
-        validators=_whole("number of weeks", 1, MAX_WEEKS),
-        description="1 for a single session; more for a weekly series at the same local time.",
+        validators=_whole(_l("Enter the number of weeks."), 1, MAX_WEEKS),
+        description=_l("1 for a single session; more for a weekly series at the same local time."),
     )
 
 
 _SCOPES = [
-    SelectChoice(Scope.ONE.value, "This session only"),
-    SelectChoice(Scope.FOLLOWING.value, "This and all later sessions of the series"),
+    SelectChoice(Scope.ONE.value, _l("This session only")),
+    SelectChoice(Scope.FOLLOWING.value, _l("This and all later sessions of the series")),
 ]
 
 
 class RescheduleForm(FlaskForm):
     starts_at = DateTimeLocalField(
-        "New start (local time)",
+        _l("New start (local time)"),
         format=_LOCAL,
-        validators=[InputRequired("Enter the new date and time."), WithinYears(MAX_YEARS_AHEAD)],
+        validators=[
+            InputRequired(_l("Enter the new date and time.")),
+            WithinYears(MAX_YEARS_AHEAD),
+        ],
     )
-    duration_minutes = IntegerField("Length in minutes", validators=_whole("length", 15, 600))
-    scope = RadioField("Apply to", choices=_SCOPES, default=Scope.ONE.value)
+    duration_minutes = IntegerField(
+        _l("Length in minutes"), validators=_whole(_l("Enter the length."), 15, 600)
+    )
+    scope = RadioField(_l("Apply to"), choices=_SCOPES, default=Scope.ONE.value)
 
 
 class CapacityForm(FlaskForm):
-    capacity = IntegerField("Seats", validators=_whole("seats", 1, 500))
-    scope = RadioField("Apply to", choices=_SCOPES, default=Scope.ONE.value)
+    capacity = IntegerField(_l("Seats"), validators=_whole(_l("Enter the seats."), 1, 500))
+    scope = RadioField(_l("Apply to"), choices=_SCOPES, default=Scope.ONE.value)
     move_to_waitlist = BooleanField(
-        "Yes, move the households listed above to the front of the waitlist"
+        _l("Yes, move the households listed above to the front of the waitlist")
     )
 
 
 class CancelSessionForm(FlaskForm):
-    scope = RadioField("Cancel", choices=_SCOPES, default=Scope.ONE.value)
+    scope = RadioField(_l("Cancel"), choices=_SCOPES, default=Scope.ONE.value)

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from scheduler.csvexport import roster_csv
@@ -65,8 +67,10 @@ def new_workshop() -> ResponseReturnValue:
         except DomainError as error:
             form.starts_at.errors.append(error.message)
         else:
-            state = "published" if workshop.is_published else "saved as a draft"
-            flash(f"“{workshop.title}” is {state}.", "success")
+            if workshop.is_published:
+                flash(_("“%(title)s” is published.", title=workshop.title), "success")
+            else:
+                flash(_("“%(title)s” is saved as a draft.", title=workshop.title), "success")
             return redirect(url_for("manage.workshop", workshop_id=workshop.id), 303)
     return render_template("manage/new_workshop.html", form=form), 422 if form.errors else 200
 
@@ -90,7 +94,7 @@ def edit_workshop(workshop_id: int) -> ResponseReturnValue:
         except DomainError as error:
             form.publish.errors.append(error.message)
         else:
-            flash("Your changes are saved.", "success")
+            flash(_("Your changes are saved."), "success")
             return redirect(url_for("manage.workshop", workshop_id=workshop.id), 303)
     return render_template(
         "manage/edit_workshop.html", workshop=workshop, form=form
@@ -146,7 +150,9 @@ def reschedule(session_id: int) -> ResponseReturnValue:
         except DomainError as error:
             form.starts_at.errors.append(error.message)
         else:
-            flash(f"Moved {len(moved)} session(s).", "success")
+            flash(
+                ngettext("Moved %(num)d session.", "Moved %(num)d sessions.", len(moved)), "success"
+            )
             return redirect(url_for("manage.session", session_id=target.id), 303)
     return _session_page(target, status=422, reschedule=form)
 
@@ -171,8 +177,15 @@ def capacity(session_id: int) -> ResponseReturnValue:
         except DomainError as error:
             form.capacity.errors.append(error.message)
         else:
-            note = f" {len(moved)} household(s) moved to the waitlist." if moved else ""
-            flash(f"Seats updated.{note}", "success")
+            if moved:
+                done = ngettext(
+                    "Seats updated. %(num)d household moved to the waitlist.",
+                    "Seats updated. %(num)d households moved to the waitlist.",
+                    len(moved),
+                )
+            else:
+                done = _("Seats updated.")
+            flash(done, "success")
             return redirect(url_for("manage.session", session_id=target.id), 303)
     return _session_page(target, status=422, capacity=form)
 
@@ -190,7 +203,12 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
         except DomainError as error:
             form.scope.errors.append(error.message)
         else:
-            flash(f"Cancelled {len(cancelled)} session(s). Booked families see it.", "success")
+            done = ngettext(
+                "Cancelled %(num)d session. Booked families see it.",
+                "Cancelled %(num)d sessions. Booked families see them.",
+                len(cancelled),
+            )
+            flash(done, "success")
             return redirect(url_for("manage.workshop", workshop_id=target.workshop_id), 303)
     return _session_page(target, status=422, cancel=form)
 
@@ -235,5 +253,5 @@ def promote(booking_id: int) -> ResponseReturnValue:
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"{booking.family.name} now has a seat.", "success")
+            flash(_("%(name)s now has a seat.", name=booking.family.name), "success")
     return redirect(url_for("manage.roster", session_id=target.id), 303)

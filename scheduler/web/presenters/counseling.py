@@ -6,13 +6,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby
 
+from babel.dates import format_date
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from scheduler.models import Appointment, MeetingMode
 from scheduler.services import counseling
 from scheduler.timetext import TimeText, local_day_text, moment_text, time_text
 from scheduler.timeutil import to_local
 
-KIND_NAMES = {"family": "Family session", "individual": "Individual session"}
-MODE_NAMES = {"in_person": "In person", "online": "Online"}
+KIND_NAMES = {"family": _l("Family session"), "individual": _l("Individual session")}
+MODE_NAMES = {"in_person": _l("In person"), "online": _l("Online")}
+#: The kind of session with whom, as one phrase: "Family session with Maya Okafor".
+KIND_WITH = {
+    "family": _l("Family session with %(counselor)s"),
+    "individual": _l("Individual session with %(counselor)s"),
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,8 @@ class SlotView:
     kind: str
     mode: str
     counselor_id: int
+    #: 'Family session with Maya Okafor'
+    what: str
 
 
 @dataclass(frozen=True)
@@ -63,8 +75,8 @@ class DayView:
 
     @property
     def short(self) -> str:
-        """'Tue 1 Dec', for the day picker."""
-        return f"{self.day:%a} {self.day.day} {self.day:%b}"
+        """'Tue 1 Dec', for the day picker, in the reader's language."""
+        return str(format_date(self.day, "EEE d MMM", locale=get_locale() or "en"))
 
     @property
     def groups(self) -> list[SlotGroup]:
@@ -96,10 +108,10 @@ class AppointmentCard:
 
 
 _STATUS_TEXT = {
-    "pending": "Waiting for the counselor to confirm (the time is held for you)",
-    "confirmed": "Booked",
-    "cancelled": "Cancelled",
-    "declined": "Not available: please choose another time",
+    "pending": _l("Waiting for the counselor to confirm (the time is held for you)"),
+    "confirmed": _l("Booked"),
+    "cancelled": _l("Cancelled"),
+    "declined": _l("Not available: please choose another time"),
 }
 
 
@@ -119,12 +131,12 @@ def appointment_cards(family_id: int, zone: str, now: datetime) -> list[Appointm
                     zone,
                     now=now,
                     other_zone=settings.timezone if settings else None,
-                    other_role="for the counselor",
+                    other_role=_("for the counselor"),
                 ),
-                status=_STATUS_TEXT[appointment.status],
+                status=str(_STATUS_TEXT[appointment.status]),
                 counselor=appointment.facilitator.name,
-                kind=KIND_NAMES[appointment.kind],
-                where="Online" if online else (settings.location if settings else ""),
+                kind=str(KIND_NAMES[appointment.kind]),
+                where=_("Online") if online else (settings.location if settings else ""),
                 online_url=counseling.meeting_link(appointment, settings),
                 can_change=counseling.can_change(appointment, now),
                 deadline=moment_text(appointment.change_deadline(settings), zone),
@@ -143,9 +155,10 @@ def slot_view(found: counseling.OpenSlot, zone: str) -> SlotView:
         zone=shown.zone,
         their_time=shown.other,
         counselor=found.facilitator.name,
-        kind=KIND_NAMES[settings.kind],
-        mode=MODE_NAMES[settings.mode],
+        kind=str(KIND_NAMES[settings.kind]),
+        mode=str(MODE_NAMES[settings.mode]),
         counselor_id=slot.facilitator_id,
+        what=KIND_WITH[settings.kind] % {"counselor": found.facilitator.name},
     )
 
 
@@ -178,8 +191,8 @@ def held_appointments(family_id: int, zone: str, now: datetime) -> list[HeldAppo
         HeldAppointment(
             id=appointment.id,
             when=counseling.when(appointment, zone),
-            what=f"{KIND_NAMES[appointment.kind]} with {appointment.facilitator.name}",
-            status=_STATUS_TEXT[appointment.status],
+            what=KIND_WITH[appointment.kind] % {"counselor": appointment.facilitator.name},
+            status=str(_STATUS_TEXT[appointment.status]),
             is_pending=appointment.is_pending,
         )
         for appointment in counseling.family_appointments(family_id, now)
@@ -191,7 +204,9 @@ def held_appointments(family_id: int, zone: str, now: datetime) -> list[HeldAppo
 class WeekView:
     """Which week a page shows, and where the pages before and after it start."""
 
-    label: str
+    #: The week's first and last days, in words: "Tuesday, December 1, 2026".
+    first_day: str
+    last_day: str
     earlier: str | None  # ?start= of the week before, unless this one starts today
     later: str | None  # ?start= of the week with the next open time after this one
     later_day: str | None  # that time's day, for an empty week
