@@ -233,7 +233,7 @@ def roster_export(session_id: int) -> ResponseReturnValue:
     data = rosters.build_roster(target, current_user, action="roster.export", now=utcnow())
     filename = f"roster-{target.starts_at:%Y-%m-%d}-session-{target.id}.csv"
     return Response(
-        roster_csv(rosters.roster_lines(data)),
+        roster_csv(rosters.roster_lines(data), rosters.csv_words()),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
