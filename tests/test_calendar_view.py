@@ -141,7 +141,7 @@ def test_dst_week_keeps_the_wall_time_and_each_session_on_its_day(app, make_work
 
     assert (
         page.start == monday_before
-        and page.title == f"Week of {monday_before.day} {monday_before:%B %Y}"
+        and page.title == f"Week of {monday_before:%B} {monday_before.day}, {YEAR}"
     )
     assert [d.date for d in page.weeks[0]] == [monday_before + timedelta(days=i) for i in range(7)]
     (entry,) = day_of(page, monday_before).entries
@@ -268,7 +268,7 @@ def test_week_view_and_a_full_session(client, auth, make_user, make_workshop, ma
     page = text_of(client.get(f"/calendar?view=week&start={YEAR}-03-04"))
 
     monday = cv.week_start(date(YEAR, 3, 4))
-    assert f"Week of {monday.day} {monday:%B %Y}" in page
+    assert f"Week of {monday:%B} {monday.day}, {monday.year}" in page
     assert "Full, waitlist open" in page
     assert "<strong>British Time</strong>, your time zone" in page
     assert "11:00\xa0PM" in page and "6:00\xa0PM Eastern Time there" in page
