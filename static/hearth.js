@@ -1,4 +1,5 @@
-// Small progressive enhancements; every page works without them.
+// Small progressive enhancements; every page works without them. No words are written
+// here: what the script says comes from the page, in the reader's language.
 document.addEventListener("DOMContentLoaded", () => {
   // Move focus to what the page says happened: an error summary first, else the
   // confirmation at the top, so screen readers announce it and the eye starts there.
@@ -14,7 +15,8 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
-// "Copy link" buttons: copy the linked field's text and say so to screen readers too.
+// "Copy link" buttons: copy the linked field's text and say so to screen readers too,
+// in the button's own words (data-copied, data-copy-failed).
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
@@ -22,15 +24,17 @@ document.addEventListener("click", async (event) => {
   const status = document.querySelector(".copy-status");
   try {
     await navigator.clipboard.writeText(source.value);
-    if (status) status.textContent = "Link copied.";
+    if (status) status.textContent = button.dataset.copied || "";
   } catch {
     source.select();
-    if (status) status.textContent = "Select the link and copy it.";
+    if (status) status.textContent = button.dataset.copyFailed || "";
   }
 });
 
 // The workshop's booking button says what it will do ("Book 2 seats in 4 sessions"), in
-// step with the seats field and the ticked sessions; its words come from the page.
+// step with the seats field and the ticked sessions; its words come from the page, with
+// "1 seat" … "6 seats" worded there for each number (words.seats[count - 1]), so any
+// language's plurals are right.
 function wordBooking(form) {
   const button = form.querySelector("[data-booking-button]");
   if (!button) return;
@@ -50,7 +54,7 @@ function wordBooking(form) {
     else if (waiting === total) key = total === 1 ? "wait" : "wait_many";
     else key = "mixed";
   }
-  const seats = count === 1 ? words.seat : words.seats.replace("{count}", count);
+  const seats = words.seats[count - 1] || "";
   button.textContent = words[key]
     .replace("{seats}", seats)
     .replace("{sessions}", total)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 
 from scheduler.models import Role
 from scheduler.services import calendar_view as cv
@@ -141,7 +142,7 @@ def test_dst_week_keeps_the_wall_time_and_each_session_on_its_day(app, make_work
 
     assert (
         page.start == monday_before
-        and page.title == f"Week of {monday_before.day} {monday_before:%B %Y}"
+        and page.title == f"Week of {monday_before:%B} {monday_before.day}, {YEAR}"
     )
     assert [d.date for d in page.weeks[0]] == [monday_before + timedelta(days=i) for i in range(7)]
     (entry,) = day_of(page, monday_before).entries
@@ -230,6 +231,61 @@ def test_the_zone_is_the_viewers_or_else_the_next_sessions(app, make_workshop):
     assert cv.viewer_zone("Europe/London", now=now) == "Europe/London"
 
 
+# --- the reader's language ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "first_day", "first_name"),
+    [
+        ("en", 0, "Monday"),  # English without a country: ISO weeks, as before
+        ("es", 0, "Lunes"),
+        ("en_US", 6, "Sunday"),  # a locale whose calendars start on Sunday
+    ],
+)
+def test_weeks_start_on_the_first_day_of_the_readers_locale(app, locale, first_day, first_name):
+    now = to_utc(datetime(YEAR, 1, 1), NY)
+    with force_locale(locale):
+        month = cv.build_calendar(View.MONTH, date(YEAR, 3, 4), zone=NY, now=now)
+        week = cv.build_calendar(View.WEEK, date(YEAR, 3, 15), zone=NY, now=now)
+
+    assert month.weekdays[0] == first_name and len(set(month.weekdays)) == 7
+    assert all(days[0].date.weekday() == first_day for days in month.weeks)
+    assert next(d.date for days in month.weeks for d in days if d.in_period) == date(YEAR, 3, 1)
+    assert week.start.weekday() == first_day and week.start <= date(YEAR, 3, 15) < week.next_start
+    assert week.switch_start == date(YEAR, 3, 1)  # the week's month
+    assert month.switch_start.weekday() == first_day
+
+
+def test_the_calendar_is_worded_in_the_readers_language(app):
+    now = to_utc(datetime(YEAR, 1, 1), NY)
+    with force_locale("es"):
+        month = cv.build_calendar(View.MONTH, date(YEAR, 3, 4), zone=NY, now=now)
+        week = cv.build_calendar(View.WEEK, date(YEAR, 3, 15), zone=NY, now=now)
+
+    # Babel's words: a heading starts with a capital, a sentence keeps the month small.
+    assert (month.title, month.period_name) == (f"Marzo de {YEAR}", f"marzo de {YEAR}")
+    assert month.weekdays == (
+        "Lunes",
+        "Martes",
+        "Miércoles",
+        "Jueves",
+        "Viernes",
+        "Sábado",
+        "Domingo",
+    )
+    assert f"{week.start.day} de marzo de {YEAR}" in week.title
+    assert day_of(month, date(YEAR, 3, 4)).label.endswith(f"4 de marzo de {YEAR}")
+    assert month.zone_name == "hora oriental"
+
+
+def test_a_spanish_reader_gets_the_calendar_page_in_spanish(client):
+    page = text_of(client.get(f"/calendar?start={YEAR}-03-04", headers={"Accept-Language": "es"}))
+
+    assert '<html lang="es">' in page
+    assert re.findall(r'<th scope="col">(\w+)</th>', page)[:2] == ["Lunes", "Martes"]
+    assert f"<caption>Marzo de {YEAR}" in page
+
+
 # --- the page --------------------------------------------------------------------------
 
 
@@ -268,7 +324,7 @@ def test_week_view_and_a_full_session(client, auth, make_user, make_workshop, ma
     page = text_of(client.get(f"/calendar?view=week&start={YEAR}-03-04"))
 
     monday = cv.week_start(date(YEAR, 3, 4))
-    assert f"Week of {monday.day} {monday:%B %Y}" in page
+    assert f"Week of {monday:%B} {monday.day}, {monday.year}" in page
     assert "Full, waitlist open" in page
     assert "<strong>British Time</strong>, your time zone" in page
     assert "11:00\xa0PM" in page and "6:00\xa0PM Eastern Time there" in page

@@ -201,6 +201,12 @@ def test_family_sets_reminders_on_the_account_page(
         },
     )
     assert bad.status_code == 422 and "is not like 48h" in bad.get_data(as_text=True)
+    too_far = client.post(
+        "/account",
+        data={"name": family.name, "timezone": NY, "reminder_offsets": "2h, 45d"},
+    )
+    assert too_far.status_code == 422
+    assert "&#39;45d&#39; must be between 1 minute and 30 days." in too_far.get_data(as_text=True)
 
     saved = client.post(
         "/account",

@@ -1,4 +1,8 @@
-"""The workshop calendar: published sessions laid out by local day, a month or a week."""
+"""The workshop calendar: published sessions laid out by local day, a month or a week.
+
+Its words (the title, the weekdays) are the reader's language's, from Babel, and its
+weeks start on the day that language's calendars start them on.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,14 @@ from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_date, format_skeleton, get_day_names
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from scheduler.extensions import db
+from scheduler.i18n import current_language
 from scheduler.models import SessionStatus, Workshop, WorkshopSession, WorkshopStatus
 from scheduler.services.catalog import SessionRow, session_rows
 from scheduler.timetext import day_text, time_text, zone_name
@@ -22,7 +30,8 @@ from scheduler.timeutil import to_local
 
 T = TypeVar("T")
 
-#: Weeks start on Monday (ISO 8601, and Python's own calendar).
+#: Weeks start on Monday (ISO 8601, and Python's own calendar) unless a locale says
+#: otherwise (``first_weekday``): English without a country and Spanish both say Monday.
 FIRST_WEEKDAY = calendar.MONDAY
 #: Dates the calendar pages accept; beyond them zone data and date arithmetic give out.
 EARLIEST = date(1970, 1, 1)
@@ -64,7 +73,7 @@ class CalendarEntry:
 @dataclass(frozen=True)
 class CalendarDay:
     date: date
-    #: "Wednesday 4 March 2026"
+    #: "Wednesday, March 4, 2026"
     label: str
     #: False for the days of the next or last month that fill a month grid's weeks.
     in_period: bool
@@ -82,8 +91,10 @@ class CalendarPage:
     zone_name: str
     #: The first day of the month, or the first day of the week.
     start: date
-    #: "March 2026" or "Week of 2 March 2026"
+    #: "March 2026" or "Week of March 2, 2026", as a heading says it.
     title: str
+    #: The month or week as a sentence says it: "March 2026", "marzo de 2026".
+    period_name: str
     #: Full weekday names in column order.
     weekdays: tuple[str, ...]
     weeks: list[list[CalendarDay]]
@@ -116,13 +127,32 @@ def parse_start(value: str | None, today: date) -> date:
             raise ValueError(value)
         day = date.fromisoformat(value)
     except ValueError:
-        raise ValueError("Dates are written year-month-day, like 2026-03-04.") from None
+        raise ValueError(_("Dates are written year-month-day, like 2026-03-04.")) from None
     if not EARLIEST <= day <= LATEST:
         raise ValueError(
-            f"Choose a date between {EARLIEST.isoformat()} and {LATEST.isoformat()}, "
-            "written like 2026-03-04."
+            _(
+                "Choose a date between %(earliest)s and %(latest)s, written like 2026-03-04.",
+                earliest=EARLIEST.isoformat(),
+                latest=LATEST.isoformat(),
+            )
         )
     return day
+
+
+def first_weekday(locale: str) -> int:
+    """The weekday a locale's weeks start on (0 is Monday), as its calendars print them."""
+    return int(Locale.parse(locale).first_week_day)
+
+
+def weekday_names(first: int, locale: str) -> tuple[str, ...]:
+    """The seven weekdays' full names from ``first``, as column heads: "Monday", "Lunes"."""
+    names = get_day_names("wide", locale=locale)
+    return tuple(_heading(names[(first + i) % 7]) for i in range(7))
+
+
+def _heading(text: str) -> str:
+    """Start with a capital, as a heading does (Spanish months and days are lower case)."""
+    return text[:1].upper() + text[1:]
 
 
 def month_weeks(day: date, first_weekday: int = FIRST_WEEKDAY) -> list[list[date]]:
@@ -221,21 +251,23 @@ def build_calendar(
     one sees it is off (as the public feed keeps them). Days are local days in ``zone``:
     a session at 23:30 there sits on that date, whatever the UTC date is.
     """
+    locale = current_language()
+    weekday = first_weekday(locale)
     today = to_local(now, zone).date()
     if view is View.WEEK:
-        first = week_start(start)
+        first = week_start(start, weekday)
         weeks = [[first + timedelta(days=i) for i in range(7)]]
         period = (first, first + timedelta(days=6))
-        title = f"Week of {first.day} {first:%B %Y}"
+        name = _("Week of %(day)s", day=format_date(first, "long", locale=locale))
         previous_start, next_start = first - timedelta(days=7), first + timedelta(days=7)
         switch_start = month_start(today if period[0] <= today <= period[1] else first)
     else:
         first = month_start(start)
-        weeks = month_weeks(first)
+        weeks = month_weeks(first, weekday)
         period = (first, shift_month(first, 1) - timedelta(days=1))
-        title = f"{first:%B %Y}"
+        name = str(format_skeleton("yMMMM", first, locale=locale))
         previous_start, next_start = shift_month(first, -1), shift_month(first, 1)
-        switch_start = week_start(today if period[0] <= today <= period[1] else first)
+        switch_start = week_start(today if period[0] <= today <= period[1] else first, weekday)
 
     grid_first, grid_last = weeks[0][0], weeks[-1][-1]
     # A day a little wider on each side, then the local date decides: no DST or
@@ -288,8 +320,9 @@ def build_calendar(
         zone=zone,
         zone_name=zone_name(zone, now),
         start=first,
-        title=title,
-        weekdays=tuple(calendar.day_name[(FIRST_WEEKDAY + i) % 7] for i in range(7)),
+        title=_heading(name),
+        period_name=name,
+        weekdays=weekday_names(weekday, locale),
         weeks=days,
         previous_start=previous_start,
         next_start=next_start,

@@ -8,6 +8,9 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 from wtforms import SelectChoice, SelectField, StringField, URLField
 from wtforms.validators import URL, Length, Optional, ValidationError
@@ -66,13 +69,18 @@ class TimezoneField(SelectField):
 
     widget = _ZoneSelect()
 
-    def __init__(self, label: str = "Time zone", **kwargs: Any) -> None:
+    def __init__(self, label: str | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("default", "America/New_York")
-        super().__init__(label, choices=list(_zone_choices()), validate_choice=False, **kwargs)
+        super().__init__(
+            label if label is not None else _l("Time zone"),
+            choices=list(_zone_choices()),
+            validate_choice=False,
+            **kwargs,
+        )
 
     def pre_validate(self, form: Any) -> None:
         if not self.data or not is_valid_zone(self.data):
-            raise ValidationError("Choose a time zone from the list.")
+            raise ValidationError(_("Choose a time zone from the list."))
 
 
 def strip(value: Any) -> Any:
@@ -96,8 +104,10 @@ class PlainText:
     def __call__(self, form: Any, field: Any) -> None:
         if isinstance(field.data, str) and self.pattern.search(field.data):
             raise ValidationError(
-                "This has hidden characters in it (often from copy and paste). "
-                "Please type it again."
+                _(
+                    "This has hidden characters in it (often from copy and paste). "
+                    "Please type it again."
+                )
             )
 
 
@@ -118,15 +128,21 @@ class WithinYears:
         # A naive wall time anywhere is within a day of the naive UTC clock.
         today = utcnow().replace(tzinfo=None)
         if field.data < today - timedelta(days=1):
-            raise ValidationError("Choose a start time in the future.")
+            raise ValidationError(_("Choose a start time in the future."))
         if field.data > today + timedelta(days=365 * self.years):
-            raise ValidationError(f"Choose a date within the next {self.years} years.")
+            raise ValidationError(
+                ngettext(
+                    "Choose a date within the next year.",
+                    "Choose a date within the next %(num)d years.",
+                    self.years,
+                )
+            )
 
 
 def place_field(description: str) -> StringField:
     """An address and room, optional."""
     return StringField(
-        "Location",
+        _l("Location"),
         filters=[strip],
         validators=[Optional(), Length(max=300), PlainText()],
         description=description,
@@ -135,19 +151,19 @@ def place_field(description: str) -> StringField:
 
 def _http_link(form: Any, field: Any) -> None:
     if field.data and not field.data.lower().startswith(("https://", "http://")):
-        raise ValidationError("Enter a full link starting with https://")
+        raise ValidationError(_("Enter a full link starting with https://"))
 
 
 def meeting_link_field(description: str = "") -> URLField:
     """An online meeting link, optional; only web links (no javascript: or mailto:)."""
     return URLField(
-        "Online meeting link",
+        _l("Online meeting link"),
         filters=[strip],
         validators=[
             Optional(),
             Length(max=500),
             PlainText(),
-            URL(require_tld=False, message="Enter a full link starting with https://"),
+            URL(require_tld=False, message=_l("Enter a full link starting with https://")),
             _http_link,
         ],
         description=description,

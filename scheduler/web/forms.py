@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -29,47 +31,49 @@ def _seats_allowed(seats: int) -> bool:
 
 def _seats_in_range(form: FlaskForm, field: IntegerField) -> None:
     if field.data is not None and not _seats_allowed(field.data):
-        raise ValidationError(f"Choose from 1 to {max_seats()} seats.")
+        raise ValidationError(
+            ngettext("Choose 1 seat.", "Choose from 1 to %(num)d seats.", max_seats())
+        )
 
 
 class NeedsFields(FlaskForm):
     """Seats and needs, shared by booking one session and enrolling in a series."""
 
     seats = IntegerField(
-        "Seats for your household",
+        _l("Seats for your household"),
         default=1,
-        validators=[InputRequired("Say how many seats you need."), _seats_in_range],
+        validators=[InputRequired(_l("Say how many seats you need.")), _seats_in_range],
         render_kw={"min": 1, "inputmode": "numeric"},
     )
-    childcare_needed = BooleanField("We need childcare during the session")
+    childcare_needed = BooleanField(_l("We need childcare during the session"))
     interpreter_language = StringField(
-        "Interpreter language (if you need one)",
+        _l("Interpreter language (if you need one)"),
         filters=[strip],
         validators=[
             Optional(),
-            Length(max=80, message="Keep this under 80 characters."),
+            Length(max=80, message=_l("Keep this under 80 characters.")),
             PlainText(),
         ],
     )
     accessibility_needs = TextAreaField(
-        "Accessibility needs",
+        _l("Accessibility needs"),
         filters=[strip],
         validators=[
             Optional(),
-            Length(max=1000, message="Keep this under 1,000 characters."),
+            Length(max=1000, message=_l("Keep this under 1,000 characters.")),
             PlainText(multiline=True),
         ],
-        description="For example step-free access, hearing loop, large print.",
+        description=_l("For example step-free access, hearing loop, large print."),
     )
     notes = TextAreaField(
-        "Anything else the facilitator should know",
+        _l("Anything else the facilitator should know"),
         filters=[strip],
         validators=[
             Optional(),
-            Length(max=2000, message="Keep this under 2,000 characters."),
+            Length(max=2000, message=_l("Keep this under 2,000 characters.")),
             PlainText(multiline=True),
         ],
-        description="Only the facilitator sees this.",
+        description=_l("Only the facilitator sees this."),
     )
 
     def seats_chosen(self) -> int | None:
@@ -98,7 +102,7 @@ class WorkshopBookingForm(NeedsFields):
     """
 
     sessions = SelectMultipleField(
-        "Sessions", coerce=str, validate_choice=False, default=lambda: []
+        _l("Sessions"), coerce=str, validate_choice=False, default=lambda: []
     )
     #: The sessions the page showed as full: ticking one of them joins its waitlist.
     waitlist = SelectMultipleField(coerce=str, validate_choice=False, default=lambda: [])

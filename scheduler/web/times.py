@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from scheduler.timetext import TimeText, time_text
@@ -15,10 +16,14 @@ def viewer_zone() -> str | None:
     return current_user.timezone if current_user.is_authenticated else None
 
 
-def reader_time(instant: datetime, place_zone: str, role: str = "for the facilitator") -> TimeText:
+def reader_time(instant: datetime, place_zone: str, role: str | None = None) -> TimeText:
     """An instant for this page's reader: in their zone with ``place_zone``'s time after it
-    (``role`` says whose that is), or, for a visitor, in ``place_zone`` alone.
+    (``role`` says whose that is, the facilitator's unless told), or, for a visitor, in
+    ``place_zone`` alone.
     """
+    if role is None:
+        # Translators: follows the other party's time: "6:00 PM Central Time for the facilitator".
+        role = _("for the facilitator")
     mine = viewer_zone()
     return time_text(
         instant,

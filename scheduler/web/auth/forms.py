@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, StopValidation
@@ -6,15 +7,15 @@ from scheduler.services.passwords import weakness
 from scheduler.web.fields import PlainText, TimezoneField, strip
 
 
-def address_field(**kwargs: str) -> EmailField:
+def address_field(**kwargs: object) -> EmailField:
     """An email address someone types to be written to: checked for its shape only."""
     return EmailField(
-        "Email",
+        _l("Email"),
         filters=[strip],
         validators=[
-            DataRequired("Enter your email address."),
+            DataRequired(_l("Enter your email address.")),
             Length(max=254),
-            Email("Enter an email address like name@example.com.", check_deliverability=False),
+            Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
         ],
         **kwargs,
     )
@@ -32,13 +33,13 @@ def _hard_to_guess(form: FlaskForm, field: PasswordField) -> None:
 
 def new_password_field() -> PasswordField:
     return PasswordField(
-        "Password",
+        _l("Password"),
         validators=[
-            DataRequired("Choose a password."),
-            Length(min=10, max=128, message="Use 10 to 128 characters."),
+            DataRequired(_l("Choose a password.")),
+            Length(min=10, max=128, message=_l("Use 10 to 128 characters.")),
             _hard_to_guess,
         ],
-        description=(
+        description=_l(
             "At least 10 characters, and not easy to guess. "
             "A few words that don't belong together are easy to remember."
         ),
@@ -47,10 +48,10 @@ def new_password_field() -> PasswordField:
 
 def password_again_field() -> PasswordField:
     return PasswordField(
-        "Password again",
+        _l("Password again"),
         validators=[
-            DataRequired("Type the password again."),
-            EqualTo("password", "The two passwords don't match."),
+            DataRequired(_l("Type the password again.")),
+            EqualTo("password", _l("The two passwords don't match.")),
         ],
     )
 
@@ -58,31 +59,31 @@ def password_again_field() -> PasswordField:
 class RegisterForm(FlaskForm):
     # Fields in the order the page shows them: the error summary lists them so.
     name = StringField(
-        "Your name or your family's name",
+        _l("Your name or your family's name"),
         filters=[strip],
-        validators=[DataRequired("Tell us what to call you."), Length(max=120), PlainText()],
-        description="Only the facilitators of sessions you book will see it.",
+        validators=[DataRequired(_l("Tell us what to call you.")), Length(max=120), PlainText()],
+        description=_l("Only the facilitators of sessions you book will see it."),
     )
     email = address_field()
     password = new_password_field()
     password_confirm = password_again_field()
     timezone = TimezoneField(
-        description="We show every time in this zone too.", render_kw={"data-guess": ""}
+        description=_l("We show every time in this zone too."), render_kw={"data-guess": ""}
     )
 
 
 class LoginForm(FlaskForm):
     email = EmailField(
-        "Email",
+        _l("Email"),
         filters=[strip],
-        validators=[DataRequired("Enter your email address."), PlainText()],
+        validators=[DataRequired(_l("Enter your email address.")), PlainText()],
     )
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
-    remember = BooleanField("Keep me logged in on this device")
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me logged in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = address_field(description="The address you use to log in.")
+    email = address_field(description=_l("The address you use to log in."))
 
 
 class ResetPasswordForm(FlaskForm):

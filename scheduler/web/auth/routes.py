@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug import Response
 
@@ -63,10 +64,13 @@ def register() -> Response | tuple[str, int] | str:
             # The same words for a taken address (its owner is emailed instead), so the
             # page never tells who has an account.
             flash(
-                f"Welcome, {form.name.data.strip()}. We sent an email to "
-                f"{accounts.normalise_email(form.email.data)}: the link in it confirms your "
-                "address. If this address already has an account, the email says how to "
-                "log in instead.",
+                _(
+                    "Welcome, %(name)s. We sent an email to %(email)s: the link in it "
+                    "confirms your address. If this address already has an account, the "
+                    "email says how to log in instead.",
+                    name=form.name.data.strip(),
+                    email=accounts.normalise_email(form.email.data),
+                ),
                 "success",
             )
             return redirect(safe_next(request.args.get("next"), url_for("public.index")), 303)
@@ -102,7 +106,7 @@ def login() -> Response | tuple[str, int, dict[str, str]]:
 @bp.post("/logout")
 def logout() -> Response:
     _end_session()
-    flash("You're logged out.", "info")
+    flash(_("You're logged out."), "info")
     return redirect(url_for("public.index"), 303)
 
 
@@ -114,8 +118,12 @@ def forgot_password() -> Response | tuple[str, int] | str:
         accounts.request_password_reset(form.email.data, utcnow())
         # The same answer whether or not the address has an account: no one learns who uses Hearth.
         flash(
-            f"If {form.email.data} has a Hearth account, an email with a link to choose a new "
-            "password is on its way. The link works for one hour. Check your spam folder too.",
+            _(
+                "If %(email)s has a Hearth account, an email with a link to choose a new "
+                "password is on its way. The link works for one hour. Check your spam "
+                "folder too.",
+                email=form.email.data,
+            ),
             "success",
         )
         return redirect(url_for("auth.login"), 303)
@@ -134,8 +142,10 @@ def reset_password(token: str) -> Response | tuple[str, int] | str:
             return render_template("auth/link_unusable.html", forgot=True), 404
         _end_session()
         flash(
-            "Your password is changed, and every device that was logged in is logged out. "
-            "Log in with the new password.",
+            _(
+                "Your password is changed, and every device that was logged in is logged "
+                "out. Log in with the new password."
+            ),
             "success",
         )
         return redirect(url_for("auth.login"), 303)
@@ -149,6 +159,6 @@ def confirm_email(token: str) -> Response | tuple[str, int]:
         user = email_links.verify_email(token, utcnow())
     except DomainError:
         return render_template("auth/link_unusable.html", forgot=False), 404
-    flash(f"Thank you: {user.email} is confirmed.", "success")
+    flash(_("Thank you: %(email)s is confirmed.", email=user.email), "success")
     target = "family.account" if current_user.is_authenticated else "auth.login"
     return redirect(url_for(target), 303)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -11,27 +14,32 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from scheduler.services.notify import parse_offsets
 from scheduler.web.fields import PlainText, TimezoneField, strip
 
+#: A number and a unit: refused only for its size (a reminder 1 minute to 30 days ahead).
+_LOOKS_LIKE_AN_OFFSET = re.compile(r"\d+\s*[mhd]", re.ASCII)
+
 
 class AccountForm(FlaskForm):
     name = StringField(
-        "Your name or your family's name",
+        _l("Your name or your family's name"),
         filters=[strip],
-        validators=[DataRequired("Tell us what to call you."), Length(max=120), PlainText()],
+        validators=[DataRequired(_l("Tell us what to call you.")), Length(max=120), PlainText()],
     )
     timezone = TimezoneField()
-    reminders_enabled = BooleanField("Email me reminders before my bookings")
+    reminders_enabled = BooleanField(_l("Email me reminders before my bookings"))
     reminder_offsets = StringField(
-        "When to remind me",
+        _l("When to remind me"),
         filters=[strip],
         validators=[Optional(), Length(max=100), PlainText()],
-        description=(
+        # Translators: m, h and d are what people type (48h, 2h): keep them as they are.
+        description=_l(
             "How long before each session, separated by commas: for example 48h, 2h. "
             "Use m for minutes, h for hours, d for days. Leave empty for the usual 48h, 2h."
         ),
     )
     descriptive_titles = BooleanField(
-        "Show workshop names in my calendar",
-        description=(
+        _l("Show workshop names in my calendar"),
+        # Translators: quote the private title as the calendar entries word it.
+        description=_l(
             "Off: your calendar and downloads say only “Hearth appointment”, so anyone "
             "glancing at your phone sees nothing more. The details are behind the link."
         ),
@@ -41,16 +49,25 @@ class AccountForm(FlaskForm):
         super().__init__(*args, **kwargs)
         if not for_family:
             # Staff calendars are often synced to work accounts or shared with others.
-            self.descriptive_titles.label.text = "Show families' names in my calendar"
-            self.descriptive_titles.description = (
+            self.descriptive_titles.label.text = _("Show families' names in my calendar")
+            self.descriptive_titles.description = _(
                 "Off: appointments in your calendar say only “Counseling appointment” "
                 "and the time, so a synced or shared calendar names no family. "
                 "The names are behind the link."
             )
 
     def validate_reminder_offsets(self, field: StringField) -> None:
-        if field.data:
+        if not field.data:
+            return
+        # notify says what is wrong in English only: the part it refused is found here
+        # and the problem said in the reader's language.
+        for part in field.data.split(","):
             try:
-                parse_offsets(field.data)
-            except ValueError as error:
-                raise ValidationError(f"{error}.") from error
+                parse_offsets(part)
+            except ValueError:
+                shown = part.strip()
+                if _LOOKS_LIKE_AN_OFFSET.fullmatch(shown):
+                    message = _("'%(part)s' must be between 1 minute and 30 days.", part=shown)
+                else:
+                    message = _("'%(part)s' is not like 48h, 2h, 30m or 1d.", part=shown)
+                raise ValidationError(message) from None

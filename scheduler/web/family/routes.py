@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug import Response
 
@@ -48,7 +49,7 @@ def book_workshop(workshop_id: int) -> Response | tuple[str, int]:
     offered = [r.session.id for r in rows if r.bookable and r.my_booking is None]
     chosen = form.chosen(offered)
     if chosen is not None and not chosen:
-        form.sessions.errors = ["Tick at least one session."]
+        form.sessions.errors = [_("Tick at least one session.")]
         return render_workshop(workshop, status=422, form=form)
     try:
         if chosen is None:
@@ -162,7 +163,7 @@ def cancel(booking_id: int) -> Response:
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("Your booking is cancelled. Thank you for letting us know.", "success")
+            flash(_("Your booking is cancelled. Thank you for letting us know."), "success")
     return redirect(url_for("family.bookings"), 303)
 
 
@@ -179,7 +180,7 @@ def account() -> Response | tuple[str, int]:
             reminders_enabled=bool(form.reminders_enabled.data),
             reminder_offsets=form.reminder_offsets.data or "",
         )
-        flash("Your settings are saved.", "success")
+        flash(_("Your settings are saved."), "success")
         return redirect(url_for("family.account"), 303)
     # Reading only: every account has a token (given at sign-up, or by migration 0009);
     # should one still lack it, the page offers a button that makes one.
@@ -202,13 +203,21 @@ def account() -> Response | tuple[str, int]:
 def send_confirmation() -> Response:
     if ConfirmForm().validate_on_submit():
         if email_links.request_verification(current_user.id, utcnow()):
-            flash(f"We sent a new link to {current_user.email}. It works for 7 days.", "success")
+            flash(
+                _(
+                    "We sent a new link to %(email)s. It works for 7 days.",
+                    email=current_user.email,
+                ),
+                "success",
+            )
         elif current_user.email_verified:
-            flash("Your email address is already confirmed.", "info")
+            flash(_("Your email address is already confirmed."), "info")
         else:
             flash(
-                "We've sent several links in the last hour. Please use the newest one, "
-                "or try again later.",
+                _(
+                    "We've sent several links in the last hour. Please use the newest one, "
+                    "or try again later."
+                ),
                 "error",
             )
     return redirect(url_for("family.account"), 303)
@@ -241,8 +250,10 @@ def log_out_everywhere() -> Response:
     logout_user()
     session.clear()
     flash(
-        "You're logged out on every phone and computer, this one too. "
-        "Links in reminder emails to stop reminders no longer work. Log in again here.",
+        _(
+            "You're logged out on every phone and computer, this one too. "
+            "Links in reminder emails to stop reminders no longer work. Log in again here."
+        ),
         "success",
     )
     return redirect(url_for("auth.login"), 303)
@@ -256,10 +267,12 @@ def reset_feed() -> Response:
         feeds.reset_feed_token(current_user.id)
         if had_one:
             flash(
-                "Your calendar link is new. The old link stopped working: add the new one "
-                "to your calendar app.",
+                _(
+                    "Your calendar link is new. The old link stopped working: add the new "
+                    "one to your calendar app."
+                ),
                 "success",
             )
         else:
-            flash("Your calendar link is ready: add it to your calendar app.", "success")
+            flash(_("Your calendar link is ready: add it to your calendar app."), "success")
     return redirect(url_for("family.account", _anchor="calendar"), 303)

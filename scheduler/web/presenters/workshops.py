@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -18,25 +21,43 @@ from scheduler.models import Booking, Workshop
 from scheduler.services import catalog
 from scheduler.services.booking import Outcome
 from scheduler.services.catalog import SessionRow
-from scheduler.services.errors import seats_text
+from scheduler.services.seats import max_seats
 from scheduler.timetext import TimeText
 from scheduler.timeutil import utcnow
 from scheduler.web.access import can_manage
 from scheduler.web.forms import ALL_SESSIONS, WorkshopBookingForm
 from scheduler.web.times import reader_time
 
-#: What the booking button says, by what is ticked. hearth.js words the button from
-#: these same patterns as the boxes and the seats change, so both say the same.
+#: What the booking button says, by what is ticked, in the reader's language. hearth.js
+#: words the button from these same patterns as the boxes and the seats change, so both
+#: say the same; {seats} is one of ``seat_words``. The "_many" patterns are only used
+#: for 2 sessions or more.
 BUTTON_WORDS = {
-    "plain": "Book seats",
-    "book": "Book {seats}",
-    "book_many": "Book {seats} in {sessions} sessions",
-    "wait": "Join the waitlist for {seats}",
-    "wait_many": "Join the waitlist for {seats} in {sessions} sessions",
-    "mixed": "Book {seats} in {sessions} sessions, {waiting} on the waitlist",
-    "seat": "1 seat",
-    "seats": "{count} seats",
+    "plain": _l("Book seats"),
+    # Translators: {seats} is "1 seat", "2 seats": keep {seats} as it is.
+    "book": _l("Book {seats}"),
+    # Translators: {seats} is "2 seats"; {sessions} is 2 or more. Keep the {…} words.
+    "book_many": _l("Book {seats} in {sessions} sessions"),
+    # Translators: {seats} is "1 seat", "2 seats": keep {seats} as it is.
+    "wait": _l("Join the waitlist for {seats}"),
+    # Translators: {seats} is "2 seats"; {sessions} is 2 or more. Keep the {…} words.
+    "wait_many": _l("Join the waitlist for {seats} in {sessions} sessions"),
+    # Translators: {sessions} is 2 or more; {waiting} of them are full. Keep the {…} words.
+    "mixed": _l("Book {seats} in {sessions} sessions, {waiting} on the waitlist"),
 }
+
+
+def seat_words(count: int) -> str:
+    """ "1 seat", "2 seats", as the booking button says them."""
+    return ngettext("%(num)d seat", "%(num)d seats", count)
+
+
+def button_words() -> dict[str, str | list[str]]:
+    """The button's patterns for hearth.js, worded now, and the seats from 1 to the most
+    a household may book, each with its language's plural (``seats[n - 1]``)."""
+    words: dict[str, str | list[str]] = {key: str(text) for key, text in BUTTON_WORDS.items()}
+    words["seats"] = [seat_words(n) for n in range(1, max_seats() + 1)]
+    return words
 
 
 def family_id() -> int | None:
@@ -48,14 +69,14 @@ def button_text(seats: int | None, booking: int, waiting: int) -> str:
     """What the button will do: "Book 2 seats in 4 sessions", "Join the waitlist for 1 seat"."""
     total = booking + waiting
     if not seats or not total:
-        return BUTTON_WORDS["plain"]
+        return str(BUTTON_WORDS["plain"])
     if waiting == 0:
         key = "book" if total == 1 else "book_many"
     elif booking == 0:
         key = "wait" if total == 1 else "wait_many"
     else:
         key = "mixed"
-    return BUTTON_WORDS[key].format(seats=seats_text(seats), sessions=total, waiting=waiting)
+    return str(BUTTON_WORDS[key]).format(seats=seat_words(seats), sessions=total, waiting=waiting)
 
 
 @dataclass(frozen=True)
@@ -81,7 +102,7 @@ class BookingPanel:
     all_label: str | None
     all_checked: bool
     button: str
-    words: dict[str, str] = field(default_factory=lambda: BUTTON_WORDS)
+    words: dict[str, str | list[str]] = field(default_factory=button_words)
 
 
 def session_numbers(workshop: Workshop) -> dict[int, int]:
@@ -149,7 +170,9 @@ def render_workshop(
         waiting = sum(c.waitlist for c in ticked)
         panel = BookingPanel(
             form=form or WorkshopBookingForm(),
-            all_label=f"All {len(offered)} sessions" if whole else None,
+            all_label=ngettext("All %(num)d session", "All %(num)d sessions", len(offered))
+            if whole
+            else None,
             all_checked=all_checked,
             button=button_text(seats, len(ticked) - waiting, waiting),
         )
@@ -173,23 +196,48 @@ def render_workshop(
 def booked_text(bookings: list[Booking]) -> str:
     """Say what a booking form did, naming the workshop, for the confirmation at the top
     of the next page (which takes focus, so it is what is read first)."""
-    seats = seats_text(bookings[0].seats)
+    seats = seat_words(bookings[0].seats)
     title = bookings[0].session.workshop.title
     booked = [b for b in bookings if b.is_confirmed]
     waiting = len(bookings) - len(booked)
     if not waiting:
         if len(booked) == 1:
-            return f"You're booked: {seats} in {title}."
-        return f"You're booked: {seats} in each of {len(booked)} sessions of {title}."
-    later = "We'll email you if seats free up."
+            return _("You're booked: %(seats)s in %(title)s.", seats=seats, title=title)
+        return ngettext(
+            "You're booked: %(seats)s in each of %(num)d session of %(title)s.",
+            "You're booked: %(seats)s in each of %(num)d sessions of %(title)s.",
+            len(booked),
+            seats=seats,
+            title=title,
+        )
     if not booked:
         if waiting == 1:
-            return f"You're on the waitlist for {seats} in {title}. {later}"
-        return f"You're on the waitlist for {seats} in {waiting} sessions of {title}. {later}"
-    sessions = "1 session" if len(booked) == 1 else f"{len(booked)} sessions"
-    lists = "1 session" if waiting == 1 else f"{waiting} sessions"
-    return (
-        f"You're booked: {seats} in {sessions} of {title}, and on the waitlist in {lists}. {later}"
+            return _(
+                "You're on the waitlist for %(seats)s in %(title)s. "
+                "We'll email you if seats free up.",
+                seats=seats,
+                title=title,
+            )
+        return ngettext(
+            "You're on the waitlist for %(seats)s in %(num)d session of %(title)s. "
+            "We'll email you if seats free up.",
+            "You're on the waitlist for %(seats)s in %(num)d sessions of %(title)s. "
+            "We'll email you if seats free up.",
+            waiting,
+            seats=seats,
+            title=title,
+        )
+    # Two counts in one sentence: the plural follows the waitlisted sessions, and the
+    # booked ones are a counted phrase of their own ("2 sessions"), as the seats are.
+    return ngettext(
+        "You're booked: %(seats)s in %(sessions)s of %(title)s, and on the waitlist in "
+        "%(num)d session. We'll email you if seats free up.",
+        "You're booked: %(seats)s in %(sessions)s of %(title)s, and on the waitlist in "
+        "%(num)d sessions. We'll email you if seats free up.",
+        waiting,
+        seats=seats,
+        sessions=ngettext("%(num)d session", "%(num)d sessions", len(booked)),
+        title=title,
     )
 
 
@@ -202,7 +250,11 @@ def outcome_error(workshop: Workshop, outcomes: list[Outcome]) -> str:
     """Say which chosen sessions were refused and why, and which were booked all the same."""
     numbers = session_numbers(workshop)
     lines = [
-        f"Session {numbers.get(o.session_id, '?')}: {o.error.message}"
+        _(
+            "Session %(number)s: %(problem)s",
+            number=numbers.get(o.session_id, "?"),
+            problem=o.error.message,
+        )
         for o in outcomes
         if o.error is not None
     ]
@@ -215,10 +267,14 @@ def outcome_error(workshop: Workshop, outcomes: list[Outcome]) -> str:
 def _errors_text(form: FlaskForm) -> str | None:
     """Say in one line what was wrong with a form, for when the form itself isn't shown."""
     messages = [
-        f"{form[name].label.text}: {' '.join(errors)}"
+        _(
+            "%(field)s: %(problem)s",
+            field=form[name].label.text,
+            problem=" ".join(map(str, errors)),
+        )
         for name, errors in form.errors.items()
         if name != "csrf_token"
     ]
     if "csrf_token" in form.errors:
-        messages.append("The form expired. Please try again.")
+        messages.append(_("The form expired. Please try again."))
     return " ".join(messages) or None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,7 +32,7 @@ def choose_language() -> Response | tuple[str, int]:
     """Read Hearth in another language: kept in a cookie, and on the account if signed in."""
     code = request.form.get("language", "")
     if not i18n.is_language(code):
-        return bad_request("We don't have that language. Please choose one from the list.")
+        return bad_request(_("We don't have that language. Please choose one from the list."))
     response = redirect(safe_next(request.form.get("next"), "/"), 303)
     response.set_cookie(
         i18n.COOKIE,
@@ -70,7 +71,7 @@ def calendar() -> tuple[str, int]:
     try:
         start = calendar_view.parse_start(request.args.get("start"), to_local(now, zone).date())
     except ValueError as error:
-        return unreadable_date(str(error), back=("See this month's calendar", "public.calendar"))
+        return unreadable_date(str(error), back=(_("See this month's calendar"), "public.calendar"))
     page = calendar_view.build_calendar(view, start, zone=zone, now=now, family_id=family_id())
     return render_template("public/calendar.html", cal=page), 200
 
