@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import flask_babel
 import icalendar
@@ -27,8 +27,11 @@ from scheduler.models import Role, User
 from scheduler.services import accounts, digest, feeds, rosters
 from scheduler.services.booking import Needs
 from scheduler.services.errors import DomainError
+from scheduler.services.series import Scope, cancel_sessions, reschedule
+from scheduler.timeutil import utcnow, wall_time
 from tests.support.counseling import book
 from tests.support.feeds import private_feed
+from tests.support.languages import english_left, english_with_spanish
 from tests.support.mail import SERVICE_WORDS, calendar_part, received
 from tests.test_digest import at, day_ahead
 
@@ -263,3 +266,51 @@ def test_discreet_subjects_and_titles_in_every_language(
     body = private_feed(client, db, family).get_data()
     for event in icalendar.Calendar.from_ical(body).walk("VEVENT"):
         assert not SERVICE_WORDS.search(str(event["summary"]))
+
+
+# --- with the Spanish catalogue itself ------------------------------------------------
+
+
+def test_a_spanish_family_gets_every_email_and_calendar_entry_in_spanish(
+    mail_to, db, make_workshop, make_booking, make_user
+):
+    """Confirmation, change, reminder and cancellation, and the invites they carry."""
+    english = english_with_spanish()
+    workshop = make_workshop(start=EVENING, weeks=2)
+    session = workshop.sessions[0]
+    maria = spanish(make_user(name="María"))
+    make_booking(session.id, family=maria)
+    sweep_once()  # the confirmation
+    reschedule(
+        session.id,
+        new_start=wall_time(session.starts_at, "America/New_York") + timedelta(hours=1),
+        duration_minutes=90,
+        scope=Scope.ONE,
+        now=utcnow(),
+    )
+    sweep_once()  # the change
+    db.session.expire_all()
+    starts_at = db.session.get_one(type(session), session.id).starts_at
+    with time_machine.travel(starts_at - timedelta(hours=47), tick=False):
+        sweep_once()  # the first reminder
+    cancel_sessions(session.id, scope=Scope.ONE, now=utcnow())
+    sweep_once()  # the cancellation
+
+    emails = [m for m in received(mail_to) if m["To"] == maria.email]
+    assert len(emails) >= 4, [m["Subject"] for m in emails]
+    for email in emails:
+        text = plain_text(email)
+        assert not english_left(email["Subject"] + " " + text, english), (
+            email["Subject"],
+            english_left(email["Subject"] + " " + text, english),
+        )
+        assert re.search(r"(lun|mar|mié|jue|vie|sáb|dom), \d+ (dic|ene) 2026", text), text
+        assert "hora oriental" in text
+        assert not SERVICE_WORDS.search(email["Subject"]), email["Subject"]
+        for part in email.walk():
+            if part.get_content_type() == "text/calendar":
+                calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+                for event in calendar.walk("VEVENT"):
+                    words = f"{event['summary']} {event.get('description', '')}"
+                    assert not english_left(words, english), words
+                    assert not SERVICE_WORDS.search(str(event["summary"]))

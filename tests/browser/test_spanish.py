@@ -11,43 +11,23 @@ import re
 from collections.abc import Callable
 from datetime import time
 
-from babel.messages.pofile import read_po
 from playwright.sync_api import Page, expect
 
-from scheduler import i18n
 from scheduler.extensions import db
 from scheduler.models import Role, User
 from tests.browser.actions import publish
 from tests.browser.checks import check_page
 from tests.browser.conftest import LiveServer, log_in
 from tests.support.counseling import open_every_afternoon
+from tests.support.languages import english_left, english_with_spanish
 
-
-def _english_with_spanish() -> list[str]:
-    """English strings of two words or more whose Spanish differs: none may be left."""
-    path = i18n.TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po"
-    with path.open("rb") as file:
-        catalog = read_po(file, locale="es")
-    found = []
-    for message in catalog:
-        english, spanish = message.id, message.string
-        if not isinstance(english, str) or not english or not isinstance(spanish, str):
-            continue
-        pieces = [p.strip() for p in re.split(r"%\(\w+\)[sd]|\{\w+\}|<[^>]+>", english)]
-        for piece in pieces:
-            if len(piece.split()) >= 2 and spanish and piece not in spanish:
-                found.append(piece)
-    return sorted(set(found))
-
-
-ENGLISH = _english_with_spanish()
+ENGLISH = english_with_spanish()
 
 
 def spanish_page(page: Page, name: str, *, screenshot: bool = False) -> None:
     """The page is in Spanish, says so, shows no English string, and passes every check."""
     expect(page.locator("html")).to_have_attribute("lang", "es")
-    text = " ".join(page.evaluate("document.body.innerText").split())
-    left = [english for english in ENGLISH if english in text]
+    left = english_left(page.evaluate("document.body.innerText"), ENGLISH)
     assert not left, f"English left on {name!r} ({page.url}): {left[:8]}"
     check_page(page, name, screenshot=screenshot)
 
