@@ -68,6 +68,9 @@ def register_config(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import gettext
+
+    from scheduler import i18n
     from scheduler.database import configure_engine
     from scheduler.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -80,11 +83,11 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    from scheduler import i18n
-
     i18n.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to continue."
+    # Kept as English and translated when flashed, in the language of that request.
+    login_manager.login_message = i18n.N_("Please log in to continue.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 

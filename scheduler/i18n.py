@@ -34,6 +34,12 @@ COOKIE_DAYS = 365
 babel = Babel()
 
 
+def N_(text: str) -> str:
+    """Mark ``text`` for the catalogue without translating it yet: it is translated where
+    it is shown (a message a library keeps and shows later, like Flask-Login's)."""
+    return text
+
+
 @functools.cache
 def languages() -> tuple[str, ...]:
     """Every language Hearth speaks: the source one and each catalogue's."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
@@ -187,13 +186,6 @@ def retry_after(email: str, ip: str | None, now: datetime) -> timedelta | None:
     return max(waits) if waits else None
 
 
-def _wait_text(wait: timedelta) -> str:
-    seconds = math.ceil(wait.total_seconds())
-    if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"
-
-
 def authenticate(email: str, password: str, *, ip: str | None, now: datetime) -> User:
     """Return the account these credentials open, or raise one message for every failure.
 
@@ -202,7 +194,7 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
     the password isn't even checked until then.
     """
     if (wait := retry_after(email, ip, now)) is not None:
-        raise DomainError("login_throttled", wait=_wait_text(wait), seconds=wait.total_seconds())
+        raise DomainError("login_throttled", seconds=wait.total_seconds())
     user = find_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:

@@ -8,9 +8,11 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 from zxcvbn import zxcvbn
 
 from scheduler import settings
+from scheduler.i18n import SOURCE_LANGUAGE, current_language
 
 #: Compared against when the email is unknown, so failures take the same time.
 _DUMMY_PASSWORD = "not-a-real-password"  # noqa: S105
@@ -98,9 +100,15 @@ def weakness(password: str, *, email: str = "", name: str = "") -> str | None:
     result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=inputs)
     if result["score"] >= MIN_STRENGTH:
         return None
-    warning = str(result["feedback"].get("warning") or "").strip()
-    because = f" {warning.rstrip('.')}." if warning else ""
-    return (
-        f"This password is too easy to guess.{because} Try three or four words that "
+    # zxcvbn says why in English only: other languages get the advice without it.
+    warning = str(result["feedback"].get("warning") or "").strip().rstrip(".")
+    if warning and current_language() == SOURCE_LANGUAGE:
+        return _(
+            "This password is too easy to guess. %(why)s. Try three or four words that "
+            "don't belong together, like “kettle river orange stone”.",
+            why=warning,
+        )
+    return _(
+        "This password is too easy to guess. Try three or four words that "
         "don't belong together, like “kettle river orange stone”."
     )
