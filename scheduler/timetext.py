@@ -19,7 +19,13 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
+from babel.dates import (
+    format_date,
+    format_skeleton,
+    format_time,
+    get_day_names,
+    get_timezone_name,
+)
 from flask import has_app_context
 from flask_babel import get_locale
 
@@ -130,6 +136,11 @@ def day_text(day: date, *, locale: str | None = None) -> str:
 def local_day_text(instant: datetime, zone: str, *, locale: str | None = None) -> str:
     """The day an instant falls on in ``zone``, as ``day_text`` says it."""
     return day_text(to_local(instant, zone).date(), locale=locale)
+
+
+def weekday_name(weekday: int, *, locale: str | None = None) -> str:
+    """A weekday by its number (0 is Monday), in words: "Tuesday", "martes"."""
+    return str(get_day_names("wide", locale=_locale(locale))[weekday])
 
 
 def zone_name(zone: str, instant: datetime, locale: str | None = None) -> str:

@@ -83,26 +83,44 @@ def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datet
     return a_start < b_end and b_start < a_end
 
 
+class InvalidRules(ValueError):
+    """Rules that could never give sensible slots. ``str()`` is the reason in English;
+    ``code`` and ``params`` let a caller word it in its reader's language."""
+
+    def __init__(self, code: str, reason: str, **params: object) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.params = params
+
+
 def validate(rules: SlotRules) -> None:
     """Refuse rules that could never give sensible slots, saying what to change."""
     if not isinstance(rules.zone, str) or not is_valid_zone(rules.zone):
-        raise ValueError(f"{rules.zone!r} is not a time zone we know; choose one from the list.")
+        raise InvalidRules(
+            "zone", f"{rules.zone!r} is not a time zone we know; choose one from the list."
+        )
     if not MIN_SLOT_MINUTES <= rules.slot_minutes <= MAX_SLOT_MINUTES:
-        raise ValueError(
-            f"A slot must last between {MIN_SLOT_MINUTES} and {MAX_SLOT_MINUTES} minutes."
+        raise InvalidRules(
+            "slot_length",
+            f"A slot must last between {MIN_SLOT_MINUTES} and {MAX_SLOT_MINUTES} minutes.",
+            shortest=MIN_SLOT_MINUTES,
+            longest=MAX_SLOT_MINUTES,
         )
     if not 0 <= rules.buffer_minutes <= MAX_BUFFER_MINUTES:
-        raise ValueError(
-            f"The break between slots must be between 0 and {MAX_BUFFER_MINUTES} minutes."
+        raise InvalidRules(
+            "buffer",
+            f"The break between slots must be between 0 and {MAX_BUFFER_MINUTES} minutes.",
+            longest=MAX_BUFFER_MINUTES,
         )
     if not MIN_HORIZON <= rules.horizon <= MAX_HORIZON:
-        raise ValueError("Slots can be offered from 1 day up to 366 days ahead.")
+        raise InvalidRules("horizon", "Slots can be offered from 1 day up to 366 days ahead.")
     if not timedelta(0) <= rules.min_notice <= MAX_NOTICE:
-        raise ValueError("The minimum notice must be between none and 30 days.")
+        raise InvalidRules("notice", "The minimum notice must be between none and 30 days.")
     if rules.min_notice >= rules.horizon:
-        raise ValueError(
+        raise InvalidRules(
+            "notice_past_horizon",
             "The minimum notice must be shorter than how far ahead slots are offered, "
-            "or no slot could ever be booked."
+            "or no slot could ever be booked.",
         )
     for window in rules.weekly:
         _validate_weekly(window, rules.slot_minutes)
@@ -127,11 +145,21 @@ def _validate_weekly(window: WeeklyWindow, slot_minutes: int) -> None:
     if window.start.tzinfo is not None or window.end.tzinfo is not None:
         raise ValueError("Weekly availability must be given in local time, without a zone.")
     label = f"The {day_name[window.weekday]} {window.start:%H:%M} to {window.end:%H:%M} window"
+    where = {"weekday": window.weekday, "start": window.start, "end": window.end}
     if window.end <= window.start:
-        raise ValueError(f"{label} must end after it starts (windows can't cross midnight).")
+        raise InvalidRules(
+            "window_backwards",
+            f"{label} must end after it starts (windows can't cross midnight).",
+            **where,
+        )
     length = datetime.combine(date.min, window.end) - datetime.combine(date.min, window.start)
     if length < timedelta(minutes=slot_minutes):
-        raise ValueError(f"{label} is shorter than one {slot_minutes}-minute slot.")
+        raise InvalidRules(
+            "window_short",
+            f"{label} is shorter than one {slot_minutes}-minute slot.",
+            minutes=slot_minutes,
+            **where,
+        )
 
 
 def generate_slots(rules: SlotRules, now: datetime, busy: Iterable[Interval] = ()) -> list[Slot]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from scheduler.database import write_transaction
@@ -57,11 +58,20 @@ class Affected:
     when: str
 
 
+def _no_such_time(error: ValueError) -> DomainError:
+    """Say, in the reader's language, why a local time can't be used."""
+    if "does not exist" in str(error):
+        detail = _("That time does not exist on that day where the workshop is: the clocks change")
+    else:
+        detail = _("That date is too far ahead for the calendar")
+    return DomainError("time_does_not_exist", detail=detail)
+
+
 def _utc_or_error(local: datetime, zone: str) -> datetime:
     try:
         return to_utc(local, zone)
     except ValueError as error:
-        raise DomainError("time_does_not_exist", detail=str(error)) from error
+        raise _no_such_time(error) from error
 
 
 def create_workshop(
@@ -79,7 +89,7 @@ def create_workshop(
     try:
         starts = weekly(first_start, weeks, timezone)
     except ValueError as error:
-        raise DomainError("time_does_not_exist", detail=str(error)) from error
+        raise _no_such_time(error) from error
     if starts[0] <= now:
         raise DomainError("start_in_past")
     length = timedelta(minutes=duration_minutes)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import cast
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from scheduler.database import write_transaction
@@ -25,6 +27,7 @@ from scheduler.services.availability import SlotRules, WeeklyWindow
 from scheduler.services.counseling.settings import ensure_settings, settings_for, windows_for
 from scheduler.services.counseling.slots import resync
 from scheduler.services.errors import DomainError
+from scheduler.timetext import weekday_name
 from scheduler.timeutil import is_valid_zone
 
 #: How long a counselor may let requests wait before they expire: the hourly job looks
@@ -57,26 +60,62 @@ class Rules:
     request_expiry_hours: int = 72
 
 
+#: Why rules were refused, for the counselor, by ``InvalidRules.code`` (availability.py
+#: keeps its reasons in English and free of Flask).
+_RULES_TEXT = {
+    "zone": _l("That is not a time zone we know; choose one from the list"),
+    "slot_length": _l("A slot must last between {shortest} and {longest} minutes"),
+    "buffer": _l("The break between slots must be between 0 and {longest} minutes"),
+    "horizon": _l("Slots can be offered from 1 day up to 366 days ahead"),
+    "notice": _l("The minimum notice must be between none and 30 days"),
+    "notice_past_horizon": _l(
+        "The minimum notice must be shorter than how far ahead slots are offered, "
+        "or no slot could ever be booked"
+    ),
+    "window_backwards": _l(
+        "The {weekday} {start} to {end} window must end after it starts "
+        "(windows can't cross midnight)"
+    ),
+    "window_short": _l(
+        "The {weekday} {start} to {end} window is shorter than one {minutes}-minute slot"
+    ),
+}
+
+
+def _rules_text(error: availability.InvalidRules) -> str:
+    """An ``InvalidRules`` reason in the reader's language, its weekday and times too."""
+    params = dict(error.params)
+    if "weekday" in params:
+        params["weekday"] = weekday_name(int(str(params["weekday"])))
+        params["start"] = f"{params['start']:%H:%M}"
+        params["end"] = f"{params['end']:%H:%M}"
+    return str(_RULES_TEXT[error.code]).format(**params)
+
+
 def _check_rules(rules: Rules, windows: Iterable[AvailabilityWindow] = ()) -> None:
     if not is_valid_zone(rules.timezone):
         raise DomainError("invalid_zone")
     if rules.kind not in set(SessionKind) or rules.mode not in set(MeetingMode):
-        raise DomainError("bad_counseling_rules", detail="Choose a kind and a place from the list")
+        raise DomainError(
+            "bad_counseling_rules", detail=_("Choose a kind and a place from the list")
+        )
     if rules.mode == MeetingMode.ONLINE and not rules.online_url:
-        raise DomainError("bad_counseling_rules", detail="Online slots need a meeting link")
+        raise DomainError("bad_counseling_rules", detail=_("Online slots need a meeting link"))
     if not 0 <= rules.change_cutoff_hours <= 24 * 14:
-        raise DomainError("bad_counseling_rules", detail="The change cutoff must be 0 to 336 hours")
+        raise DomainError(
+            "bad_counseling_rules", detail=_("The change cutoff must be 0 to 336 hours")
+        )
     if not 1 <= rules.max_requests_per_family <= 10:
         raise DomainError(
-            "bad_counseling_rules", detail="Requests waiting per family must be 1 to 10"
+            "bad_counseling_rules", detail=_("Requests waiting per family must be 1 to 10")
         )
     if not 1 <= rules.max_upcoming_per_family <= 20:
         raise DomainError(
-            "bad_counseling_rules", detail="Upcoming appointments per family must be 1 to 20"
+            "bad_counseling_rules", detail=_("Upcoming appointments per family must be 1 to 20")
         )
     if not SHORTEST_EXPIRY <= timedelta(hours=rules.request_expiry_hours) <= LONGEST_EXPIRY:
         raise DomainError(
-            "bad_counseling_rules", detail="Requests must expire after 12 to 336 hours"
+            "bad_counseling_rules", detail=_("Requests must expire after 12 to 336 hours")
         )
     probe = SlotRules(
         zone=rules.timezone,
@@ -90,8 +129,8 @@ def _check_rules(rules: Rules, windows: Iterable[AvailabilityWindow] = ()) -> No
     )
     try:
         availability.validate(probe)
-    except ValueError as error:
-        raise DomainError("bad_counseling_rules", detail=str(error).rstrip(".")) from error
+    except availability.InvalidRules as error:
+        raise DomainError("bad_counseling_rules", detail=_rules_text(error)) from error
 
 
 def save_rules(facilitator_id: int, rules: Rules, *, now: datetime) -> CounselingSettings:
@@ -141,17 +180,20 @@ def add_window(
 ) -> AvailabilityWindow:
     """Add weekly hours (``weekday``) or hours on one date (``day``)."""
     if (weekday is None) == (day is None):
-        raise DomainError("bad_window", detail="Choose a weekday or a date")
+        raise DomainError("bad_window", detail=_("Choose a weekday or a date"))
     if ends <= starts:
-        raise DomainError("bad_window", detail="The end must be after the start")
+        raise DomainError("bad_window", detail=_("The end must be after the start"))
     if weekday is not None and not 0 <= weekday <= 6:
-        raise DomainError("bad_window", detail="Choose a weekday from the list")
+        raise DomainError("bad_window", detail=_("Choose a weekday from the list"))
     with write_transaction() as session:
         settings = ensure_settings(facilitator_id)
         length = datetime.combine(date.min, ends) - datetime.combine(date.min, starts)
         if length < timedelta(minutes=settings.slot_minutes):
             raise DomainError(
-                "bad_window", detail=f"The hours must fit one {settings.slot_minutes}-minute slot"
+                "bad_window",
+                detail=_(
+                    "The hours must fit one %(minutes)s-minute slot", minutes=settings.slot_minutes
+                ),
             )
         window = AvailabilityWindow(
             facilitator_id=facilitator_id, weekday=weekday, day=day, starts=starts, ends=ends
