@@ -14,11 +14,11 @@ from datetime import time
 from playwright.sync_api import Page, expect
 
 from scheduler.extensions import db
-from scheduler.models import Role, User
+from scheduler.models import Appointment, Role, User
 from tests.browser.actions import publish
 from tests.browser.checks import check_page
 from tests.browser.conftest import LiveServer, log_in
-from tests.support.counseling import open_every_afternoon
+from tests.support.counseling import book, open_every_afternoon
 from tests.support.languages import english_left, english_with_spanish
 
 ENGLISH = english_with_spanish()
@@ -40,7 +40,7 @@ def test_a_family_reads_and_books_in_spanish(
     workshop_id, _ = publish(
         live, maya, "Entender la adicción en familia", weeks=4, description="Una tarde tranquila."
     )
-    publish(live, maya, "Cuidarse a uno mismo", capacity=2, days=5, at=time(10, 0))
+    other_id, _ = publish(live, maya, "Cuidarse a uno mismo", capacity=2, days=5, at=time(10, 0))
     open_every_afternoon_for(live, maya)
     page = new_page(locale="es-MX")  # the browser asks for Spanish
 
@@ -79,6 +79,20 @@ def test_a_family_reads_and_books_in_spanish(
         spanish_page(page, name, screenshot=name == "citas")
     page.locator("a.slot").first.click()
     spanish_page(page, "cita-hora")
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/bookings"))
+    spanish_page(page, "mis-reservas-cita")
+    with live.data():
+        (appointment_id,) = db.session.scalars(db.select(Appointment.id)).all()
+    page.goto(f"/counseling/appointments/{appointment_id}/move")
+    spanish_page(page, "cita-cambiar")
+
+    # A form sent with mistakes says so in Spanish, its error summary first.
+    page.goto(f"/workshops/{other_id}")
+    page.locator("form[data-booking-form] input[name=seats]").fill("99")
+    page.locator("form[data-booking-form] button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    spanish_page(page, "taller-errores")
 
 
 def test_staff_pages_in_spanish(page: Page, live: LiveServer) -> None:
@@ -90,8 +104,13 @@ def test_staff_pages_in_spanish(page: Page, live: LiveServer) -> None:
             db.session.get_one(User, user_id).language = "es"
         db.session.commit()
 
+    family = live.user(name="Familia Chen")
+    open_every_afternoon_for(live, maya)
+    with live.data():
+        appointment_id = book(maya, family)
     log_in(page, maya.email)
     for path, name in [
+        (f"/manage/counseling/appointments/{appointment_id}", "cita-consejero"),
         ("/manage", "panel"),
         ("/manage/workshops/new", "taller-nuevo"),
         (f"/manage/workshops/{workshop_id}", "taller-gestion"),
