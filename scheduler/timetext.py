@@ -24,6 +24,7 @@ from babel.dates import (
     format_skeleton,
     format_time,
     get_day_names,
+    get_timezone_location,
     get_timezone_name,
 )
 from flask import has_app_context
@@ -141,6 +142,13 @@ def local_day_text(instant: datetime, zone: str, *, locale: str | None = None) -
 def weekday_name(weekday: int, *, locale: str | None = None) -> str:
     """A weekday by its number (0 is Monday), in words: "Tuesday", "martes"."""
     return str(get_day_names("wide", locale=_locale(locale))[weekday])
+
+
+def zone_city(zone: str, locale: str | None = None) -> str:
+    """The place a zone is named after, in words: "New York", "Nueva York", "UTC"."""
+    if zone.startswith(("Etc/", "UTC", "GMT")):
+        return zone
+    return str(get_timezone_location(zone, locale=_locale(locale), return_city=True))
 
 
 def zone_name(zone: str, instant: datetime, locale: str | None = None) -> str:

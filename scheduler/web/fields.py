@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
 from functools import cache
 from types import SimpleNamespace
@@ -16,12 +17,32 @@ from wtforms import SelectChoice, SelectField, StringField, URLField
 from wtforms.validators import URL, Length, Optional, ValidationError
 from wtforms.widgets import Select, html_params
 
+from scheduler.i18n import current_language
+from scheduler.timetext import zone_city, zone_name
 from scheduler.timeutil import common_zones, is_valid_zone, utcnow
 
 
-@cache
 def _zone_choices() -> tuple[SelectChoice, ...]:
-    return tuple(SelectChoice(z, z.replace("_", " ")) for z in common_zones())
+    return _zone_choices_in(current_language())
+
+
+@cache
+def _zone_choices_in(language: str) -> tuple[SelectChoice, ...]:
+    """Every zone as people find theirs, in ``language``: "New York — Eastern Time",
+    "Nueva York — hora oriental", in the order of those words (type-ahead finds a city)."""
+    now = utcnow()
+    labelled = [
+        (f"{zone_city(zone, language)} — {zone_name(zone, now, language)}", zone)
+        for zone in common_zones()
+    ]
+    labelled.sort(key=lambda pair: _sort_key(pair[0]))
+    return tuple(SelectChoice(zone, label) for label, zone in labelled)
+
+
+def _sort_key(label: str) -> str:
+    """Accents and case aside, so "Ámsterdam" sorts among the A's."""
+    plain = unicodedata.normalize("NFKD", label.casefold())
+    return "".join(c for c in plain if not unicodedata.combining(c))
 
 
 def _option(choice: SelectChoice, *, selected: bool) -> str:
@@ -32,10 +53,14 @@ def _option(choice: SelectChoice, *, selected: bool) -> str:
     return str(Select.render_option(rendered))
 
 
-@cache
 def _zone_options() -> tuple[dict[str, int], tuple[str, ...]]:
-    """Every zone's ``<option>``, rendered once: where each is, and the markup."""
-    choices = _zone_choices()
+    return _zone_options_in(current_language())
+
+
+@cache
+def _zone_options_in(language: str) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Every zone's ``<option>``, rendered once a language: where each is, and the markup."""
+    choices = _zone_choices_in(language)
     markup = tuple(_option(choice, selected=False) for choice in choices)
     return {choice.value: n for n, choice in enumerate(choices)}, markup
 
