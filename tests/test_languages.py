@@ -89,3 +89,12 @@ def test_pages_kept_for_visitors_are_kept_per_language(client, make_workshop):
     assert lang_of(client.get("/", headers=SPANISH)) == "es"
     assert lang_of(client.get("/", headers={"Accept-Language": "en"})) == "en"
     assert lang_of(client.get("/", headers=SPANISH)) == "es"
+
+
+def test_the_zone_picker_names_cities_and_times_in_the_readers_language(client):
+    english = client.get("/register").get_data(as_text=True)
+    spanish = client.get("/register", headers=SPANISH).get_data(as_text=True)
+
+    assert ">New York — Eastern Time</option>" in english
+    assert ">Nueva York — hora oriental</option>" in spanish
+    assert '<option value="Europe/London">Londres — hora británica</option>' in spanish
