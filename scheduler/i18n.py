@@ -13,6 +13,8 @@ is one of them. The compiled ``.mo`` files are not committed: they are built fro
 from __future__ import annotations
 
 import functools
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,10 +95,12 @@ def compile_catalogues() -> None:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        partial = mo_path.with_suffix(".mo.part")
-        with partial.open("wb") as mo_file:
+        # Each process writes its own file and swaps it in whole: workers starting at once
+        # (gunicorn, test workers) never read half a catalogue or trip on each other.
+        handle, partial = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.part")
+        with os.fdopen(handle, "wb") as mo_file:
             write_mo(mo_file, catalog)
-        partial.replace(mo_path)  # another worker starting at once sees a whole file
+        os.replace(partial, mo_path)
 
 
 def init_app(app: Flask) -> None:

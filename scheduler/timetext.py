@@ -63,7 +63,8 @@ class TimeText:
     #: The other party's time when their clock differs: "6:00 PM Central Time", with
     #: its date ("Wed, Dec 2, 11:00 PM Pacific Time") when that is another day.
     other: str | None = None
-    #: Whose time ``other`` is: "for the facilitator".
+    #: Whose time ``other`` is, as a whole phrase with a ``%(time)s`` slot for it:
+    #: "%(time)s for the facilitator" (so a language can put the time where it goes).
     other_role: str | None = None
 
     @property
@@ -71,7 +72,7 @@ class TimeText:
         """The other party's time with whose it is, as pages show it second."""
         if self.other is None:
             return None
-        return f"{self.other} {self.other_role}" if self.other_role else self.other
+        return self.other_role % {"time": self.other} if self.other_role else self.other
 
     def __str__(self) -> str:
         text = f"{self.main} {self.zone}"

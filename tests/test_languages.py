@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import re
+import shutil
 
+from babel.messages.mofile import read_mo
+
+from scheduler import i18n
 from scheduler.models import User
 
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}
@@ -98,3 +103,20 @@ def test_the_zone_picker_names_cities_and_times_in_the_readers_language(client):
     assert ">New York — Eastern Time</option>" in english
     assert ">Nueva York — hora oriental</option>" in spanish
     assert '<option value="Europe/London">Londres — hora británica</option>' in spanish
+
+
+def test_catalogues_compiled_by_many_processes_at_once_come_out_whole(tmp_path, monkeypatch):
+    copy = tmp_path / "translations"
+    shutil.copytree(i18n.TRANSLATIONS, copy, ignore=shutil.ignore_patterns("*.mo"))
+    monkeypatch.setattr(i18n, "TRANSLATIONS", copy)
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=i18n.compile_catalogues) for _ in range(6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert all(worker.exitcode == 0 for worker in workers)
+    with (copy / "es" / "LC_MESSAGES" / "messages.mo").open("rb") as mo:
+        assert read_mo(mo).get("Language").string == "Idioma"
+    assert not list(copy.glob("**/*.part"))

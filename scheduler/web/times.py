@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from scheduler.timetext import TimeText, time_text
@@ -16,19 +16,26 @@ def viewer_zone() -> str | None:
     return current_user.timezone if current_user.is_authenticated else None
 
 
-def reader_time(instant: datetime, place_zone: str, role: str | None = None) -> TimeText:
+#: Whose the other time is, by the name pages pass: a whole phrase with a slot for the
+#: time, so a language can put it where it goes.
+ROLES = {
+    # Translators: the other party's time, shown after the reader's own.
+    "facilitator": _l("%(time)s for the facilitator"),
+    "workshop": _l("%(time)s at the workshop"),
+    "counselor": _l("%(time)s for the counselor"),
+}
+
+
+def reader_time(instant: datetime, place_zone: str, role: str = "facilitator") -> TimeText:
     """An instant for this page's reader: in their zone with ``place_zone``'s time after it
-    (``role`` says whose that is, the facilitator's unless told), or, for a visitor, in
-    ``place_zone`` alone.
+    (``role`` names whose that is, one of ``ROLES``), or, for a visitor, in ``place_zone``
+    alone.
     """
-    if role is None:
-        # Translators: follows the other party's time: "6:00 PM Central Time for the facilitator".
-        role = _("for the facilitator")
     mine = viewer_zone()
     return time_text(
         instant,
         mine or place_zone,
         now=utcnow(),
         other_zone=place_zone if mine else None,
-        other_role=role,
+        other_role=str(ROLES[role]),
     )

@@ -15,6 +15,7 @@ from scheduler.models import Appointment, MeetingMode
 from scheduler.services import counseling
 from scheduler.timetext import TimeText, local_day_text, moment_text, time_text
 from scheduler.timeutil import to_local
+from scheduler.web.times import ROLES
 
 KIND_NAMES = {"family": _l("Family session"), "individual": _l("Individual session")}
 MODE_NAMES = {"in_person": _l("In person"), "online": _l("Online")}
@@ -131,7 +132,7 @@ def appointment_cards(family_id: int, zone: str, now: datetime) -> list[Appointm
                     zone,
                     now=now,
                     other_zone=settings.timezone if settings else None,
-                    other_role=_("for the counselor"),
+                    other_role=str(ROLES["counselor"]),
                 ),
                 status=str(_STATUS_TEXT[appointment.status]),
                 counselor=appointment.facilitator.name,
