@@ -37,9 +37,8 @@ def test_reader_and_facilitator_in_the_same_zone_see_one_time_with_the_zone_in_w
 
 
 def test_a_reader_in_another_zone_sees_their_own_time_first_and_the_facilitators_after():
-    shown = time_text(
-        seven_pm_in_chicago(), NY, now=NOW, other_zone=CHICAGO, other_role="%(time)s for the facilitator"
-    )
+    role = "%(time)s for the facilitator"
+    shown = time_text(seven_pm_in_chicago(), NY, now=NOW, other_zone=CHICAGO, other_role=role)
 
     assert shown.main == f"Thu, Dec 3, 8:00{NBSP}PM"
     assert shown.zone == "Eastern Time"
@@ -52,8 +51,9 @@ def test_a_reader_in_another_zone_sees_their_own_time_first_and_the_facilitators
 def test_across_midnight_the_other_time_says_its_own_date():
     late = to_utc(datetime(2026, 12, 3, 23, 30), LA)  # 7:30 AM on Friday in London
 
-    for_family = time_text(late, LA, now=NOW, other_zone=LONDON, other_role="%(time)s for the counselor")
-    for_counselor = time_text(late, LONDON, now=NOW, other_zone=LA, other_role="%(time)s for the family")
+    counselor, family = "%(time)s for the counselor", "%(time)s for the family"
+    for_family = time_text(late, LA, now=NOW, other_zone=LONDON, other_role=counselor)
+    for_counselor = time_text(late, LONDON, now=NOW, other_zone=LA, other_role=family)
 
     assert for_family.main == f"Thu, Dec 3, 11:30{NBSP}PM"
     assert for_family.other == f"Fri, Dec 4, 7:30{NBSP}AM British Time"
