@@ -181,5 +181,6 @@ def test_every_spanish_page_reads_as_plainly_as_the_english(demo_pages, client, 
             ease[path] = textstat.fernandez_huerta(text)
     finally:
         textstat.set_lang("en")
+    print("Fernández-Huerta:", {path: round(score) for path, score in ease.items()})
     too_hard = {path: score for path, score in ease.items() if score < MIN_SPANISH_EASE}
     assert not too_hard, f"Fernández-Huerta below {MIN_SPANISH_EASE}: {too_hard}"
