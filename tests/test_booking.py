@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from scheduler.models import Booking, BookingStatus
 from scheduler.services import booking as booking_service
+from scheduler.services import waitlist
 from scheduler.services.booking import Needs, cancel_booking, enroll_series
 from scheduler.services.errors import DomainError
 from scheduler.services.seats import SeatCount, seat_count
@@ -299,3 +300,20 @@ def test_sessions_of_another_workshop_cannot_be_booked_through_this_one(make_wor
             mine.id, [other.sessions[0].id], family.id, 1, Needs(), now=utcnow()
         )
     assert refused.value.code == "session_not_found"
+
+
+def test_waitlisted_households_know_their_place_in_line(make_workshop, make_booking, make_user):
+    session = make_workshop(capacity=2).sessions[0]
+    make_booking(session.id, seats=2)
+    first, second, third = (
+        make_booking(session.id, seats=1, join_waitlist=True) for _ in range(3)
+    )
+    other_session = make_workshop(capacity=1).sessions[0]
+    make_booking(other_session.id, seats=1)
+    elsewhere = make_booking(other_session.id, seats=1, join_waitlist=True)
+
+    places = waitlist.places_in_line([third, first, elsewhere, second])
+
+    assert places == {first.id: 1, second.id: 2, third.id: 3, elsewhere.id: 1}
+    cancel_booking(first.id, first.family_id, now=utcnow())
+    assert waitlist.places_in_line([second, third]) == {second.id: 1, third.id: 2}

@@ -578,3 +578,18 @@ def test_after_booking_that_workshops_card_comes_first_under_the_confirmation(
     assert page.count("Just booked") == 1
     plain = text_of(client.get("/bookings"))  # later on, the soonest comes first again
     assert plain.index(card(sooner.id)) < plain.index(card(later.id))
+
+
+def test_my_bookings_tells_a_waitlisted_family_its_place_in_line(
+    client, auth, make_user, make_workshop, make_booking
+):
+    session = make_workshop(capacity=1).sessions[0]
+    make_booking(session.id, seats=1)
+    make_booking(session.id, seats=1, join_waitlist=True)
+    family = make_user()
+    make_booking(session.id, family=family, seats=1, join_waitlist=True)
+    auth.login(family)
+
+    page = text_of(client.get("/bookings"))
+
+    assert "You are number 2 in line." in page

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from scheduler.extensions import db
 from scheduler.models import Booking, Workshop, WorkshopSession, WorkshopStatus
 from scheduler.services.seats import SeatCount, seat_counts
+from scheduler.services.waitlist import places_in_line
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,8 @@ class MyBookings:
     past: list[Booking]
     #: Booking ids the household may still cancel (before the session starts).
     cancellable: frozenset[int]
+    #: Each upcoming waitlisted booking's place in line (1 is next).
+    places: dict[int, int] = field(default_factory=dict)
 
     @property
     def by_workshop(self) -> list[WorkshopBookings]:
@@ -245,4 +248,4 @@ def bookings_of(family_id: int, *, now: datetime) -> MyBookings:
     upcoming = [b for b in mine if b.session.ends_at > now and not b.is_cancelled]
     past = [b for b in reversed(mine) if b not in upcoming]
     cancellable = frozenset(b.id for b in upcoming if b.session.is_open(now))
-    return MyBookings(upcoming, past, cancellable)
+    return MyBookings(upcoming, past, cancellable, places_in_line(upcoming))

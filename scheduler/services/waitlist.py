@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from scheduler import settings
 from scheduler.extensions import db
@@ -32,6 +33,32 @@ def waitlist(session_id: int) -> list[Booking]:
             .order_by(Booking.id)
         )
     )
+
+
+def places_in_line(bookings: list[Booking]) -> dict[int, int]:
+    """Each waitlisted booking's place in its session's line (1 is next), in one query.
+
+    The line is the order ``waitlist`` gives: households are seated first come, first
+    served, so a family can tell how likely a seat is.
+    """
+    waiting = [b.id for b in bookings if b.is_waitlisted]
+    if not waiting:
+        return {}
+    ahead = aliased(Booking)
+    rows = db.session.execute(
+        select(Booking.id, func.count(ahead.id))
+        .join(
+            ahead,
+            and_(
+                ahead.session_id == Booking.session_id,
+                ahead.status == BookingStatus.WAITLISTED,
+                ahead.id <= Booking.id,
+            ),
+        )
+        .where(Booking.id.in_(waiting))
+        .group_by(Booking.id)
+    )
+    return {booking_id: place for booking_id, place in rows.tuples()}
 
 
 def promote_waitlisted(session: WorkshopSession, now: datetime) -> list[Booking]:
