@@ -305,9 +305,7 @@ def test_sessions_of_another_workshop_cannot_be_booked_through_this_one(make_wor
 def test_waitlisted_households_know_their_place_in_line(make_workshop, make_booking, make_user):
     session = make_workshop(capacity=2).sessions[0]
     make_booking(session.id, seats=2)
-    first, second, third = (
-        make_booking(session.id, seats=1, join_waitlist=True) for _ in range(3)
-    )
+    first, second, third = (make_booking(session.id, seats=1, join_waitlist=True) for _ in range(3))
     other_session = make_workshop(capacity=1).sessions[0]
     make_booking(other_session.id, seats=1)
     elsewhere = make_booking(other_session.id, seats=1, join_waitlist=True)
