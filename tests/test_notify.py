@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from scheduler.database import write_transaction
 from scheduler.models import Booking, OutboxMessage, User
-from scheduler.services import notify, series
+from scheduler.services import accounts, notify, series
 from scheduler.services.booking import cancel_booking
 from scheduler.services.series import Scope
 from scheduler.timeutil import to_utc, utcnow, wall_time
@@ -226,3 +226,33 @@ def test_family_sets_reminders_on_the_account_page(
     assert db.session.get_one(User, family.id).reminders_enabled is False
     later = make_booking(make_workshop(start=local_start(days=12)).sessions[0].id, family=family)
     assert outbox(db, booking_id=later.id, kind="reminder") == []
+
+
+def test_reminders_turned_back_on_are_queued_again_for_what_the_family_still_holds(
+    make_workshop, make_booking, make_user, db
+):
+    family = make_user(timezone="America/New_York")
+    kept = make_booking(make_workshop().sessions[0].id, family=family)
+    dropped = make_booking(make_workshop().sessions[0].id, family=family)
+    cancel_booking(dropped.id, family.id, now=utcnow())
+
+    def pending() -> list[int | None]:
+        return sorted(
+            m.booking_id
+            for m in outbox(db, recipient_id=family.id, kind="reminder", status="pending")
+        )
+
+    held = pending()
+    assert held == [kept.id, kept.id]  # 48 h and 2 h before
+    settings = {"name": family.name, "timezone": family.timezone}
+
+    accounts.update_settings(family.id, **settings, reminders_enabled=False)
+    assert pending() == []
+    accounts.update_settings(family.id, **settings, reminders_enabled=True)
+    assert pending() == held, "the booking still held gets its reminders back, no other"
+    accounts.update_settings(family.id, **settings, reminders_enabled=True)
+    assert pending() == held, "saving again while on queues nothing twice"
+
+    accounts.update_settings(family.id, **settings, reminders_enabled=False)
+    accounts.update_settings(family.id, **settings, reminders_enabled=True, reminder_offsets="1d")
+    assert pending() == [kept.id], "back on with the times chosen now"

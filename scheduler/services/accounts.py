@@ -229,13 +229,16 @@ def update_settings(
     descriptive_titles: bool = False,
     reminders_enabled: bool = True,
     reminder_offsets: str = "",
+    now: datetime | None = None,
 ) -> None:
     """Save a person's name, zone, calendar wording and reminder choices.
 
     New reminder times apply to bookings made from now on; reminders already queued
     keep their times (the email links here to change them). Turning reminders off
-    withdraws the queued ones at once.
+    withdraws the queued ones at once; turning them back on queues them again for
+    everything still to come.
     """
+    now = now or utcnow()
     if not is_valid_zone(timezone):
         raise DomainError("invalid_zone")
     offsets = (
@@ -245,6 +248,7 @@ def update_settings(
     )
     with write_transaction() as session:
         user = session.get_one(User, user_id)
+        turned_on = reminders_enabled and not user.reminders_enabled
         user.name = name.strip()
         user.timezone = timezone
         user.descriptive_titles = descriptive_titles
@@ -252,6 +256,9 @@ def update_settings(
         user.reminder_offsets = offsets
         if not reminders_enabled:
             notify.cancel_family_reminders(user_id)
+        elif turned_on:
+            session.flush()  # the reminder times read the family's new offsets
+            notify.restore_family_reminders(user_id, now)
 
 
 def unsubscribe_token(user: User) -> str:

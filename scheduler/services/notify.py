@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from scheduler import settings
 from scheduler.database import insert_on_conflict
@@ -22,6 +22,7 @@ from scheduler.models import (
     AppointmentStatus,
     Booking,
     BookingStatus,
+    CounselingSlot,
     EmailLink,
     MessageKind,
     OutboxMessage,
@@ -212,6 +213,51 @@ def cancel_pending_reminders(booking_ids: Iterable[int]) -> None:
 def cancel_family_reminders(family_id: int) -> None:
     """Withdraw every pending reminder of one family (they turned reminders off)."""
     _withdraw_reminders(OutboxMessage.recipient_id == family_id)
+
+
+def restore_family_reminders(family_id: int, now: datetime) -> None:
+    """Reminders turned back on: queue them again for every booking and appointment the
+    family still holds that is to come, at its current reminder times.
+
+    The reminders withdrawn when they were turned off were never sent; they make way
+    for the new ones (a reminder's key names its booking, offset and version, so the
+    old rows would stop the new ones from being queued).
+    """
+    bookings = db.session.scalars(
+        select(Booking)
+        .join(WorkshopSession)
+        .where(
+            Booking.family_id == family_id,
+            Booking.status == BookingStatus.CONFIRMED,
+            WorkshopSession.starts_at > now,
+        )
+    ).all()
+    appointments = db.session.scalars(
+        select(Appointment)
+        .join(CounselingSlot, Appointment.slot_id == CounselingSlot.id)
+        .where(
+            Appointment.family_id == family_id,
+            Appointment.status == AppointmentStatus.CONFIRMED,
+            CounselingSlot.starts_at > now,
+        )
+    ).all()
+    held = or_(
+        OutboxMessage.booking_id.in_([b.id for b in bookings]),
+        OutboxMessage.appointment_id.in_([a.id for a in appointments]),
+    )
+    db.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.recipient_id == family_id,
+            OutboxMessage.kind == MessageKind.REMINDER,
+            OutboxMessage.status == OutboxStatus.CANCELLED,
+            OutboxMessage.sent_at.is_(None),
+            held,
+        )
+    )
+    for booking in bookings:
+        schedule_reminders(booking, now)
+    for appointment in appointments:
+        schedule_appointment_reminders(appointment, now)
 
 
 def booking_created(booking: Booking, now: datetime) -> None:
