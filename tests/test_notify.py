@@ -15,6 +15,7 @@ from scheduler.services.booking import cancel_booking
 from scheduler.services.series import Scope
 from scheduler.timeutil import to_utc, utcnow, wall_time
 from tests.support.app import local_start
+from tests.support.counseling import book
 
 NY = "America/New_York"
 
@@ -256,3 +257,20 @@ def test_reminders_turned_back_on_are_queued_again_for_what_the_family_still_hol
     accounts.update_settings(family.id, **settings, reminders_enabled=False)
     accounts.update_settings(family.id, **settings, reminders_enabled=True, reminder_offsets="1d")
     assert pending() == [kept.id], "back on with the times chosen now"
+
+
+def test_an_appointments_reminders_come_back_when_reminders_are_turned_back_on(
+    make_counselor, make_user, db
+):
+    family = make_user(timezone="America/New_York")
+    appointment_id = book(make_counselor(), family, days=4)
+    settings = {"name": family.name, "timezone": family.timezone}
+
+    def pending() -> int:
+        return len(outbox(db, appointment_id=appointment_id, kind="reminder", status="pending"))
+
+    assert pending() == 2
+    accounts.update_settings(family.id, **settings, reminders_enabled=False)
+    assert pending() == 0
+    accounts.update_settings(family.id, **settings, reminders_enabled=True)
+    assert pending() == 2
