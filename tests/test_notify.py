@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from scheduler.database import write_transaction
 from scheduler.models import Booking, OutboxMessage, User
-from scheduler.services import accounts, notify, series
+from scheduler.services import accounts, notify, reminder_times, series
 from scheduler.services.booking import cancel_booking
 from scheduler.services.series import Scope
 from scheduler.timeutil import to_utc, utcnow, wall_time
@@ -160,9 +160,9 @@ def test_reminders_fire_at_exact_instants_across_a_dst_change(make_workshop, mak
 )
 def test_day_ahead_reminders_avoid_the_night(starts, expected_local):
     start = to_utc(datetime(2027, 5, 20, starts.hour, starts.minute), NY)
-    due = notify.reminder_time(start, timedelta(hours=48), NY)
+    due = reminder_times.reminder_time(start, timedelta(hours=48), NY)
     assert wall_time(due, NY) == datetime.combine(datetime(2027, 5, 18).date(), expected_local)
-    short = notify.reminder_time(start, timedelta(hours=2), NY)
+    short = reminder_times.reminder_time(start, timedelta(hours=2), NY)
     assert short == start - timedelta(hours=2)  # short offsets are exact
 
 
@@ -175,13 +175,13 @@ def test_day_ahead_reminders_avoid_the_night(starts, expected_local):
     ],
 )
 def test_reminder_offsets_are_read_in_minutes_hours_and_days(text, expected):
-    assert notify.parse_offsets(text) == expected
+    assert reminder_times.parse_offsets(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "2", "2x", "-1h", "0m", "31d", "2h;1h"])
 def test_unreadable_reminder_offsets_are_refused(text):
     with pytest.raises(ValueError):
-        notify.parse_offsets(text)
+        reminder_times.parse_offsets(text)
 
 
 def test_family_sets_reminders_on_the_account_page(

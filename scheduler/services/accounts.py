@@ -11,11 +11,22 @@ from sqlalchemy.exc import IntegrityError
 from scheduler import settings
 from scheduler.database import write_transaction
 from scheduler.extensions import db
-from scheduler.models import LinkPurpose, LoginFailure, Role, User
+from scheduler.models import (
+    Appointment,
+    AppointmentStatus,
+    Booking,
+    BookingStatus,
+    CounselingSlot,
+    LinkPurpose,
+    LoginFailure,
+    Role,
+    User,
+    WorkshopSession,
+)
 from scheduler.services import email_links, feeds, notify, sessions, tokens
 from scheduler.services.errors import DomainError
-from scheduler.services.notify import parse_offsets
 from scheduler.services.passwords import hash_password, needs_rehash, verify_password
+from scheduler.services.reminder_times import parse_offsets
 from scheduler.timeutil import is_valid_zone, utcnow
 
 #: Failures from one network address before it is throttled too (many accounts, one source).
@@ -258,7 +269,30 @@ def update_settings(
             notify.cancel_family_reminders(user_id)
         elif turned_on:
             session.flush()  # the reminder times read the family's new offsets
-            notify.restore_family_reminders(user_id, now)
+            notify.restore_reminders(user_id, *_held_for_reminders(user_id, now), now)
+
+
+def _held_for_reminders(family_id: int, now: datetime) -> tuple[list[Booking], list[Appointment]]:
+    """The confirmed bookings and appointments a family holds that are still to come."""
+    bookings = db.session.scalars(
+        select(Booking)
+        .join(WorkshopSession)
+        .where(
+            Booking.family_id == family_id,
+            Booking.status == BookingStatus.CONFIRMED,
+            WorkshopSession.starts_at > now,
+        )
+    ).all()
+    appointments = db.session.scalars(
+        select(Appointment)
+        .join(CounselingSlot, Appointment.slot_id == CounselingSlot.id)
+        .where(
+            Appointment.family_id == family_id,
+            Appointment.status == AppointmentStatus.CONFIRMED,
+            CounselingSlot.starts_at > now,
+        )
+    ).all()
+    return list(bookings), list(appointments)
 
 
 def unsubscribe_token(user: User) -> str:

@@ -7,14 +7,12 @@ twice (a retried request, a double click) can never queue the same email twice.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
-from scheduler import settings
 from scheduler.database import insert_on_conflict
 from scheduler.extensions import db
 from scheduler.models import (
@@ -22,7 +20,6 @@ from scheduler.models import (
     AppointmentStatus,
     Booking,
     BookingStatus,
-    CounselingSlot,
     EmailLink,
     MessageKind,
     OutboxMessage,
@@ -30,54 +27,7 @@ from scheduler.models import (
     User,
     WorkshopSession,
 )
-from scheduler.timeutil import to_local, to_utc
-
-#: Reminders of a day or more are moved into these local hours (nobody wants 3 a.m.).
-QUIET_OFFSET = timedelta(hours=24)
-EARLIEST_LOCAL, LATEST_LOCAL = time(9, 0), time(20, 0)
-
-_OFFSET = re.compile(r"^\s*(\d{1,4})\s*([mhd])\s*$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-#: Longest reminder offset accepted: a reminder a month ahead is no reminder.
-MAX_OFFSET = timedelta(days=30)
-
-
-def parse_offsets(text: str) -> list[timedelta]:
-    """Read "48h,2h,30m,1d" into offsets, largest first; raise ValueError when unreadable."""
-    offsets = set()
-    for part in text.split(","):
-        match = _OFFSET.match(part)
-        if not match:
-            raise ValueError(f"{part.strip()!r} is not like 48h, 2h, 30m or 1d")
-        offset = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-        if not timedelta(minutes=1) <= offset <= MAX_OFFSET:
-            raise ValueError(f"{part.strip()!r} must be between 1 minute and 30 days")
-        offsets.add(offset)
-    return sorted(offsets, reverse=True)
-
-
-def offsets_for(user: User) -> list[timedelta]:
-    """The reminder offsets a family gets: its own choice, or the site's default."""
-    if not user.reminders_enabled:
-        return []
-    return parse_offsets(user.reminder_offsets or settings.current().reminder_offsets)
-
-
-def reminder_time(starts_at: datetime, offset: timedelta, zone: str) -> datetime:
-    """When a reminder goes out: ``offset`` before the start, moved out of the night.
-
-    Only reminders a day or more ahead move; they land between 9:00 and 20:00 in the
-    family's zone on the same day, which keeps them at least 15 hours before the start.
-    """
-    due = starts_at - offset
-    if offset < QUIET_OFFSET:
-        return due
-    local = to_local(due, zone)
-    if local.time() < EARLIEST_LOCAL:
-        return to_utc(datetime.combine(local.date(), EARLIEST_LOCAL), zone)
-    if local.time() > LATEST_LOCAL:
-        return to_utc(datetime.combine(local.date(), LATEST_LOCAL), zone)
-    return due
+from scheduler.services.reminder_times import offsets_for, reminder_time
 
 
 def _insert(rows: Iterable[dict[str, Any]]) -> None:
@@ -215,47 +165,26 @@ def cancel_family_reminders(family_id: int) -> None:
     _withdraw_reminders(OutboxMessage.recipient_id == family_id)
 
 
-def restore_family_reminders(family_id: int, now: datetime) -> None:
-    """Reminders turned back on: queue them again for every booking and appointment the
-    family still holds that is to come, at its current reminder times.
-
-    The reminders withdrawn when they were turned off were never sent; they make way
-    for the new ones (a reminder's key names its booking, offset and version, so the
-    old rows would stop the new ones from being queued).
-    """
-    bookings = db.session.scalars(
-        select(Booking)
-        .join(WorkshopSession)
-        .where(
-            Booking.family_id == family_id,
-            Booking.status == BookingStatus.CONFIRMED,
-            WorkshopSession.starts_at > now,
-        )
-    ).all()
-    appointments = db.session.scalars(
-        select(Appointment)
-        .join(CounselingSlot, Appointment.slot_id == CounselingSlot.id)
-        .where(
-            Appointment.family_id == family_id,
-            Appointment.status == AppointmentStatus.CONFIRMED,
-            CounselingSlot.starts_at > now,
-        )
-    ).all()
+def restore_reminders(
+    family_id: int, bookings: list[Booking], appointments: list[Appointment], now: datetime
+) -> None:
+    """Queue reminders again for what a family holds, now they are on again. The ones
+    withdrawn when they were turned off, never sent, make way: their keys would stop
+    the new rows."""
     held = or_(
         OutboxMessage.booking_id.in_([b.id for b in bookings]),
         OutboxMessage.appointment_id.in_([a.id for a in appointments]),
     )
+    withdrawn = (OutboxMessage.status == OutboxStatus.CANCELLED, OutboxMessage.sent_at.is_(None))
     db.session.execute(
         delete(OutboxMessage).where(
             OutboxMessage.recipient_id == family_id,
             OutboxMessage.kind == MessageKind.REMINDER,
-            OutboxMessage.status == OutboxStatus.CANCELLED,
-            OutboxMessage.sent_at.is_(None),
+            *withdrawn,
             held,
         )
     )
-    for booking in bookings:
-        schedule_reminders(booking, now)
+    _insert([row for b in bookings for row in _booking_reminders(b, now)])
     for appointment in appointments:
         schedule_appointment_reminders(appointment, now)
 

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from scheduler.services.notify import parse_offsets
+from scheduler.services.reminder_times import parse_offsets
 from scheduler.web.fields import PlainText, TimezoneField, strip
 
 #: A number and a unit: refused only for its size (a reminder 1 minute to 30 days ahead).
