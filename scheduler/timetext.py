@@ -135,6 +135,12 @@ def day_text(day: date, *, locale: str | None = None) -> str:
     return str(format_date(day, "full", locale=_locale(locale)))
 
 
+def heading(text: str) -> str:
+    """Start a heading with a capital: Spanish writes days and months in lower case
+    mid-sentence ("miércoles, 2 de diciembre"), but a heading still starts with one."""
+    return text[:1].upper() + text[1:]
+
+
 def local_day_text(instant: datetime, zone: str, *, locale: str | None = None) -> str:
     """The day an instant falls on in ``zone``, as ``day_text`` says it."""
     return day_text(to_local(instant, zone).date(), locale=locale)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from scheduler.timetext import time_text, zone_name
+from scheduler.timetext import day_text, heading, time_text, zone_name
 from scheduler.timeutil import to_utc
 from scheduler.web.times import reader_time
 
@@ -169,3 +169,8 @@ def test_another_locale_is_an_argument_not_new_code():
         "hora oriental",
     )
     assert shown.other == "19:00 hora central"
+
+
+def test_a_day_heading_starts_with_a_capital_in_every_language():
+    assert heading(day_text(date(2026, 12, 2), locale="es")) == "Miércoles, 2 de diciembre de 2026"
+    assert heading(day_text(date(2026, 12, 2), locale="en")) == "Wednesday, December 2, 2026"

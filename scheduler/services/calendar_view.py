@@ -25,7 +25,7 @@ from scheduler.extensions import db
 from scheduler.i18n import current_language
 from scheduler.models import SessionStatus, Workshop, WorkshopSession, WorkshopStatus
 from scheduler.services.catalog import SessionRow, session_rows
-from scheduler.timetext import day_text, time_text, zone_name
+from scheduler.timetext import day_text, heading, time_text, zone_name
 from scheduler.timeutil import to_local
 
 T = TypeVar("T")
@@ -304,7 +304,7 @@ def build_calendar(
         [
             CalendarDay(
                 date=d,
-                label=day_text(d),
+                label=heading(day_text(d)),
                 in_period=period[0] <= d <= period[1],
                 is_today=d == today,
                 entries=[entry(row) for row in by_day.get(d, [])],

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from scheduler.models import Appointment, MeetingMode
 from scheduler.services import counseling
-from scheduler.timetext import TimeText, local_day_text, moment_text, time_text
+from scheduler.timetext import TimeText, heading, local_day_text, moment_text, time_text
 from scheduler.timeutil import to_local
 from scheduler.web.times import ROLES
 
@@ -167,7 +167,9 @@ def days_of(slots: list[counseling.OpenSlot], zone: str) -> list[DayView]:
     """Group open slots by local day in the reader's zone."""
     return [
         DayView(
-            local_day_text(group[0].slot.starts_at, zone), [slot_view(s, zone) for s in group], day
+            heading(local_day_text(group[0].slot.starts_at, zone)),
+            [slot_view(s, zone) for s in group],
+            day,
         )
         for day, items in groupby(slots, key=lambda s: to_local(s.slot.starts_at, zone).date())
         for group in [list(items)]
