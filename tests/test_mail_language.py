@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import flask_babel
 import icalendar
@@ -39,6 +39,13 @@ from tests.test_digest import at, day_ahead
 EVENING = datetime(2026, 12, 3, 19, 0)
 #: A marked string as the stand-in catalogue gives it in Spanish.
 PSEUDO = re.compile(r"«[^«»]*(«[^«»]*»[^«»]*)*»")
+
+
+@pytest.fixture(autouse=True)
+def _a_fixed_today():
+    """These tests read as of one fixed day, days before EVENING, whatever day they run."""
+    with time_machine.travel(datetime(2026, 11, 30, 15, 0, tzinfo=UTC), tick=True):
+        yield
 
 
 class _Pseudo(NullTranslations):

@@ -21,6 +21,7 @@ from scheduler.models import Booking, Workshop
 from scheduler.services import catalog
 from scheduler.services.booking import Outcome
 from scheduler.services.catalog import SessionRow
+from scheduler.services.errors import seats_text
 from scheduler.services.seats import max_seats
 from scheduler.timetext import TimeText
 from scheduler.timeutil import utcnow
@@ -30,7 +31,7 @@ from scheduler.web.times import reader_time
 
 #: What the booking button says, by what is ticked, in the reader's language. hearth.js
 #: words the button from these same patterns as the boxes and the seats change, so both
-#: say the same; {seats} is one of ``seat_words``. The "_many" patterns are only used
+#: say the same; {seats} is one of ``seats_text``. The "_many" patterns are only used
 #: for 2 sessions or more.
 BUTTON_WORDS = {
     "plain": _l("Book seats"),
@@ -47,16 +48,11 @@ BUTTON_WORDS = {
 }
 
 
-def seat_words(count: int) -> str:
-    """ "1 seat", "2 seats", as the booking button says them."""
-    return ngettext("%(num)d seat", "%(num)d seats", count)
-
-
 def button_words() -> dict[str, str | list[str]]:
     """The button's patterns for hearth.js, worded now, and the seats from 1 to the most
     a household may book, each with its language's plural (``seats[n - 1]``)."""
     words: dict[str, str | list[str]] = {key: str(text) for key, text in BUTTON_WORDS.items()}
-    words["seats"] = [seat_words(n) for n in range(1, max_seats() + 1)]
+    words["seats"] = [seats_text(n) for n in range(1, max_seats() + 1)]
     return words
 
 
@@ -76,7 +72,7 @@ def button_text(seats: int | None, booking: int, waiting: int) -> str:
         key = "wait" if total == 1 else "wait_many"
     else:
         key = "mixed"
-    return str(BUTTON_WORDS[key]).format(seats=seat_words(seats), sessions=total, waiting=waiting)
+    return str(BUTTON_WORDS[key]).format(seats=seats_text(seats), sessions=total, waiting=waiting)
 
 
 @dataclass(frozen=True)
@@ -196,7 +192,7 @@ def render_workshop(
 def booked_text(bookings: list[Booking]) -> str:
     """Say what a booking form did, naming the workshop, for the confirmation at the top
     of the next page (which takes focus, so it is what is read first)."""
-    seats = seat_words(bookings[0].seats)
+    seats = seats_text(bookings[0].seats)
     title = bookings[0].session.workshop.title
     booked = [b for b in bookings if b.is_confirmed]
     waiting = len(bookings) - len(booked)
