@@ -1,4 +1,4 @@
-"""The audit trail of who saw or exported families' data."""
+"""The audit trail: who saw or exported families' data, who acted for them or changed accounts."""
 
 from __future__ import annotations
 
@@ -24,6 +24,19 @@ def record(actor: User, action: str, subject: str, *, now: datetime) -> None:
                 created_at=now,
             )
         )
+
+
+def add(actor: User, action: str, subject: str, *, now: datetime) -> None:
+    """Write one audit event inside the caller's write transaction.
+
+    For changes made on someone's behalf (an account change, a booking made for a
+    household): the change and its trail commit together or not at all.
+    """
+    db.session.add(
+        AuditEvent(
+            actor_id=actor.id, actor_name=actor.name, action=action, subject=subject, created_at=now
+        )
+    )
 
 
 def recent(limit: int = 200) -> list[AuditEvent]:
