@@ -16,9 +16,10 @@ from flask.testing import FlaskClient
 from scheduler.database import write_transaction
 from scheduler.extensions import db as _db
 from scheduler.models import AuditEvent, Booking, BookingStatus, LinkPurpose, Role, User
-from scheduler.services import counseling, email_links, feeds
+from scheduler.services import counseling, email_links, feeds, series
 from scheduler.services.accounts import unsubscribe_token
 from scheduler.services.booking import Needs, cancel_booking
+from scheduler.services.series import WorkshopDetails
 from scheduler.timeutil import utcnow
 from tests.support.app import PASSWORD, AuthActions, csrf_token_from, local_start
 
@@ -35,6 +36,7 @@ OWN_HOUSEHOLD = {"family_a": "Alvarez household", "family_b": "Brennan household
 # session, where family A holds {booking}; family B is booked into the second session only.
 # {draft} is the owner's unpublished workshop; {waiting} a waitlisted booking in another of
 # the owner's sessions, {waiting_session}, with a seat free to promote into.
+# {past_session} ended weeks ago (its workshop: {past_workshop}), with a household booked.
 #
 # fmt: off
 ACCESS_TABLE = [
@@ -79,6 +81,21 @@ ACCESS_TABLE = [
     ("GET",  "/manage/sessions/{session}/roster.csv",     302,  403,  403,  200,  404,  200),
     ("GET",  "/manage/sessions/{missing}/roster",         302,  403,  403,  404,  404,  404),
     ("POST", "/manage/bookings/{waiting}/promote",        302,  403,  403,  303,  404,  303),
+    ("GET",  "/manage/history",                           302,  403,  403,  200,  200,  200),
+    ("GET",  "/manage/sessions/{past_session}/roster",    302,  403,  403,  200,  404,  200),
+    ("GET",  "/manage/sessions/{past_session}/roster.csv", 302, 403,  403,  200,  404,  200),
+    ("GET",  "/manage/workshops/{workshop}/duplicate",    302,  403,  403,  200,  404,  200),
+    ("POST", "/manage/workshops/{workshop}/duplicate",    302,  403,  403,  303,  404,  303),
+    ("GET",  "/manage/workshops/{past_workshop}/duplicate",  302, 403, 403, 200,  404,  200),
+    ("POST", "/manage/workshops/{missing}/duplicate",     302,  403,  403,  404,  404,  404),
+    ("GET",  "/manage/workshops/{workshop}/sessions/new", 302,  403,  403,  200,  404,  200),
+    ("POST", "/manage/workshops/{workshop}/sessions/new", 302,  403,  403,  303,  404,  303),
+    ("POST", "/manage/workshops/{missing}/sessions/new",  302,  403,  403,  404,  404,  404),
+    ("GET",  "/manage/workshops/{draft}/delete",          302,  403,  403,  200,  404,  200),
+    ("POST", "/manage/workshops/{draft}/delete",          302,  403,  403,  303,  404,  303),
+    ("GET",  "/manage/workshops/{workshop}/delete",       302,  403,  403,  200,  404,  200),
+    ("POST", "/manage/workshops/{workshop}/delete",       302,  403,  403,  409,  404,  409),
+    ("POST", "/manage/workshops/{missing}/delete",        302,  403,  403,  404,  404,  404),
     ("GET",  "/admin/audit",                              302,  403,  403,  403,  403,  200),
     ("GET",  "/admin/outbox",                             302,  403,  403,  403,  403,  200),
     ("GET",  "/calendar/workshops.ics",                   200,  200,  200,  200,  200,  200),
@@ -158,6 +175,9 @@ CSRF_TABLE = [
     ("/manage/sessions/{session}/capacity",   "owner",     "/manage/sessions/{session}"),
     ("/manage/sessions/{session}/cancel",     "owner",     "/manage/sessions/{session}"),
     ("/manage/bookings/{waiting}/promote",    "owner",     "/manage/sessions/{waiting_session}/roster"),  # noqa: E501
+    ("/manage/workshops/{workshop}/duplicate",    "owner", "/manage/workshops/{workshop}/duplicate"),  # noqa: E501
+    ("/manage/workshops/{workshop}/sessions/new", "owner", "/manage/workshops/{workshop}/sessions/new"),  # noqa: E501
+    ("/manage/workshops/{draft}/delete",          "owner", "/manage/workshops/{draft}/delete"),
 ]
 # fmt: on
 
@@ -260,6 +280,16 @@ class World:
             },
             "/manage/sessions/{session}/capacity": {"capacity": "6", "scope": "one"},
             "/manage/sessions/{session}/cancel": {"scope": "one"},
+            # The series' first session is 10 days ahead: the same weekday, a term later.
+            "/manage/workshops/{workshop}/duplicate": {
+                "first_day": local_start(days=10 + 7 * 20).date().isoformat(),
+                "title": "Family education, next term",
+            },
+            "/manage/workshops/{workshop}/sessions/new": {
+                "starts_at": _local(days=40, at=time(10, 0)),
+                "duration_minutes": "60",
+                "capacity": "4",
+            },
         }
         return forms.get(route, {})
 
@@ -371,6 +401,20 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
     waiting = make_booking(small.id, family=make_user(name="Walsh household"), join_waitlist=True)
     cancel_booking(leaving.id, chen.id, now=small.starts_at - timedelta(hours=1))
 
+    # Last month's session, which the Dunns had booked: the history and its roster.
+    then = utcnow() - timedelta(days=30)
+    past = series.create_workshop(
+        owner.id,
+        WorkshopDetails("Last term", "About recovery", "Room 1", "", publish=True),
+        timezone="America/New_York",
+        capacity=4,
+        first_start=local_start(days=-28),
+        duration_minutes=90,
+        weeks=1,
+        now=then,
+    )
+    make_booking(past.sessions[0].id, family=make_user(name="Dunn household"), now=then)
+
     return World(
         people={role: Person(u.id, u.email, u.name) for role, u in users.items()},
         ids={
@@ -381,6 +425,8 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
             "draft_session": draft.sessions[0].id,
             "waiting": waiting.id,
             "waiting_session": small.id,
+            "past_workshop": past.id,
+            "past_session": past.sessions[0].id,
             "missing": 999_999,
             "unsubscribe_a": f"{family_a.id}/{unsubscribe_token(family_a)}",
             "reset_b": _reset_token(family_b),

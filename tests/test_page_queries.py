@@ -110,6 +110,22 @@ def test_the_dashboard_runs_the_same_statements_at_10_and_10000_sessions(client,
     assert_same_statements(db, client, facilitator, "/manage")
 
 
+def test_past_sessions_run_the_same_statements_at_10_and_10000_sessions(client, auth, db, people):
+    """The history: its workshop filter, a page of sessions, their seats; filtered too."""
+    facilitator, _, workshop = people
+    auth.login(facilitator)
+    long_ago = utcnow() - timedelta(days=400)  # a term of weekly sessions, all ended
+    paths = ["/manage/history", f"/manage/history?workshop={workshop.id + 1}&since=2000-01-01"]
+    bulk.add_sessions(facilitator.id, 10, now=long_ago)
+    before = [len(statements(db, partial(client.get, path))) for path in paths]
+
+    bulk.add_sessions(facilitator.id, 10_000 - 10, now=long_ago)
+    after = [len(statements(db, partial(client.get, path))) for path in paths]
+
+    assert after == before
+    assert "10000 sessions" in client.get(paths[0]).get_data(as_text=True)
+
+
 @pytest.mark.parametrize("role", [Role.FAMILY, Role.FACILITATOR])
 def test_private_feeds_and_their_304s_run_the_same_statements_at_any_size(client, db, people, role):
     facilitator, family, _ = people

@@ -14,7 +14,7 @@ import pytest
 import textstat
 
 from scheduler import demo
-from scheduler.models import Appointment, Booking, CounselingSlot, WorkshopSession
+from scheduler.models import Appointment, Booking, CounselingSlot, Workshop, WorkshopSession
 from tests.support.app import AuthActions
 
 #: About 8th grade: Flesch-Kincaid grade 8, with one grade of slack for names and dates.
@@ -105,6 +105,7 @@ def demo_pages(app, client, db):
 
 FAMILY = "lee.family@example.org"
 COUNSELOR = "maya.facilitator@example.org"
+ADMIN = "admin@example.org"
 
 
 def _pages(db) -> list[tuple[str, str | None]]:
@@ -115,7 +116,8 @@ def _pages(db) -> list[tuple[str, str | None]]:
     ).first()
     booking = db.session.scalars(db.select(Booking)).first()
     appointment = db.session.scalars(db.select(Appointment)).first()
-    assert session and slot and booking and appointment
+    draft = db.session.scalars(db.select(Workshop).where(Workshop.status == "draft")).first()
+    assert session and slot and booking and appointment and draft
     return [
         ("/", None),
         ("/calendar", None),
@@ -135,6 +137,11 @@ def _pages(db) -> list[tuple[str, str | None]]:
         (f"/manage/workshops/{session.workshop_id}", COUNSELOR),
         (f"/manage/sessions/{session.id}", COUNSELOR),
         (f"/manage/sessions/{session.id}/roster", COUNSELOR),
+        ("/manage/history", COUNSELOR),
+        (f"/manage/workshops/{session.workshop_id}/duplicate", COUNSELOR),
+        (f"/manage/workshops/{session.workshop_id}/sessions/new", COUNSELOR),
+        (f"/manage/workshops/{draft.id}/delete", ADMIN),
+        (f"/manage/workshops/{session.workshop_id}/delete", COUNSELOR),
         ("/manage/counseling", COUNSELOR),
         (f"/manage/counseling/appointments/{appointment.id}", COUNSELOR),
     ]

@@ -14,6 +14,8 @@ from typing import Any
 from flask_babel import LazyString, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
+from scheduler.timetext import weekday_name
+
 #: A message worded from its parameters when shown: for sentences whose words follow
 #: a number (ngettext picks the form), or that word a parameter themselves.
 Worded = Callable[[Mapping[str, Any]], str]
@@ -47,6 +49,13 @@ def _unverified_seat_limit(params: Mapping[str, Any]) -> str:
         "or ask for a new one on your account page.",
         params["limit"],
     ).format(limit=params["limit"], held=params["held"])
+
+
+def _copy_other_weekday(params: Mapping[str, Any]) -> str:
+    return gettext(
+        "The first session was on a {weekday}. Choose a {weekday}, so every session "
+        "keeps its day of the week."
+    ).format(weekday=weekday_name(params["weekday"]))
 
 
 def _login_throttled(params: Mapping[str, Any]) -> str:
@@ -84,6 +93,20 @@ MESSAGES: dict[str, LazyString | Worded] = {
     "capacity_below_booked": _l(
         "{booked} are already booked in the session on {when}, more than {capacity}. "
         "Confirm below to move the latest bookings to the front of the waitlist."
+    ),
+    # the facilitator's program
+    "copy_other_weekday": _copy_other_weekday,
+    "nothing_to_copy": _l(
+        "Every session of this workshop was cancelled, so there is nothing to copy. "
+        "Publish a new workshop instead."
+    ),
+    "delete_published": _l(
+        "Only a draft can be deleted, and this workshop is published. To take it down, "
+        "cancel its sessions. If nobody ever booked it, make it a draft in Edit details first."
+    ),
+    "delete_with_bookings": _l(
+        "Families have booked this workshop, even if they cancelled since, so it is kept "
+        "for the record. Cancel its sessions instead."
     ),
     # booking
     "too_many_seats": _l("You can book at most {maximum} at once."),

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 
 from scheduler.database import write_transaction
 from scheduler.extensions import db
@@ -58,7 +59,7 @@ class Affected:
     when: str
 
 
-def _no_such_time(error: ValueError) -> DomainError:
+def no_such_time(error: ValueError) -> DomainError:
     """Say, in the reader's language, why a local time can't be used."""
     if "does not exist" in str(error):
         detail = _("That time does not exist on that day where the workshop is: the clocks change")
@@ -67,11 +68,11 @@ def _no_such_time(error: ValueError) -> DomainError:
     return DomainError("time_does_not_exist", detail=detail)
 
 
-def _utc_or_error(local: datetime, zone: str) -> datetime:
+def utc_or_error(local: datetime, zone: str) -> datetime:
     try:
         return to_utc(local, zone)
     except ValueError as error:
-        raise _no_such_time(error) from error
+        raise no_such_time(error) from error
 
 
 def create_workshop(
@@ -89,56 +90,70 @@ def create_workshop(
     try:
         starts = weekly(first_start, weeks, timezone)
     except ValueError as error:
-        raise _no_such_time(error) from error
+        raise no_such_time(error) from error
     if starts[0] <= now:
         raise DomainError("start_in_past")
     length = timedelta(minutes=duration_minutes)
     with write_transaction() as session:
-        workshop = Workshop(
-            facilitator_id=facilitator_id,
-            title=details.title.strip(),
-            description=details.description.strip(),
-            location=details.location.strip(),
-            online_url=details.online_url.strip(),
-            timezone=timezone,
-            status=WorkshopStatus.PUBLISHED if details.publish else WorkshopStatus.DRAFT,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(workshop)
-        session.flush()
+        workshop = add_workshop(session, facilitator_id, details, timezone=timezone, now=now)
         session.add_all(
-            WorkshopSession(
-                workshop_id=workshop.id,
-                starts_at=start,
-                ends_at=start + length,
-                capacity=capacity,
-                created_at=now,
-                updated_at=now,
-            )
+            new_session(workshop.id, start, length=length, capacity=capacity, now=now)
             for start in starts
         )
     return workshop
 
 
-def _has_active_bookings(workshop_id: int) -> bool:
-    return bool(
-        db.session.scalar(
-            select(
-                exists()
-                .where(Booking.session_id == WorkshopSession.id)
-                .where(WorkshopSession.workshop_id == workshop_id)
-                .where(Booking.is_active)
-            )
-        )
+def add_workshop(
+    session: Session, facilitator_id: int, details: WorkshopDetails, *, timezone: str, now: datetime
+) -> Workshop:
+    """Add a workshop, published or a draft as ``details`` say, in the caller's transaction."""
+    workshop = Workshop(
+        facilitator_id=facilitator_id,
+        title=details.title.strip(),
+        description=details.description.strip(),
+        location=details.location.strip(),
+        online_url=details.online_url.strip(),
+        timezone=timezone,
+        status=WorkshopStatus.PUBLISHED if details.publish else WorkshopStatus.DRAFT,
+        created_at=now,
+        updated_at=now,
     )
+    session.add(workshop)
+    session.flush()
+    return workshop
+
+
+def new_session(
+    workshop_id: int, start: datetime, *, length: timedelta, capacity: int, now: datetime
+) -> WorkshopSession:
+    """A session of a workshop, from ``start`` for ``length``, for the caller to add."""
+    return WorkshopSession(
+        workshop_id=workshop_id,
+        starts_at=start,
+        ends_at=start + length,
+        capacity=capacity,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def has_bookings(workshop_id: int, *, active_only: bool = True) -> bool:
+    """Tell whether households hold seats in the workshop (or ever did: ``active_only=False``)."""
+    booked = (
+        exists()
+        .where(Booking.session_id == WorkshopSession.id)
+        .where(WorkshopSession.workshop_id == workshop_id)
+    )
+    if active_only:
+        booked = booked.where(Booking.is_active)
+    return bool(db.session.scalar(select(booked)))
 
 
 def update_details(workshop_id: int, details: WorkshopDetails, *, now: datetime) -> Workshop:
     """Change what a workshop says; a new place counts as a change to every upcoming session."""
     with write_transaction():
         (workshop,) = lock(Workshop, [workshop_id])
-        if not details.publish and workshop.is_published and _has_active_bookings(workshop.id):
+        if not details.publish and workshop.is_published and has_bookings(workshop.id):
             raise DomainError("unpublish_with_bookings")
         place_changed = (details.location.strip(), details.online_url.strip()) != (
             workshop.location,
@@ -203,7 +218,7 @@ def reschedule(
         moved = []
         for session in sessions:
             _check_changeable(session, now)
-            start = _utc_or_error(wall_time(session.starts_at, zone) + shift, zone)
+            start = utc_or_error(wall_time(session.starts_at, zone) + shift, zone)
             if start <= now:
                 raise DomainError("start_in_past")
             if (start, start + length) != (session.starts_at, session.ends_at):

@@ -1,12 +1,17 @@
+from datetime import timedelta
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     IntegerField,
     RadioField,
     SelectChoice,
+    SelectField,
     StringField,
     TextAreaField,
 )
@@ -16,9 +21,15 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
+    ValidationError,
 )
 
+from scheduler.services.calendar_view import EARLIEST, LATEST
+from scheduler.services.program import HistoryFilter, WorkshopChoice
 from scheduler.services.series import MAX_WEEKS, Scope, WorkshopDetails
+from scheduler.timetext import local_day_text
+from scheduler.timeutil import utcnow
 from scheduler.web.fields import (
     PlainText,
     TimezoneField,
@@ -134,3 +145,120 @@ class CapacityForm(FlaskForm):
 
 class CancelSessionForm(FlaskForm):
     scope = RadioField(_l("Cancel"), choices=_SCOPES, default=Scope.ONE.value)
+
+
+def _readable_day(form: FlaskForm, field: DateField) -> None:
+    """A date a person wrote: say how to write one, rather than "Not a valid date value"."""
+    if field.process_errors:
+        field.errors[:] = []
+        raise StopValidation(_("Write the date as year-month-day, like 2026-03-04."))
+
+
+def _within_calendar(form: FlaskForm, field: DateField) -> None:
+    if field.data is not None and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(
+            _(
+                "Choose a date between %(earliest)s and %(latest)s, written like 2026-03-04.",
+                earliest=EARLIEST.isoformat(),
+                latest=LATEST.isoformat(),
+            )
+        )
+
+
+def _coming(form: FlaskForm, field: DateField) -> None:
+    """A day from today to MAX_YEARS_AHEAD ahead; the service judges "in the future"."""
+    if field.data is None:
+        return
+    today = utcnow().date()  # a day's difference from the workshop's own today at most
+    if field.data < today - timedelta(days=1):
+        raise ValidationError(_("Choose a date in the future."))
+    if field.data > today + timedelta(days=365 * MAX_YEARS_AHEAD):
+        raise ValidationError(
+            ngettext(
+                "Choose a date within the next year.",
+                "Choose a date within the next %(num)d years.",
+                MAX_YEARS_AHEAD,
+            )
+        )
+
+
+class DuplicateForm(FlaskForm):
+    first_day = DateField(
+        _l("Date of the first session"),
+        validators=[
+            InputRequired(_l("Enter the date of the first session.")),
+            _readable_day,
+            _coming,
+        ],
+    )
+    title = StringField(
+        _l("Title"),
+        filters=[strip],
+        validators=[Optional(), Length(max=200), PlainText()],
+        description=_l("Keep it, or change it for the new term."),
+    )
+
+
+class AddSessionForm(FlaskForm):
+    starts_at = DateTimeLocalField(
+        _l("Starts (local time)"),
+        format=_LOCAL,
+        validators=[
+            InputRequired(_l("Enter the date and time of the session.")),
+            WithinYears(MAX_YEARS_AHEAD),
+        ],
+    )
+    duration_minutes = IntegerField(
+        _l("Length in minutes"), validators=_whole(_l("Enter the length."), 15, 600)
+    )
+    capacity = IntegerField(_l("Seats"), validators=_whole(_l("Enter the seats."), 1, 500))
+
+
+class HistoryFilterForm(FlaskForm):
+    """Which past sessions to show: read from the address, so it works without JavaScript."""
+
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    workshop = SelectField(_l("Workshop"), default="", validate_choice=False)
+    since = DateField(_l("From"), validators=[Optional(), _readable_day, _within_calendar])
+    until = DateField(_l("To"), validators=[Optional(), _readable_day, _within_calendar])
+
+    def offer(self, workshops: list[WorkshopChoice]) -> None:
+        """List the workshops with past sessions, each with its first day (terms share titles)."""
+        self.workshop.choices = [SelectChoice("", _("All workshops"))] + [
+            SelectChoice(
+                str(w.id),
+                _(
+                    "%(title)s, from %(day)s",
+                    title=w.title,
+                    day=local_day_text(w.first_start, w.timezone),
+                ),
+            )
+            for w in workshops
+        ]
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_("This date is before the “From” date."))
+
+    def chosen(self) -> tuple[HistoryFilter, list[str]]:
+        """The filter asked for, and a message when the workshop isn't one of the list's."""
+        unknown = []
+        values = {choice.value for choice in self.workshop.iter_choices()}
+        if not isinstance(self.workshop.data, str) or self.workshop.data not in values:
+            if self.workshop.data:
+                unknown.append(_("We couldn't find that workshop, so we show all of them."))
+            self.workshop.data = ""
+        only = HistoryFilter(
+            workshop_id=int(self.workshop.data) if self.workshop.data else None,
+            first_day=self.since.data,
+            last_day=self.until.data,
+        )
+        return only, unknown
+
+    def args(self) -> dict[str, str]:
+        """The chosen values, for the pager's links."""
+        found = {"workshop": self.workshop.data or ""}
+        found |= {f.name: f.data.isoformat() for f in (self.since, self.until) if f.data}
+        return {name: value for name, value in found.items() if value}

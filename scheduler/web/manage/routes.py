@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from scheduler.csvexport import roster_csv
 from scheduler.models import Role, WorkshopSession
-from scheduler.services import attention, counseling, rosters, series
+from scheduler.services import attention, counseling, program, rosters, series
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError
 from scheduler.services.seats import seat_count
@@ -79,8 +79,14 @@ def new_workshop() -> ResponseReturnValue:
 @role_required(*_STAFF)
 def workshop(workshop_id: int) -> str:
     workshop = owned_workshop(workshop_id)
-    rows = rosters.upcoming_for(current_user, now=utcnow(), workshop_id=workshop.id)
-    return render_template("manage/workshop.html", workshop=workshop, rows=rows)
+    now = utcnow()
+    rows = rosters.upcoming_for(current_user, now=now, workshop_id=workshop.id)
+    return render_template(
+        "manage/workshop.html",
+        workshop=workshop,
+        rows=rows,
+        has_history=program.has_history(workshop.id, now=now),
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
@@ -217,12 +223,14 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
 @role_required(*_STAFF)
 def roster(session_id: int) -> str:
     target = owned_session(session_id)
-    data = rosters.build_roster(target, current_user, action="roster.view", now=utcnow())
+    now = utcnow()
+    data = rosters.build_roster(target, current_user, action="roster.view", now=now)
     return render_template(
         "manage/roster.html",
         roster=data,
         sign_in=rosters.sign_in_sheet(data),
         promote_form=ConfirmForm(),
+        ended=target.ends_at <= now,
     )
 
 
@@ -255,3 +263,7 @@ def promote(booking_id: int) -> ResponseReturnValue:
         else:
             flash(_("%(name)s now has a seat.", name=booking.family.name), "success")
     return redirect(url_for("manage.roster", session_id=target.id), 303)
+
+
+# The program over the terms (history, copies, added sessions, deleting drafts).
+from scheduler.web.manage import program as _program_routes  # noqa: E402, F401
