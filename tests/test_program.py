@@ -15,6 +15,7 @@ from scheduler.services.errors import DomainError
 from scheduler.services.program import HistoryFilter
 from scheduler.services.series import Scope, WorkshopDetails
 from scheduler.timeutil import utcnow, wall_time
+from tests.support import races
 from tests.support.feeds import vevents
 
 NY = "America/New_York"
@@ -441,3 +442,42 @@ def test_the_history_filter_offers_the_workshops_with_past_sessions(past_term, m
         (thursdays.id, "Thursdays"),
         (tuesdays.id, "Tuesdays"),
     ]
+
+
+@pytest.mark.slow
+def test_sessions_added_while_a_draft_is_deleted_are_refused_or_deleted_with_it(
+    app, make_workshop, db
+):
+    draft = make_workshop(weeks=2, publish=False)
+    day = wall_time(draft.sessions[-1].starts_at, NY)
+    owner = draft.facilitator_id
+
+    def adding(weeks: int):
+        def job() -> str:
+            try:
+                _add_for(draft.id, owner, day + timedelta(weeks=weeks))
+            except DomainError as error:
+                return error.code
+            return "added"
+
+        return job
+
+    def deleting() -> str:
+        try:
+            program.delete_draft(draft.id, by=owner)
+        except DomainError as error:
+            return error.code
+        return "deleted"
+
+    outcomes = races.race(app, [deleting] + [adding(n) for n in range(1, 8)], str)
+
+    assert outcomes[0] == "deleted"
+    assert set(outcomes[1:]) <= {"added", "workshop_not_found"}
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count()).select_from(WorkshopSession)) == 0
+
+
+def _add_for(workshop_id: int, by: int, starts_at: datetime) -> None:
+    program.add_session(
+        workshop_id, by=by, starts_at=starts_at, duration_minutes=60, capacity=6, now=utcnow()
+    )
