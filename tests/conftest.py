@@ -71,14 +71,21 @@ def database_url(
         postgresql_schema(server, schema, create=False)
 
 
-@pytest.fixture(scope="session")
-def _plain_app(database_url: str) -> Flask:
-    return shared_app(database_url)
+def _closed_afterwards(app: Flask) -> Iterator[Flask]:
+    """Yield the app, then close its pooled connections before the schema is dropped."""
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def _csrf_checking_app(database_url: str) -> Flask:
-    return shared_app(database_url, WTF_CSRF_ENABLED=True)
+def _plain_app(database_url: str) -> Iterator[Flask]:
+    yield from _closed_afterwards(shared_app(database_url))
+
+
+@pytest.fixture(scope="session")
+def _csrf_checking_app(database_url: str) -> Iterator[Flask]:
+    yield from _closed_afterwards(shared_app(database_url, WTF_CSRF_ENABLED=True))
 
 
 @pytest.fixture
