@@ -63,6 +63,11 @@ def bookings() -> str:
     return absolute("/bookings")
 
 
+def family_appointment(appointment_id: int) -> str:
+    """One appointment on the family's bookings page, where they answer a counselor's move."""
+    return absolute(f"/bookings#appointment-{appointment_id}")
+
+
 def reminder_settings() -> str:
     """Where a reminder's reader changes reminder times, without stopping them all."""
     return absolute("/account#reminders")

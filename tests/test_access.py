@@ -118,7 +118,8 @@ ACCESS_TABLE = [
     ("GET",  "/reminders/off/{missing}/" + "ab12" * 11,   404,  404,  404,  404,  404,  404),
     ("GET",  "/reminders/off",                            200,  200,  200,  200,  200,  200),
     # Counseling: {appointment} is family A's request (waiting for approval) with the
-    # owner; {slot} and {move_target} are the owner's open slots.
+    # owner, who moved it to another time (the family hasn't answered); {slot} and
+    # {move_target} are the owner's open slots.
     ("GET",  "/counseling",                               200,  200,  200,  200,  200,  200),
     ("GET",  "/counseling/slots/{slot}",                  200,  200,  200,  200,  200,  200),
     ("GET",  "/counseling/slots/{missing}",               404,  404,  404,  404,  404,  404),
@@ -130,6 +131,7 @@ ACCESS_TABLE = [
     ("GET",  "/counseling/appointments/{appointment}.ics",    302, 200, 404, 403, 403, 403),
     ("POST", "/counseling/appointments/{appointment}/move",   302, 303, 404, 403, 403, 403),
     ("POST", "/counseling/appointments/{appointment}/cancel", 302, 303, 404, 403, 403, 403),
+    ("POST", "/counseling/appointments/{appointment}/decline-move", 302, 303, 404, 403, 403, 403),
     ("GET",  "/manage/counseling",                        302,  403,  403,  200,  200,  200),
     ("POST", "/manage/counseling",                        302,  403,  403,  303,  303,  303),
     ("POST", "/manage/counseling/windows",                302,  403,  403,  303,  303,  303),
@@ -140,6 +142,8 @@ ACCESS_TABLE = [
     ("POST", "/manage/counseling/appointments/{appointment}/approve", 302, 403, 403, 303, 404, 303),
     ("POST", "/manage/counseling/appointments/{appointment}/decline", 302, 403, 403, 303, 404, 303),
     ("POST", "/manage/counseling/appointments/{appointment}/cancel",  302, 403, 403, 303, 404, 303),
+    ("GET",  "/manage/counseling/appointments/{appointment}/move",    302, 403, 403, 200, 404, 200),
+    ("POST", "/manage/counseling/appointments/{appointment}/move",    302, 403, 403, 303, 404, 303),
 ]
 
 # Every POST form, posted by someone allowed to, with the token from the page that
@@ -161,6 +165,7 @@ CSRF_TABLE = [
     ("/counseling/slots/{slot}/book",         "family_b",  "/counseling/slots/{slot}"),
     ("/counseling/appointments/{appointment}/move",   "family_a", "/counseling/appointments/{appointment}/move"),  # noqa: E501
     ("/counseling/appointments/{appointment}/cancel", "family_a", "/bookings"),
+    ("/counseling/appointments/{appointment}/decline-move", "family_a", "/bookings"),
     ("/manage/counseling",                    "owner",     "/manage/counseling"),
     ("/manage/counseling/windows",            "owner",     "/manage/counseling"),
     ("/manage/counseling/windows/{window}/delete",     "owner", "/manage/counseling"),
@@ -169,6 +174,7 @@ CSRF_TABLE = [
     ("/manage/counseling/appointments/{appointment}/approve", "owner", "/manage/counseling/appointments/{appointment}"),  # noqa: E501
     ("/manage/counseling/appointments/{appointment}/decline", "owner", "/manage/counseling/appointments/{appointment}"),  # noqa: E501
     ("/manage/counseling/appointments/{appointment}/cancel",  "owner", "/manage/counseling/appointments/{appointment}"),  # noqa: E501
+    ("/manage/counseling/appointments/{appointment}/move",    "owner", "/manage/counseling/appointments/{appointment}/move"),  # noqa: E501
     ("/manage/workshops/new",                 "owner",     "/manage/workshops/new"),
     ("/manage/workshops/{workshop}/edit",     "owner",     "/manage/workshops/{workshop}/edit"),
     ("/manage/sessions/{session}/reschedule", "owner",     "/manage/sessions/{session}"),
@@ -234,6 +240,9 @@ class World:
             "/account": {"name": "A new name", "timezone": "Europe/London"},
             "/password/forgot": {"email": self.people["family_a"].email},
             "/counseling/appointments/{appointment}/move": {
+                "slot_id": str(self.ids["move_target"])
+            },
+            "/manage/counseling/appointments/{appointment}/move": {
                 "slot_id": str(self.ids["move_target"])
             },
             "/manage/counseling": {
@@ -313,13 +322,14 @@ def _counseling_world(owner: User, family_a: User, family_b: User) -> dict[str, 
         max_requests_per_family=2,
     )
     counseling.save_rules(owner.id, rules, now=now)
-    day = (now + timedelta(days=3)).date()  # three slots, well past the 24 hours' notice
-    window = counseling.add_window(owner.id, day=day, starts=time(14), ends=time(17), now=now)
+    day = (now + timedelta(days=3)).date()  # four slots, well past the 24 hours' notice
+    window = counseling.add_window(owner.id, day=day, starts=time(14), ends=time(18), now=now)
     blackout_day = (now + timedelta(days=6)).date()
     counseling.add_blackout(owner.id, blackout_day, now=now)
     (blackout,) = counseling.blackouts_for(owner.id)
-    held, slot, move_target, *_ = [s.slot.id for s in counseling.open_slots(now)]
-    appointment = counseling.book_slot(held, family_a.id, note="Our son, 17", now=now)
+    asked, held, slot, move_target, *_ = [s.slot.id for s in counseling.open_slots(now)]
+    appointment = counseling.book_slot(asked, family_a.id, note="Our son, 17", now=now)
+    counseling.move_by_counselor(appointment.id, owner, held, now=now)
     return {
         "appointment": appointment.id,
         "held_slot": held,
@@ -581,6 +591,7 @@ def test_owner_facilitator_and_admins_see_the_roster_and_each_view_is_audited(
     client, world, role, view, action
 ):
     world.log_in_as(role)
+    before = _audit_events()  # the owner's move of family A's appointment
 
     first = client.get(world.path(view))
     second = client.get(world.path(view))
@@ -589,7 +600,7 @@ def test_owner_facilitator_and_admins_see_the_roster_and_each_view_is_audited(
         assert response.status_code == 200
         assert "Alvarez household" in response.get_data(as_text=True)
     event = (world.people[role].id, action, f"session:{world.ids['session']}")
-    assert _audit_events() == [event, event]
+    assert _audit_events() == [*before, event, event]
 
 
 @pytest.mark.parametrize(
@@ -598,12 +609,13 @@ def test_owner_facilitator_and_admins_see_the_roster_and_each_view_is_audited(
 @pytest.mark.parametrize("role", ["anonymous", "family_a", "family_b", "other_facilitator"])
 def test_nobody_else_sees_a_roster_and_no_audit_event_is_written(client, world, role, view):
     world.log_in_as(role)
+    before = _audit_events()
 
     response = client.get(world.path(view))
 
     assert response.status_code in {302, 403, 404}
     assert "Alvarez" not in response.get_data(as_text=True)
-    assert _audit_events() == []
+    assert _audit_events() == before
 
 
 def _database_contents() -> dict[str, list[tuple[Any, ...]]]:

@@ -17,6 +17,7 @@ BUILDERS = [
     (lambda: links.public_feed(7), "feeds.public_feed", {"facilitator": 7}),
     (lambda: links.workshop_page(3), "public.workshop", {"workshop_id": 3}),
     (links.bookings, "family.bookings", {}),
+    (lambda: links.family_appointment(8), "family.bookings", {"_anchor": "appointment-8"}),
     (links.reminder_settings, "family.account", {"_anchor": "reminders"}),
     (lambda: links.roster(5), "manage.roster", {"session_id": 5}),
     (

@@ -195,6 +195,10 @@ class Appointment(Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When it was first confirmed: a family known to the counselor skips approval.
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the counselor (or an admin) last moved it to another time; cleared when the
+    #: family answers by moving it themselves. Until then, and until it starts, the
+    #: family may say the new time doesn't work (:meth:`move_unanswered`).
+    moved_by_counselor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     slot: Mapped[CounselingSlot] = relationship()
     family: Mapped[User] = relationship(foreign_keys=[family_id])
@@ -226,6 +230,10 @@ class Appointment(Model):
         assert settings is None or settings.facilitator_id == self.facilitator_id
         hours = settings.change_cutoff_hours if settings else DEFAULT_CHANGE_CUTOFF_HOURS
         return self.slot.starts_at - timedelta(hours=hours)
+
+    def move_unanswered(self, now: datetime) -> bool:
+        """Whether the counselor moved it and the family may still say no to the new time."""
+        return self.moved_by_counselor_at is not None and self._is_open(now)
 
     @property
     def is_confirmed(self) -> bool:

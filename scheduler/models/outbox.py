@@ -42,6 +42,8 @@ class MessageKind(StrEnum):
     FAMILY_CHANGED = "family_changed"
     #: To the family: the counselor didn't answer its request in time; the time is free.
     REQUEST_EXPIRED = "request_expired"
+    #: To the family: the counselor moved its appointment; the new time may be declined.
+    COUNSELOR_MOVED = "counselor_moved"
     #: To an account's owner: someone tried to sign up with their address.
     SIGNUP_ATTEMPT = "signup_attempt"
 

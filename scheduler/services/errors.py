@@ -144,6 +144,11 @@ MESSAGES: dict[str, LazyString | Worded] = {
     "same_slot": _l("Your appointment is already at that time."),
     "appointment_not_found": _l("We couldn't find that appointment."),
     "appointment_over": _l("This appointment was already cancelled."),
+    "appointment_started": _l("This appointment has already started, so it can't be moved."),
+    "no_move_to_answer": _l(
+        "This appointment has no new time waiting for your answer: it was already answered, "
+        "or the appointment has started."
+    ),
     "not_pending": _l("This appointment isn't waiting for approval."),
     "past_change_cutoff": _l(
         "It's too close to the appointment to change it here. Please contact {name}: {contact}."

@@ -317,11 +317,16 @@ def _tell_counselor(appointment: Appointment, now: datetime) -> None:
     )
 
 
-def appointment_moved(appointment: Appointment, now: datetime) -> None:
-    """Tell the family the new time and move its reminders; tell the counselor."""
+def appointment_moved(
+    appointment: Appointment, now: datetime, *, by_counselor: bool = False
+) -> None:
+    """Tell the family the new time and move its reminders; tell the counselor when the
+    family moved it (when the counselor did, the family's email says it may decline)."""
     cancel_appointment_reminders(appointment.id)
-    _insert([_appointment_row(MessageKind.RESCHEDULED, appointment, appointment.family_id, now)])
-    _tell_counselor(appointment, now)
+    kind = MessageKind.COUNSELOR_MOVED if by_counselor else MessageKind.RESCHEDULED
+    _insert([_appointment_row(kind, appointment, appointment.family_id, now)])
+    if not by_counselor:
+        _tell_counselor(appointment, now)
     if appointment.status == AppointmentStatus.CONFIRMED:
         schedule_appointment_reminders(appointment, now)
 

@@ -1,4 +1,5 @@
-"""Appointments: booking a slot, moving it, and every change of status."""
+"""Appointments: booking a slot, moving it (the family or the counselor), and every change
+of status."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from scheduler.models import (
     CounselingSlot,
     User,
 )
-from scheduler.services import notify, permissions
+from scheduler.services import audit, notify, permissions
 from scheduler.services.counseling.rules import SHORTEST_EXPIRY, Rules
 from scheduler.services.counseling.settings import settings_for
 from scheduler.services.counseling.slots import bookable, clashes, workshop_busy
@@ -156,26 +157,41 @@ def _check_changeable(appointment: Appointment, now: datetime) -> None:
         raise DomainError("past_change_cutoff", name=appointment.facilitator.name, contact=contact)
 
 
+def _lock_move(appointment: Appointment, new_slot_id: int) -> CounselingSlot:
+    """After the appointment's lock: the counselor's settings, then the old and new slots."""
+    lock_settings(appointment.facilitator_id, shared=True)
+    return _lock_slots(appointment.slot_id, new_slot_id)[new_slot_id]
+
+
+def _move_to(appointment: Appointment, new_slot: CounselingSlot, now: datetime) -> None:
+    """Put the appointment in another free slot of its counselor's, under both slots' locks.
+
+    One step: it never holds none or two.
+    """
+    if new_slot.id == appointment.slot_id:
+        raise DomainError("same_slot")
+    if new_slot.facilitator_id != appointment.facilitator_id:
+        raise DomainError("slot_unavailable")
+    _check_free(new_slot, now)
+    appointment.slot_id = new_slot.id
+    appointment.sequence += 1
+    appointment.updated_at = now
+    db.session.flush()
+    db.session.refresh(appointment, ["slot"])
+
+
 def move(appointment_id: int, family_id: int, new_slot_id: int, *, now: datetime) -> Appointment:
-    """Move an appointment to another open slot in one step: it never has none or two."""
+    """The family moves its appointment to another open slot, up to the counselor's cutoff.
+
+    It answers a move the counselor made, if one waits for an answer.
+    """
     try:
         with write_transaction():
             appointment = _own(appointment_id, family_id)
-            old_slot_id = appointment.slot_id
-            lock_settings(appointment.facilitator_id, shared=True)
-            slots = _lock_slots(old_slot_id, new_slot_id)
+            new_slot = _lock_move(appointment, new_slot_id)
             _check_changeable(appointment, now)
-            new_slot = slots[new_slot_id]
-            if new_slot.id == old_slot_id:
-                raise DomainError("same_slot")
-            if new_slot.facilitator_id != appointment.facilitator_id:
-                raise DomainError("slot_unavailable")
-            _check_free(new_slot, now)
-            appointment.slot_id = new_slot.id
-            appointment.sequence += 1
-            appointment.updated_at = now
-            db.session.flush()
-            db.session.refresh(appointment, ["slot"])
+            _move_to(appointment, new_slot, now)
+            appointment.moved_by_counselor_at = None
             notify.appointment_moved(appointment, now)
     except IntegrityError as error:
         raise DomainError("slot_taken") from error
@@ -213,6 +229,22 @@ def cancel_by_family(appointment_id: int, family_id: int, *, now: datetime) -> A
     with write_transaction():
         appointment = _own(appointment_id, family_id)
         _check_changeable(appointment, now)
+        appointment.moved_by_counselor_at = None  # the counselor hears of a plain cancel
+        transition(appointment, AppointmentStatus.CANCELLED, now, by_family=True)
+    return appointment
+
+
+def decline_move(appointment_id: int, family_id: int, *, now: datetime) -> Appointment:
+    """The family says the time the counselor moved it to doesn't work: it is cancelled,
+    and the counselor told why.
+
+    Only while that move waits for the family's answer, until the appointment starts,
+    whatever the cutoff: the counselor may move it at any time.
+    """
+    with write_transaction():
+        appointment = _own(appointment_id, family_id)
+        if not appointment.move_unanswered(now):
+            raise DomainError("no_move_to_answer")
         transition(appointment, AppointmentStatus.CANCELLED, now, by_family=True)
     return appointment
 
@@ -243,6 +275,33 @@ def _answer(
         if not appointment.is_pending:
             raise DomainError("not_pending")
         transition(appointment, answer, now)
+    return appointment
+
+
+def move_by_counselor(
+    appointment_id: int, manager: User, new_slot_id: int, *, now: datetime
+) -> Appointment:
+    """The counselor (or an admin) moves an upcoming appointment to another of the
+    counselor's open slots; its status stays as it was.
+
+    Any time before it starts, whatever the family's cutoff, but never into a taken, past
+    or withdrawn slot. The family is told and may say the new time doesn't work
+    (:func:`decline_move`); the move is in the audit trail with who made it.
+    """
+    try:
+        with write_transaction():
+            appointment = _managed(appointment_id, manager)
+            new_slot = _lock_move(appointment, new_slot_id)
+            if not appointment.is_active:
+                raise DomainError("appointment_over")
+            if not appointment.is_open(now):
+                raise DomainError("appointment_started")
+            _move_to(appointment, new_slot, now)
+            appointment.moved_by_counselor_at = now
+            notify.appointment_moved(appointment, now, by_counselor=True)
+            audit.add(manager, "act_for.appointment_move", f"appointment:{appointment.id}", now=now)
+    except IntegrityError as error:
+        raise DomainError("slot_taken") from error
     return appointment
 
 

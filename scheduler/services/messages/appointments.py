@@ -27,6 +27,7 @@ APPOINTMENT_SUBJECTS = {
     MessageKind.DECLINED: _l("Hearth: {when} is not available"),
     MessageKind.REQUEST_EXPIRED: _l("Hearth: {when} is not available"),
     MessageKind.RESCHEDULED: SUBJECTS[MessageKind.RESCHEDULED],
+    MessageKind.COUNSELOR_MOVED: SUBJECTS[MessageKind.RESCHEDULED],
     MessageKind.DETAILS_CHANGED: _l("Hearth: new details for {what} on {when}"),
     MessageKind.CANCELLED: SUBJECTS[MessageKind.CANCELLED],
     MessageKind.REMINDER: SUBJECTS[MessageKind.REMINDER],
@@ -49,6 +50,7 @@ APPOINTMENT_HEADLINES = {
     MessageKind.RESCHEDULED: _l(
         "The time has changed. Your appointment with {name} is now on {when}."
     ),
+    MessageKind.COUNSELOR_MOVED: _l("{name} has moved your appointment. It is now on {when}."),
     MessageKind.DETAILS_CHANGED: _l(
         "The place or the meeting link of your appointment with {name} on {when} has "
         "changed. The time stays the same."
@@ -61,6 +63,7 @@ APPOINTMENT_HEADLINES = {
 APPOINTMENT_INVITES = {
     MessageKind.CONFIRMED: "REQUEST",
     MessageKind.RESCHEDULED: "REQUEST",
+    MessageKind.COUNSELOR_MOVED: "REQUEST",
     MessageKind.DETAILS_CHANGED: "REQUEST",
     MessageKind.CANCELLED: "CANCEL",
     MessageKind.DECLINED: "CANCEL",
@@ -87,6 +90,10 @@ def appointment_message(
         return None  # nothing Hearth knows how to say about it
     if kind is MessageKind.AWAITING_APPROVAL and not appointment.is_pending:
         return None  # decided before this went out: the decision's own email says it
+    if kind is MessageKind.COUNSELOR_MOVED and not (
+        appointment.is_active and appointment.moved_by_counselor_at
+    ):
+        return None  # the family answered already: their own move or cancel says it
     if kind is MessageKind.REMINDER and not (
         appointment.is_confirmed and recipient.reminders_enabled
     ):
@@ -125,13 +132,28 @@ def appointment_message(
         and settings.contact
     ):
         details.append(_("Contact: {contact}").format(contact=settings.contact))
+    answer = None
+    if kind is MessageKind.COUNSELOR_MOVED:
+        details.append(
+            _(
+                "If the new time works for you, there is nothing to do. If it doesn't, open "
+                "your bookings: choose another time there, or say the new time doesn't work "
+                "for you, which cancels the appointment and tells {name}."
+            ).format(name=counselor.name)
+        )
+        answer = (
+            _("See the new time, or say it doesn't work for you"),
+            links.family_appointment(appointment.id),
+        )
     method = APPOINTMENT_INVITES.get(kind)
     if method == "REQUEST" and not appointment.is_confirmed:
         # Only a confirmed time goes into the family's calendar by invite; a pending one
         # waits for its CONFIRMED email, and a cancelled one for its CANCEL.
         method = None
     event = appointment_event(appointment, descriptive=descriptive, settings=settings)
-    return family_message(row, family, kind, subject, headline, details, event, method)
+    return family_message(
+        row, family, kind, subject, headline, details, event, method, bookings_link=answer
+    )
 
 
 def _approval_request(
@@ -172,6 +194,12 @@ def _family_changed(
     if appointment.is_active:
         subject = _("Hearth: an appointment moved")
         headline = _("{household} moved their appointment with you. It is now on {when}.")
+    elif appointment.moved_by_counselor_at is not None:  # they declined the time given
+        subject = _("Hearth: an appointment was cancelled")
+        headline = _(
+            "The new time you gave {household} doesn't work for them, so their appointment "
+            "with you on {when} is cancelled. The time is free again."
+        )
     else:
         subject = _("Hearth: an appointment was cancelled")
         headline = _("{household} cancelled their appointment with you on {when}.")

@@ -80,9 +80,17 @@ def family_message(
     details: list[str],
     event: CalendarEvent,
     method: str | None,
+    *,
+    bookings_link: tuple[str, str] | None = None,
 ) -> Message:
-    """A booking's or appointment's email: its links, and the invite when it carries one."""
-    shown, unsubscribe = family_links(family, reminder=kind is MessageKind.REMINDER)
+    """A booking's or appointment's email: its links, and the invite when it carries one.
+
+    ``bookings_link``: (label, address) of the bookings page when the email points at one
+    place on it.
+    """
+    shown, unsubscribe = family_links(
+        family, reminder=kind is MessageKind.REMINDER, bookings_link=bookings_link
+    )
     return render_message(
         row,
         family,
@@ -96,9 +104,11 @@ def family_message(
     )
 
 
-def family_links(family: User, *, reminder: bool) -> tuple[list[tuple[str, str]], str | None]:
+def family_links(
+    family: User, *, reminder: bool, bookings_link: tuple[str, str] | None = None
+) -> tuple[list[tuple[str, str]], str | None]:
     """The bookings link, and for reminders the one-click unsubscribe with its header URL."""
-    shown = [(_("See or change your bookings"), links.bookings())]
+    shown = [bookings_link or (_("See or change your bookings"), links.bookings())]
     if not reminder:
         return shown, None
     unsubscribe = unsubscribe_url(family)

@@ -12,17 +12,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug import Response
 
-from scheduler.models import Role
+from scheduler.models import Appointment, Role
 from scheduler.services import calendar_view, counseling
 from scheduler.services.errors import DomainError
-from scheduler.timetext import day_text, local_day_text, moment_text
+from scheduler.timetext import day_text, local_day_text
 from scheduler.timeutil import to_local, utcnow
 from scheduler.web.access import managed_appointment, own_appointment, role_required
 from scheduler.web.counseling.forms import (
     EVERY_WEEKDAY,
     BlackoutForm,
     BookSlotForm,
-    MoveForm,
     RulesForm,
     SlotFilterForm,
     WindowForm,
@@ -39,7 +38,7 @@ from scheduler.web.presenters.counseling import (
 
 bp = Blueprint("counseling", __name__, url_prefix="/counseling")
 manage_bp = Blueprint("manage_counseling", __name__, url_prefix="/manage/counseling")
-_STAFF = (Role.FACILITATOR, Role.ADMIN)
+STAFF = (Role.FACILITATOR, Role.ADMIN)
 
 
 def _reader_zone(fallback: str) -> str:
@@ -59,8 +58,6 @@ def _open_slot(slot_id: int, now: datetime) -> counseling.OpenSlot:
 
 #: One page of open times is a week: what a request loads doesn't grow with the horizon.
 PAGE = timedelta(days=7)
-#: How far ahead the "change the time" list looks.
-MOVE_WINDOW = timedelta(days=42)
 
 
 def _local_midnight(day: date, zone: str) -> datetime:
@@ -161,59 +158,31 @@ def book(slot_id: int) -> ResponseReturnValue:
     return redirect(url_for("family.bookings"), 303)
 
 
-@bp.route("/appointments/<int:appointment_id>/move", methods=["GET", "POST"])
-@limit("RATELIMIT_COUNSELING", key=by_account)
-@role_required(Role.FAMILY)
-def move(appointment_id: int) -> ResponseReturnValue:
+def family_action(
+    appointment_id: int,
+    act: Callable[..., Appointment],
+    done: Callable[[Appointment], str],
+) -> Response:
+    """A family's button on its own appointment: do it, say how it went, back to bookings."""
     appointment = own_appointment(appointment_id)
-    now = utcnow()
-    zone = current_user.timezone
-    choices = counseling.open_slots(
-        now, facilitator_id=appointment.facilitator_id, end=now + MOVE_WINDOW
-    )
-    form = MoveForm()
-    form.slot_id.choices = [(s.slot.id, moment_text(s.slot.starts_at, zone)) for s in choices]
-    status = 200
-    if form.validate_on_submit():
+    if ConfirmForm().validate_on_submit():
         try:
-            counseling.move(appointment.id, current_user.id, form.slot_id.data, now=now)
+            act(appointment.id, current_user.id, now=utcnow())
         except DomainError as error:
-            form.slot_id.errors.append(error.message)
-            status = 409
+            flash(error.message, "error")
         else:
-            flash(
-                _(
-                    "Your appointment is now on %(when)s. We sent you an email with the new time.",
-                    when=counseling.when(appointment, zone),
-                ),
-                "success",
-            )
-            return redirect(url_for("family.bookings"), 303)
-    elif form.errors:
-        status = 422
-    return render_template(
-        "counseling/move.html",
-        appointment=appointment,
-        current=counseling.when(appointment, zone),
-        can_change=counseling.can_change(appointment, now),
-        settings=counseling.settings_for(appointment.facilitator_id),
-        days=days_of(choices, zone),
-        form=form,
-    ), status
+            flash(done(appointment), "success")
+    return redirect(url_for("family.bookings"), 303)
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel")
 @role_required(Role.FAMILY)
 def cancel(appointment_id: int) -> Response:
-    appointment = own_appointment(appointment_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            counseling.cancel_by_family(appointment.id, current_user.id, now=utcnow())
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("Your appointment is cancelled. We sent you an email."), "success")
-    return redirect(url_for("family.bookings"), 303)
+    return family_action(
+        appointment_id,
+        counseling.cancel_by_family,
+        lambda _appointment: _("Your appointment is cancelled. We sent you an email."),
+    )
 
 
 # --- counselors ------------------------------------------------------------------------
@@ -244,7 +213,7 @@ def _availability_page(rules_form: RulesForm, status: int = 200) -> tuple[str, i
 
 
 @manage_bp.route("", methods=["GET", "POST"])
-@role_required(*_STAFF)
+@role_required(*STAFF)
 def availability() -> ResponseReturnValue:
     settings = counseling.settings_for(current_user.id)
     form = RulesForm(obj=settings) if settings else RulesForm(timezone=current_user.timezone)
@@ -260,7 +229,7 @@ def availability() -> ResponseReturnValue:
 
 
 @manage_bp.post("/windows")
-@role_required(*_STAFF)
+@role_required(*STAFF)
 def add_window() -> ResponseReturnValue:
     form = WindowForm()
     if form.validate_on_submit():
@@ -295,14 +264,14 @@ def _remove(remover: Callable[..., None], item_id: int, done: str, anchor: str) 
 
 
 @manage_bp.post("/windows/<int:window_id>/delete")
-@role_required(*_STAFF)
+@role_required(*STAFF)
 def remove_window(window_id: int) -> Response:
     done = _("Those hours are removed. Appointments already booked stay.")
     return _remove(counseling.remove_window, window_id, done, "hours")
 
 
 @manage_bp.post("/blackouts")
-@role_required(*_STAFF)
+@role_required(*STAFF)
 def add_blackout() -> Response:
     form = BlackoutForm()
     if form.validate_on_submit():
@@ -315,21 +284,23 @@ def add_blackout() -> Response:
 
 
 @manage_bp.post("/blackouts/<int:blackout_id>/delete")
-@role_required(*_STAFF)
+@role_required(*STAFF)
 def remove_blackout(blackout_id: int) -> Response:
     done = _("That day is open again.")
     return _remove(counseling.remove_blackout, blackout_id, done, "days-off")
 
 
 @manage_bp.get("/appointments/<int:appointment_id>")
-@role_required(*_STAFF)
+@role_required(*STAFF)
 def appointment(appointment_id: int) -> str:
     found = managed_appointment(appointment_id)
-    counseling.view_appointment(found, current_user, now=utcnow())
+    now = utcnow()
+    counseling.view_appointment(found, current_user, now=now)
     return render_template(
         "counseling/appointment.html",
         appointment=found,
         when=counseling.when(found, current_user.timezone),
+        movable=found.is_open(now),
         form=ConfirmForm(),
     )
 
@@ -352,18 +323,21 @@ def _staff_action(appointment_id: int, action: str) -> Response:
 
 
 @manage_bp.post("/appointments/<int:appointment_id>/approve")
-@role_required(*_STAFF)
+@role_required(*STAFF)
 def approve(appointment_id: int) -> Response:
     return _staff_action(appointment_id, "approve")
 
 
 @manage_bp.post("/appointments/<int:appointment_id>/decline")
-@role_required(*_STAFF)
+@role_required(*STAFF)
 def decline(appointment_id: int) -> Response:
     return _staff_action(appointment_id, "decline")
 
 
 @manage_bp.post("/appointments/<int:appointment_id>/cancel")
-@role_required(*_STAFF)
+@role_required(*STAFF)
 def cancel_appointment(appointment_id: int) -> Response:
     return _staff_action(appointment_id, "cancel")
+
+
+from scheduler.web.counseling import moves  # noqa: E402, F401

@@ -106,6 +106,8 @@ class AppointmentCard:
     can_change: bool
     deadline: str
     contact: str
+    #: The counselor moved it and the family hasn't answered: keep it, change it or decline.
+    counselor_moved: bool
 
 
 _STATUS_TEXT = {
@@ -142,6 +144,7 @@ def appointment_cards(family_id: int, zone: str, now: datetime) -> list[Appointm
                 can_change=counseling.can_change(appointment, now),
                 deadline=moment_text(appointment.change_deadline(settings), zone),
                 contact=(settings.contact if settings else "") or appointment.facilitator.email,
+                counselor_moved=appointment.move_unanswered(now),
             )
         )
     return cards
