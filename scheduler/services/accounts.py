@@ -136,7 +136,7 @@ def reset_password(token: str, password: str, now: datetime) -> User:
         user.password_hash = password_hash
         # Whoever was locked out by failed logins can log in with the new password.
         session.execute(
-            delete(LoginFailure).where(LoginFailure.key.startswith(throttle_key(user.email)))
+            delete(LoginFailure).where(LoginFailure.key.startswith(throttle_key(user.email or "")))
         )
         # Someone else may have been logged in: a new password ends every sign-in.
         sessions.end_all(user.id)

@@ -223,6 +223,8 @@ def roster(session_id: int) -> str:
         roster=data,
         sign_in=rosters.sign_in_sheet(data),
         promote_form=ConfirmForm(),
+        # Booking, cancelling or changing needs for a household, until the session starts.
+        open=target.is_open(utcnow()),
     )
 
 
@@ -255,3 +257,6 @@ def promote(booking_id: int) -> ResponseReturnValue:
         else:
             flash(_("%(name)s now has a seat.", name=booking.family.name), "success")
     return redirect(url_for("manage.roster", session_id=target.id), 303)
+
+
+from scheduler.web.manage import act_for  # noqa: E402, F401  (its routes join this blueprint)
