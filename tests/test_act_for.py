@@ -22,6 +22,7 @@ from scheduler.models import (
     OutboxStatus,
     Role,
     User,
+    WorkshopSession,
 )
 from scheduler.services import accounts, email_links, households, needs, series
 from scheduler.services.booking import Needs, book_seats, cancel_booking
@@ -30,6 +31,7 @@ from scheduler.services.households import Contact
 from scheduler.services.seats import SeatCount, seat_count
 from scheduler.services.series import Scope
 from scheduler.timeutil import utcnow, wall_time
+from tests.support import races
 from tests.support.mail import SERVICE_WORDS, outbox, received
 
 PHONE = "(555) 010-0427"
@@ -493,3 +495,58 @@ def test_every_act_for_is_audited_with_who_did_it(make_workshop, staff, book_by_
     ]
     names = set(db.session.scalars(select(AuditEvent.actor_name)))
     assert names == {"Rosa, front desk"}
+
+
+# --- racing for the last seats ---------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_staff_booking_by_phone_racing_families_for_the_last_seats_never_overfills(
+    app, make_workshop, make_booking, make_user, staff, db
+):
+    session = make_workshop(facilitator=staff, capacity=10).sessions[0]
+    for _ in range(7):
+        make_booking(session.id)
+    families = [make_user().id for _ in range(20)]
+    session_id, staff_id = session.id, staff.id
+
+    def told(booking_it) -> str:
+        try:
+            booking_it()
+        except DomainError as error:
+            if error.code != "full":
+                raise
+            return "full"
+        return "booked"
+
+    def family_job(family_id: int):
+        return lambda: told(lambda: book_seats(session_id, family_id, 1, Needs(), now=utcnow()))
+
+    def phone_job(n: int):
+        def job() -> str:
+            acting = db.session.get_one(User, staff_id)
+            contact = Contact(f"Caller {n}", phone=f"555 01{n:02}")
+            return told(
+                lambda: households.book_for_new_household(
+                    session_id, contact, 1, Needs(), acting=acting, now=utcnow()
+                )
+            )
+
+        return job
+
+    jobs = [job for n, f in enumerate(families) for job in (family_job(f), phone_job(n))]
+    outcomes = races.race(app, jobs, lambda failure: failure)
+
+    assert [o for o in outcomes if o not in ("booked", "full")] == []
+    assert outcomes.count("booked") == 3  # exactly the seats that were left
+    db.session.rollback()
+    assert seat_count(db.session.get_one(WorkshopSession, session_id)).confirmed == 10
+    recorded = db.session.scalar(
+        select(func.count()).select_from(User).where(User.created_by_id == staff_id)
+    )
+    phoned_in = db.session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.booked_by_id == staff_id, Booking.is_active)
+    )
+    assert recorded == phoned_in  # a caller refused for a full session left no record
