@@ -136,9 +136,9 @@ def take_seats(
     else:
         _check_household(family_id)  # staff vouch for it: no per-household seat limit
     session = lock_session(session_id)
-    _check_bookable(session, now)
     if acting is not None and not permissions.can_manage_workshop(acting, session.workshop):
-        raise DomainError("session_not_found")
+        raise DomainError("session_not_found")  # another's session doesn't exist for staff
+    _check_bookable(session, now)
     if seats > session.capacity:
         raise DomainError("larger_than_session", capacity=session.capacity)
     if _active_booking(session.id, family_id) is not None:

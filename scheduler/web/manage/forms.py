@@ -8,7 +8,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SearchField,
     SelectChoice,
     StringField,
     TextAreaField,
@@ -150,7 +149,8 @@ class HouseholdSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(
+    # A text box (the house style styles those); the form itself is role=search.
+    q = StringField(
         _l("Name, email or phone"),
         filters=[strip],
         validators=[Optional(), Length(max=100, message=_l("Keep this under 100 characters."))],
