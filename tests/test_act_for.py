@@ -17,6 +17,7 @@ from scheduler.models import (
     AuditEvent,
     Booking,
     BookingStatus,
+    EmailLink,
     MessageKind,
     OutboxMessage,
     OutboxStatus,
@@ -550,3 +551,18 @@ def test_staff_booking_by_phone_racing_families_for_the_last_seats_never_overfil
         .where(Booking.booked_by_id == staff_id, Booking.is_active)
     )
     assert recorded == phoned_in  # a caller refused for a full session left no record
+
+
+def test_a_household_record_with_an_address_may_also_take_itself_over_by_a_reset(
+    make_workshop, staff, book_by_phone, db
+):
+    session = make_workshop(facilitator=staff).sessions[0]
+    household = book_by_phone(session.id, email="l@example.org").household.id
+    accounts.request_password_reset("l@example.org", utcnow())
+    (row,) = outbox(db, kind=MessageKind.PASSWORD_RESET)
+    link = db.session.get_one(EmailLink, row.link_id)
+
+    accounts.reset_password(email_links.link_token(link), NEW, utcnow())
+
+    assert not reload(db, User, household).is_household_record
+    assert audit_trail(db)[-1] == (household, "household.claimed", f"user:{household}")
