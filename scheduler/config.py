@@ -24,6 +24,9 @@ RATE_LIMITS = {
     "RATELIMIT_BOOKING": "30 per minute;300 per hour",
     # Counseling requests and moves by one account.
     "RATELIMIT_COUNSELING": "10 per minute;60 per hour",
+    # Staff acting for households: searches, bookings, households recorded, claim links,
+    # by one staff account (a busy phone line books one household a minute or so).
+    "RATELIMIT_ACT_FOR": "30 per minute;300 per hour",
 }
 
 #: Environment variables read as plain strings.

@@ -17,6 +17,7 @@ HEADER = (
     "waitlist_position",
     "household",
     "email",
+    "phone",
     "seats",
     "childcare_needed",
     "interpreter_language",
@@ -41,6 +42,9 @@ class RosterLine:
     accessibility_needs: str
     notes: str
     booked_at: str
+    #: How to reach a household staff recorded (often one without email); else empty.
+    #: Last here, so it may be left out; its column follows the email's.
+    phone: str = ""
 
 
 @dataclass(frozen=True)

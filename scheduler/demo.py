@@ -203,11 +203,11 @@ def load(now: datetime | None = None) -> list[Login]:
     _counseling(maya, daniel, families, now)
 
     return [
-        Login("admin", admin.email, DEMO_PASSWORD),
-        Login("facilitator", maya.email, DEMO_PASSWORD),
-        Login("facilitator", daniel.email, DEMO_PASSWORD),
-        Login("family", families[0].email, DEMO_PASSWORD),
-        Login("family", families[1].email, DEMO_PASSWORD),
+        Login("admin", admin.email or "", DEMO_PASSWORD),
+        Login("facilitator", maya.email or "", DEMO_PASSWORD),
+        Login("facilitator", daniel.email or "", DEMO_PASSWORD),
+        Login("family", families[0].email or "", DEMO_PASSWORD),
+        Login("family", families[1].email or "", DEMO_PASSWORD),
     ]
 
 

@@ -20,6 +20,7 @@ from scheduler.models import LinkPurpose
 EMAIL_LINK_PATHS = {
     LinkPurpose.PASSWORD_RESET: "/password/reset",
     LinkPurpose.VERIFY_EMAIL: "/email/confirm",
+    LinkPurpose.CLAIM: "/claim",
 }
 
 
@@ -94,7 +95,7 @@ def forgot_password() -> str:
 
 
 def email_link(purpose: LinkPurpose, token: str) -> str:
-    """An emailed single-use link: a password reset or an address check."""
+    """An emailed single-use link: a password reset, an address check or a claim."""
     return absolute(f"{EMAIL_LINK_PATHS[purpose]}/{token}")
 
 

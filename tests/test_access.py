@@ -16,15 +16,22 @@ from flask.testing import FlaskClient
 from scheduler.database import write_transaction
 from scheduler.extensions import db as _db
 from scheduler.models import AuditEvent, Booking, BookingStatus, LinkPurpose, Role, User
-from scheduler.services import counseling, email_links, feeds, series
+from scheduler.services import counseling, email_links, feeds, households, series
 from scheduler.services.accounts import unsubscribe_token
 from scheduler.services.booking import Needs, cancel_booking
+from scheduler.services.households import Contact
 from scheduler.services.series import WorkshopDetails
 from scheduler.timeutil import utcnow
 from tests.support.app import PASSWORD, AuthActions, csrf_token_from, local_start
 
 ROLES = ("anonymous", "family_a", "family_b", "owner", "other_facilitator", "admin")
-HOUSEHOLDS = ("Alvarez household", "Brennan household", "Chen household", "Walsh household")
+HOUSEHOLDS = (
+    "Alvarez household",
+    "Brennan household",
+    "Chen household",
+    "Walsh household",
+    "Garcia household",
+)
 ALVAREZ_NEEDS = Needs(accessibility_needs="Step-free access for the Alvarez family")
 OWN_HOUSEHOLD = {"family_a": "Alvarez household", "family_b": "Brennan household"}
 
@@ -37,6 +44,8 @@ OWN_HOUSEHOLD = {"family_a": "Alvarez household", "family_b": "Brennan household
 # {draft} is the owner's unpublished workshop; {waiting} a waitlisted booking in another of
 # the owner's sessions, {waiting_session}, with a seat free to promote into.
 # {past_session} ended weeks ago (its workshop: {past_workshop}), with a household booked.
+# {household} is a household the owner recorded by phone (booked into the second session)
+# and sent the claim link {claim}.
 #
 # fmt: off
 ACCESS_TABLE = [
@@ -96,6 +105,24 @@ ACCESS_TABLE = [
     ("GET",  "/manage/workshops/{workshop}/delete",       302,  403,  403,  200,  404,  200),
     ("POST", "/manage/workshops/{workshop}/delete",       302,  403,  403,  409,  404,  409),
     ("POST", "/manage/workshops/{missing}/delete",        302,  403,  403,  404,  404,  404),
+    # Staff acting for a household (it phoned or walked in), and a family's own needs.
+    ("GET",  "/manage/sessions/{session}/book-for",       302,  403,  403,  200,  404,  200),
+    ("POST", "/manage/sessions/{session}/book-for",       302,  403,  403,  303,  404,  303),
+    ("GET",  "/manage/sessions/{missing}/book-for",       302,  403,  403,  404,  404,  404),
+    ("POST", "/manage/bookings/{booking}/cancel",         302,  403,  403,  303,  404,  303),
+    ("GET",  "/manage/bookings/{booking}/needs",          302,  403,  403,  200,  404,  200),
+    ("POST", "/manage/bookings/{booking}/needs",          302,  403,  403,  303,  404,  303),
+    ("GET",  "/manage/households/{household}",            302,  403,  403,  200,  404,  200),
+    ("GET",  "/manage/households/{missing}",              302,  403,  403,  404,  404,  404),
+    ("POST", "/manage/households/{household}/claim-link", 302,  403,  403,  303,  404,  303),
+    ("GET",  "/bookings/{booking}/needs",                 302,  200,  404,  403,  403,  403),
+    ("POST", "/bookings/{booking}/needs",                 302,  303,  404,  403,  403,  403),
+    ("GET",  "/bookings/{missing}/needs",                 302,  404,  404,  403,  403,  403),
+    # A claim link is its own proof, like a reset link: it works for whoever holds it.
+    ("GET",  "/claim/{claim}",                            200,  200,  200,  200,  200,  200),
+    ("POST", "/claim/{claim}",                            303,  303,  303,  303,  303,  303),
+    ("GET",  "/claim/" + "ab12" * 11,                     404,  404,  404,  404,  404,  404),
+    ("POST", "/claim/" + "ab12" * 11,                     404,  404,  404,  404,  404,  404),
     ("GET",  "/admin/audit",                              302,  403,  403,  403,  403,  200),
     ("GET",  "/admin/outbox",                             302,  403,  403,  403,  403,  200),
     ("GET",  "/calendar/workshops.ics",                   200,  200,  200,  200,  200,  200),
@@ -184,6 +211,12 @@ CSRF_TABLE = [
     ("/manage/workshops/{workshop}/duplicate",    "owner", "/manage/workshops/{workshop}/duplicate"),  # noqa: E501
     ("/manage/workshops/{workshop}/sessions/new", "owner", "/manage/workshops/{workshop}/sessions/new"),  # noqa: E501
     ("/manage/workshops/{draft}/delete",          "owner", "/manage/workshops/{draft}/delete"),
+    ("/manage/sessions/{session}/book-for",   "owner",     "/manage/sessions/{session}/book-for"),
+    ("/manage/bookings/{booking}/cancel",     "owner",     "/manage/sessions/{session}/roster"),
+    ("/manage/bookings/{booking}/needs",      "owner",     "/manage/bookings/{booking}/needs"),
+    ("/manage/households/{household}/claim-link", "owner", "/manage/households/{household}"),
+    ("/bookings/{booking}/needs",             "family_a",  "/bookings/{booking}/needs"),
+    ("/claim/{claim}",                        "anonymous", "/claim/{claim}"),
 ]
 # fmt: on
 
@@ -298,6 +331,18 @@ class World:
                 "starts_at": _local(days=40, at=time(10, 0)),
                 "duration_minutes": "60",
                 "capacity": "4",
+            },
+            "/manage/sessions/{session}/book-for": {
+                "name": "Phoned-in household",
+                "phone": "555 0199",
+                "seats": "1",
+            },
+            "/manage/bookings/{booking}/needs": {"notes": "Called: they need a ramp now"},
+            "/bookings/{booking}/needs": {"childcare_needed": "y"},
+            "/manage/households/{household}/claim-link": {"email": "garcia.home@example.org"},
+            "/claim/{claim}": {
+                "password": "a brand new password",
+                "password_confirm": "a brand new password",
             },
         }
         return forms.get(route, {})
@@ -424,6 +469,15 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
         now=then,
     )
     make_booking(past.sessions[0].id, family=make_user(name="Dunn household"), now=then)
+    # A household with no email that phoned the owner, later sent a link to claim it.
+    now = utcnow()
+    garcia = households.book_for_new_household(
+        second.id, Contact("Garcia household", phone="555 0100"), 1, Needs(), acting=owner, now=now
+    ).household
+    claim = households.send_claim_link(garcia.id, "garcia@example.org", acting=owner, now=now)
+    # Every test counts the audit events its own requests write: the world starts with none.
+    with write_transaction() as transaction:
+        transaction.execute(sa.delete(AuditEvent))
 
     return World(
         people={role: Person(u.id, u.email, u.name) for role, u in users.items()},
@@ -440,6 +494,8 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
             "missing": 999_999,
             "unsubscribe_a": f"{family_a.id}/{unsubscribe_token(family_a)}",
             "reset_b": _reset_token(family_b),
+            "household": garcia.id,
+            "claim": email_links.link_token(claim),
             **_counseling_world(owner, family_a, family_b),
         },
         auth=auth,

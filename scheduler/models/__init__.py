@@ -16,6 +16,7 @@ from scheduler.models.counseling import (
 from scheduler.models.feeds import FeedState
 from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus
 from scheduler.models.people import (
+    NO_PASSWORD,
     EmailLink,
     LinkPurpose,
     LoginFailure,
@@ -28,6 +29,7 @@ from scheduler.models.workshops import SessionStatus, Workshop, WorkshopSession,
 __all__ = [
     "ACTIVE_APPOINTMENT_STATUSES",
     "ACTIVE_BOOKING_STATUSES",
+    "NO_PASSWORD",
     "Appointment",
     "AppointmentStatus",
     "AuditEvent",

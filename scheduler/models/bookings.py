@@ -68,6 +68,12 @@ class Booking(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The staff member who booked for the household (by phone or at the door); None
+    #: when the household booked itself. Its emails say the team booked it for them.
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The staff member who cancelled for the household; None when it cancelled itself
+    #: (or is still booked).
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: Bumped on every change of status; with the session's, the calendar SEQUENCE.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Indexed: the public pages' version reads the newest one (services/page_versions.py).
@@ -76,7 +82,7 @@ class Booking(Model):
     )
 
     session: Mapped[WorkshopSession] = relationship()
-    family: Mapped[User] = relationship()
+    family: Mapped[User] = relationship(foreign_keys=[family_id])
 
     @hybrid_property
     def is_active(self) -> bool:

@@ -31,6 +31,8 @@ class MessageKind(StrEnum):
     DIGEST = "digest"
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of email, not a password)
     VERIFY_EMAIL = "verify_email"
+    #: To a household staff recorded: its link to set a password and take its record over.
+    CLAIM = "claim"
     #: Counseling: the family's request waits for the counselor (to the family) ...
     AWAITING_APPROVAL = "awaiting_approval"
     #: ... and the counselor is asked to approve it (to the counselor).

@@ -13,6 +13,11 @@ from scheduler.extensions import Model
 from scheduler.models.types import UTCDateTime
 from scheduler.timeutil import utcnow
 
+#: The ``password_hash`` of an account nobody can log in to: a household staff recorded
+#: (by phone or at the door) until it claims the record with an emailed link. No argon2
+#: hash starts with "!", so no password ever matches it.
+NO_PASSWORD = "!"  # noqa: S105 (a marker, not a password)
+
 
 class Role(StrEnum):
     FAMILY = "family"
@@ -26,10 +31,13 @@ class User(UserMixin, Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Lower-cased on the way in, so uniqueness is case-insensitive on every backend.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: None for a household staff recorded without one: nothing is mailed to it, and no
+    #: log-in or reset ever matches it (NULLs never collide in the unique index).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     #: The household's or facilitator's display name.
     name: Mapped[str] = mapped_column(String(120))
-    #: argon2id hash, re-hashed on login when the parameters change.
+    #: argon2id hash, re-hashed on login when the parameters change; NO_PASSWORD for a
+    #: household record nobody has claimed yet.
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.FAMILY)
     #: IANA zone the person reads times in.
@@ -55,6 +63,11 @@ class User(UserMixin, Model):
     #: Random salt of the standing links in emails (one-click unsubscribe); replaced
     #: when the person logs out everywhere or their password changes.
     link_salt: Mapped[str | None] = mapped_column(String(64))
+    #: How staff reach a household they recorded (it may have no email); shown to staff only.
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    #: The staff member who recorded this household for it; None for accounts people
+    #: made themselves (or were invited to).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     def get_id(self) -> str:
         """Flask-Login's id is the token of this sign-in, not the account's id.
@@ -74,6 +87,11 @@ class User(UserMixin, Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def is_household_record(self) -> bool:
+        """Recorded by staff and not claimed yet: nobody can log in to it."""
+        return self.password_hash.startswith(NO_PASSWORD)
 
     @property
     def is_family(self) -> bool:
@@ -122,10 +140,13 @@ class LoginFailure(Model):
 class LinkPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of email, not a password)
     VERIFY_EMAIL = "verify_email"
+    #: A household staff recorded sets its password and takes over its record.
+    CLAIM = "claim"
 
 
 class EmailLink(Model):
-    """A single-use, expiring link emailed to a person: password reset or address check.
+    """A single-use, expiring link emailed to a person: password reset, address check, or
+    claiming a household record staff made.
 
     Only a random salt and the token's hash are stored; the token is derived from the
     salt with the app's secret when the email is written, so a copy of the database
@@ -134,7 +155,7 @@ class EmailLink(Model):
 
     __tablename__ = "email_links"
     __table_args__ = (
-        CheckConstraint("purpose IN ('password_reset', 'verify_email')", name="purpose"),
+        CheckConstraint("purpose IN ('password_reset', 'verify_email', 'claim')", name="purpose"),
         Index("ix_email_links_user_id_purpose", "user_id", "purpose"),
     )
 

@@ -23,7 +23,7 @@ from scheduler.models import (
     User,
     WorkshopSession,
 )
-from scheduler.services import email_links, feeds, notify, sessions, tokens
+from scheduler.services import audit, email_links, feeds, notify, sessions, tokens
 from scheduler.services.errors import DomainError
 from scheduler.services.passwords import hash_password, needs_rehash, verify_password
 from scheduler.services.reminder_times import parse_offsets
@@ -133,10 +133,12 @@ def reset_password(token: str, password: str, now: datetime) -> User:
     password_hash = hash_password(password)  # slow on purpose: outside the write lock
     with write_transaction() as session:
         user = email_links.use(session, token, LinkPurpose.PASSWORD_RESET, now)
+        if user.is_household_record:  # a record staff made, taken over this way instead
+            audit.add(user, "household.claimed", f"user:{user.id}", now=now)
         user.password_hash = password_hash
         # Whoever was locked out by failed logins can log in with the new password.
         session.execute(
-            delete(LoginFailure).where(LoginFailure.key.startswith(throttle_key(user.email)))
+            delete(LoginFailure).where(LoginFailure.key.startswith(throttle_key(user.email or "")))
         )
         # Someone else may have been logged in: a new password ends every sign-in.
         sessions.end_all(user.id)

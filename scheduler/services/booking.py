@@ -13,10 +13,10 @@ from scheduler import settings
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
-from scheduler.services import notify, permissions
+from scheduler.services import audit, notify, permissions
 from scheduler.services.errors import DomainError
 from scheduler.services.lifecycle import transition
-from scheduler.services.locks import lock_family, lock_session, lock_sessions
+from scheduler.services.locks import lock, lock_family, lock_session, lock_sessions
 from scheduler.services.seats import check_seats, seat_count
 from scheduler.services.waitlist import promote_waitlisted
 from scheduler.timetext import moment_text
@@ -52,7 +52,13 @@ def _active_booking(session_id: int, family_id: int) -> Booking | None:
 
 
 def _new_booking(
-    session: WorkshopSession, family_id: int, seats: int, needs: Needs, status: str, now: datetime
+    session: WorkshopSession,
+    family_id: int,
+    seats: int,
+    needs: Needs,
+    status: str,
+    now: datetime,
+    booked_by: User | None = None,
 ) -> Booking:
     booking = Booking(
         session_id=session.id,
@@ -63,12 +69,15 @@ def _new_booking(
         childcare_needed=needs.childcare_needed,
         interpreter_language=needs.interpreter_language.strip(),
         notes=needs.notes.strip(),
+        booked_by_id=booked_by.id if booked_by is not None else None,
         created_at=now,
         confirmed_at=now if status == BookingStatus.CONFIRMED else None,
         updated_at=now,
     )
     db.session.add(booking)
     notify.booking_created(booking, now)
+    if booked_by is not None:
+        audit.add(booked_by, "act_for.book", f"booking:{booking.id}", now=now)
     return booking
 
 
@@ -80,33 +89,79 @@ def book_seats(
     *,
     now: datetime,
     join_waitlist: bool = False,
+    acting: User | None = None,
 ) -> Booking:
     """Book seats for a household, or put it on the waitlist when it asked to be.
 
     The seat check and the insert run under the session's lock, so two households can
     never both take the last seat. Without ``join_waitlist`` a full session raises
-    ``full`` so the page can offer the waitlist.
+    ``full`` so the page can offer the waitlist. ``acting``: the staff member booking
+    for the household (by phone or at the door), who must run the session's workshop.
     """
     check_seats(seats)
     try:
         with write_transaction():
-            _check_unverified_limit(family_id, seats, now)
-            session = lock_session(session_id)
-            _check_bookable(session, now)
-            if seats > session.capacity:
-                raise DomainError("larger_than_session", capacity=session.capacity)
-            if _active_booking(session.id, family_id) is not None:
-                raise DomainError("already_booked")
-            if seats <= seat_count(session).open:
-                status = BookingStatus.CONFIRMED
-            elif join_waitlist:
-                status = BookingStatus.WAITLISTED
-            else:
-                raise DomainError("full", seats=seats)
-            booking = _new_booking(session, family_id, seats, needs, status, now)
+            booking = take_seats(
+                session_id,
+                family_id,
+                seats,
+                needs,
+                now=now,
+                join_waitlist=join_waitlist,
+                acting=acting,
+            )
     except IntegrityError as error:  # the unique index caught a double submission
-        raise DomainError("already_booked") from error
+        raise DomainError(_already_booked(acting)) from error
     return booking
+
+
+def take_seats(
+    session_id: int,
+    family_id: int,
+    seats: int,
+    needs: Needs,
+    *,
+    now: datetime,
+    join_waitlist: bool = False,
+    acting: User | None = None,
+) -> Booking:
+    """:func:`book_seats`' rules, inside the caller's write transaction.
+
+    For a service that records something in the same transaction as the booking (a
+    household staff recorded for it): the two commit together or not at all.
+    """
+    check_seats(seats)
+    if acting is None:
+        _check_unverified_limit(family_id, seats, now)
+    else:
+        _check_household(family_id)  # staff vouch for it: no per-household seat limit
+    session = lock_session(session_id)
+    if acting is not None and not permissions.can_manage_workshop(acting, session.workshop):
+        raise DomainError("session_not_found")  # another's session doesn't exist for staff
+    _check_bookable(session, now)
+    if seats > session.capacity:
+        raise DomainError("larger_than_session", capacity=session.capacity)
+    if _active_booking(session.id, family_id) is not None:
+        raise DomainError(_already_booked(acting))
+    if seats <= seat_count(session).open:
+        status = BookingStatus.CONFIRMED
+    elif join_waitlist:
+        status = BookingStatus.WAITLISTED
+    else:
+        raise DomainError("full", seats=seats)
+    return _new_booking(session, family_id, seats, needs, status, now, booked_by=acting)
+
+
+def _already_booked(acting: User | None) -> str:
+    """The words for a second booking: "you" to a household, "this household" to staff."""
+    return "household_already_booked" if acting is not None else "already_booked"
+
+
+def _check_household(family_id: int) -> None:
+    """Staff book only for an active household (a family account), locked as it would be."""
+    found = lock(User, [family_id])
+    if not found or not found[0].is_family or not found[0].is_active:
+        raise DomainError("household_not_found")
 
 
 def _check_unverified_limit(family_id: int, seats: int, now: datetime) -> None:
@@ -183,13 +238,15 @@ def book_sessions(
     *,
     now: datetime,
     waitlist: Collection[int] = (),
+    acting: User | None = None,
 ) -> list[Outcome]:
     """Book the chosen sessions of a workshop one by one, in order of their start.
 
     Each session stands on its own (unlike a whole series, which is all or nothing): a
     session that filled up since the page was shown is refused while the others are
     booked. ``waitlist`` names the sessions the household saw were full and chose the
-    waitlist for; any other full session is refused with ``full``.
+    waitlist for; any other full session is refused with ``full``. ``acting``: staff
+    booking for the household, as in :func:`book_seats`.
     """
     check_seats(seats)
     sessions = db.session.scalars(
@@ -203,7 +260,13 @@ def book_sessions(
     for session in sessions:
         try:
             booking = book_seats(
-                session.id, family_id, seats, needs, now=now, join_waitlist=session.id in waitlist
+                session.id,
+                family_id,
+                seats,
+                needs,
+                now=now,
+                join_waitlist=session.id in waitlist,
+                acting=acting,
             )
         except DomainError as error:
             outcomes.append(Outcome(session.id, error=error))
@@ -212,10 +275,16 @@ def book_sessions(
     return outcomes
 
 
-def cancel_booking(booking_id: int, family_id: int, *, now: datetime) -> list[Booking]:
-    """Cancel a household's own booking and seat the waitlist; return who was promoted."""
+def cancel_booking(
+    booking_id: int, family_id: int, *, now: datetime, acting: User | None = None
+) -> list[Booking]:
+    """Cancel a household's booking and seat the waitlist; return who was promoted.
+
+    ``acting``: the staff member cancelling for the household (it phoned), who must
+    run the booking's workshop; the household's email then says the team cancelled it.
+    """
     booking = db.session.get(Booking, booking_id)
-    if booking is None or not permissions.owns(family_id, booking):
+    if booking is None or not permissions.can_change_booking(family_id, booking, acting):
         raise DomainError("booking_not_found")
     with write_transaction():
         session = lock_session(booking.session_id)
@@ -224,6 +293,9 @@ def cancel_booking(booking_id: int, family_id: int, *, now: datetime) -> list[Bo
             raise DomainError("booking_cancelled")
         if session.starts_at <= now:
             raise DomainError("session_started")
+        if acting is not None:
+            booking.cancelled_by_id = acting.id
+            audit.add(acting, "act_for.cancel", f"booking:{booking.id}", now=now)
         transition(booking, BookingStatus.CANCELLED, now)
         promoted = promote_waitlisted(session, now)
     return promoted

@@ -214,7 +214,14 @@ class MyBookings:
         groups: dict[int, list[Booking]] = {}
         for booking in self.upcoming:
             groups.setdefault(booking.session.workshop_id, []).append(booking)
-        return [WorkshopBookings(group[0].session.workshop, group) for group in groups.values()]
+        return [
+            WorkshopBookings(
+                group[0].session.workshop,
+                group,
+                next((b for b in group if b.id in self.cancellable), None),
+            )
+            for group in groups.values()
+        ]
 
 
 @dataclass(frozen=True)
@@ -223,6 +230,9 @@ class WorkshopBookings:
 
     workshop: Workshop
     bookings: list[Booking]
+    #: The first booking whose session hasn't started: changing its needs changes those
+    #: of every booking here still to come (services/needs.py). None when none is left.
+    first_open: Booking | None = None
 
     @property
     def shared_needs(self) -> Booking | None:

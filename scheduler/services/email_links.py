@@ -1,4 +1,5 @@
-"""Emailed links: password reset and address confirmation, single-use and expiring.
+"""Emailed links: password reset, address confirmation and claiming a household record
+staff made, single-use and expiring.
 
 Both go through the outbox like every other email. A link works once, until it
 expires, and only while the account still has the address it was sent to; asking for
@@ -23,6 +24,7 @@ from scheduler.services.locks import lock
 VALID_FOR = {
     LinkPurpose.PASSWORD_RESET: timedelta(hours=1),
     LinkPurpose.VERIFY_EMAIL: timedelta(days=7),
+    LinkPurpose.CLAIM: timedelta(days=7),
 }
 #: Links of one kind one account may be sent per hour: more would be someone's abuse.
 MAX_PER_HOUR = 3
@@ -44,6 +46,8 @@ def issue(session: Session, user: User, purpose: LinkPurpose, now: datetime) -> 
     )
     if (recent or 0) >= MAX_PER_HOUR:
         return None
+    if user.email is None:
+        raise ValueError(f"account {user.id} has no address to send a link to")
     _void(session, user.id, purpose, now)
     salt = tokens.new_salt()
     link = EmailLink(

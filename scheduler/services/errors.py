@@ -125,6 +125,32 @@ MESSAGES: dict[str, LazyString | Worded] = {
         "This household needs {seats}; free right now: {free}. "
         "Raise the capacity first if the room allows."
     ),
+    # staff acting for a household
+    "household_already_booked": _l("This household already has a booking for this session."),
+    "household_not_found": _l("We couldn't find that household."),
+    "household_name_missing": _l("Write the name of the person or family to book for."),
+    "household_email_missing": _l("Write the email address to send the link to."),
+    "household_inactive": _l(
+        "This email belongs to an account that is switched off. An admin can switch it "
+        "back on; nothing was booked."
+    ),
+    "email_is_staff": _l(
+        "This email belongs to a staff account. Write the household's own address, or "
+        "leave it empty."
+    ),
+    "household_has_account": _l(
+        "This household already has its own account. They can log in, or choose a new "
+        "password from the log-in page."
+    ),
+    "household_email_taken": _l(
+        "This address already belongs to another Hearth account, so nothing was sent and "
+        "this household was not changed. If it is the same family, book for that account "
+        "instead; an admin can help join the two."
+    ),
+    "too_many_links": _l(
+        "We've sent several links in the last hour. Please wait a while, then try again."
+    ),
+    "try_again": _l("Something changed at the same moment. Please check and try again."),
     # counseling
     "bad_counseling_rules": _l("{detail}."),
     "bad_window": _l("{detail}."),

@@ -36,11 +36,23 @@ def _insert(rows: Iterable[dict[str, Any]]) -> None:
     All of a change's rows go in one statement with their values as parameters, so it
     is compiled once per process and its shape is the same for one row or ten.
     """
-    rows = list(rows)
+    rows = _addressed(list(rows))
     if not rows:
         return
     statement = insert_on_conflict(OutboxMessage.__table__, tuple(rows[0]), '"key"')
     db.session.connection().execute(statement, rows)
+
+
+def _addressed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows whose recipient has an email address: a household staff recorded without
+    one is told nothing by mail (staff tell it by phone), so nothing is queued for it."""
+    if not rows:
+        return rows
+    ids = {row["recipient_id"] for row in rows}
+    unreachable = set(
+        db.session.scalars(select(User.id).where(User.id.in_(ids), User.email.is_(None)))
+    )
+    return [row for row in rows if row["recipient_id"] not in unreachable]
 
 
 def _message(

@@ -13,6 +13,7 @@ from zxcvbn import zxcvbn
 
 from scheduler import settings
 from scheduler.i18n import SOURCE_LANGUAGE, current_language
+from scheduler.models import NO_PASSWORD
 
 #: Compared against when the email is unknown, so failures take the same time.
 _DUMMY_PASSWORD = "not-a-real-password"  # noqa: S105
@@ -60,12 +61,13 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
     """Check a password; with no stored hash, spend the same time and say no.
 
     Both paths do exactly one argon2 verification with today's parameters, so the
-    time a login takes doesn't tell whether the address has an account.
+    time a login takes doesn't tell whether the address has an account. A household
+    record nobody claimed yet (``NO_PASSWORD``) has no hash either.
     """
     hasher = _hasher()
     parameters = tuple(sorted(settings.current().password_hash.items()))
     try:
-        if stored_hash is None:
+        if stored_hash is None or stored_hash.startswith(NO_PASSWORD):
             hasher.verify(_dummy_hash(parameters), password + "x")
             return False
         return hasher.verify(stored_hash, password)

@@ -35,6 +35,23 @@ def can_manage_booking(user: User | None, booking: Booking) -> bool:
     return can_manage_workshop(user, booking.session.workshop)
 
 
+def can_change_booking(family_id: int, booking: Booking, acting: User | None = None) -> bool:
+    """A household's own booking, changed by itself, or for it by staff who run its workshop."""
+    if not owns(family_id, booking):
+        return False
+    return acting is None or can_manage_booking(acting, booking)
+
+
+def can_look_after_household(
+    user: User | None, household: User, *, recorded_or_booked_by_them: bool
+) -> bool:
+    """Staff may look after a household record (its email, its claim link): an admin any
+    household, a facilitator one they recorded or one booked into a workshop they run."""
+    if user is None or not household.is_family:
+        return False
+    return user.is_admin or (user.is_facilitator and recorded_or_booked_by_them)
+
+
 def can_manage_appointment(user: User | None, appointment: Appointment) -> bool:
     """Tell whether the user is the appointment's counselor, or an admin."""
     return _runs(user, appointment.facilitator_id)

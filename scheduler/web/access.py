@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 
 from scheduler.extensions import db
 from scheduler.models import Appointment, Booking, User, Workshop, WorkshopSession
-from scheduler.services import permissions
+from scheduler.services import households, permissions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -123,3 +123,11 @@ def managed_appointment(appointment_id: int) -> Appointment:
     if appointment is None or not permissions.can_manage_appointment(_viewer(), appointment):
         abort(404)
     return appointment
+
+
+def managed_household(household_id: int) -> User:
+    """Load a household the current staff member may look after (see ``households``), or 404."""
+    household = db.session.get(User, household_id)
+    if household is None or not households.may_look_after(_viewer(), household):
+        abort(404)
+    return household

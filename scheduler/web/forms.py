@@ -90,6 +90,12 @@ class NeedsFields(FlaskForm):
         )
 
 
+class NeedsForm(NeedsFields):
+    """A booking's needs alone, changed after booking: the seats stay as they are."""
+
+    seats = None  # WTForms: a subclass leaves the field out
+
+
 #: The value of the "All N sessions" box of a workshop's booking form.
 ALL_SESSIONS = "all"
 

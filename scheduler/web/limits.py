@@ -1,4 +1,5 @@
-"""Rate limits on what can be abused: sign-up, login, reset emails, booking, counseling.
+"""Rate limits on what can be abused: sign-up, login, reset emails, booking, counseling,
+staff searching and recording households.
 
 Counts live where RATELIMIT_STORAGE_URI says: Redis in production, shared by every web
 instance, or this process's memory for `make run`. Each limit is a setting, sized so
@@ -34,12 +35,18 @@ def _failed(response: Response) -> bool:
     return response.status_code >= 400
 
 
-def limit(setting: str, *, key: Callable[[], str] = by_address, failures_only: bool = False) -> Any:
-    """Limit a view's POSTs by the named setting."""
+def limit(
+    setting: str,
+    *,
+    key: Callable[[], str] = by_address,
+    failures_only: bool = False,
+    methods: tuple[str, ...] = ("POST",),
+) -> Any:
+    """Limit a view's POSTs (or the ``methods`` given) by the named setting."""
     return limiter.limit(
         lambda: current_app.config[setting],
         key_func=key,
-        methods=["POST"],
+        methods=list(methods),
         deduct_when=_failed if failures_only else None,
         scope=setting.lower(),
     )

@@ -62,8 +62,8 @@ def compose(row: OutboxMessage, loaded: Loaded | None = None) -> Message | None:
     ``loaded``: what :func:`preload` read for the row's batch, so nothing is read twice.
     """
     recipient = db.session.get(User, row.recipient_id)
-    if recipient is None or not recipient.is_active:
-        return None
+    if recipient is None or not recipient.is_active or recipient.email is None:
+        return None  # gone, switched off, or a household recorded without an address
     with i18n.for_user(recipient.language):
         return _compose(row, recipient, loaded)
 

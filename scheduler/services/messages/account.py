@@ -14,7 +14,7 @@ from scheduler.services.messages.common import render_message
 from scheduler.timeutil import utcnow
 
 #: Kinds that carry an emailed link (scheduler.links knows the page each one opens).
-LINK_KINDS = frozenset({MessageKind.PASSWORD_RESET, MessageKind.VERIFY_EMAIL})
+LINK_KINDS = frozenset({MessageKind.PASSWORD_RESET, MessageKind.VERIFY_EMAIL, MessageKind.CLAIM})
 
 
 def _lasts(hours: int) -> str:
@@ -47,6 +47,24 @@ def link_message(row: OutboxMessage, kind: MessageKind, user: User) -> Message |
                 _("If it wasn't you, you can ignore this email: your password stays the same."),
             ],
             links=[(_("Choose a new password"), url)],
+        )
+    if kind is MessageKind.CLAIM:
+        return render_message(
+            row,
+            user,
+            _("Hearth: your own log-in for your bookings"),
+            headline=_(
+                "Our team booked for your household when you called or came by. You can "
+                "now see and change those bookings yourself."
+            ),
+            details=[
+                _(
+                    "Choose a password with the link below; you then log in with this email "
+                    "address. The link works once, for the next {lasts}."
+                ).format(lasts=lasts),
+                _("If you didn't expect this email, you can ignore it: nothing changes."),
+            ],
+            links=[(_("Choose my password"), url)],
         )
     return render_message(
         row,

@@ -44,6 +44,16 @@ HEADLINES = {
     ),
     MessageKind.REMINDER: _l("A reminder: you're booked for {when} ({seats})."),
 }
+#: The same news when staff booked or cancelled for the household (it phoned or came
+#: by): the email says who did it, so a booking the family didn't make isn't a mystery.
+FOR_THEM_HEADLINES = {
+    MessageKind.CONFIRMED: _l("As you asked, our team booked {seats} for you on {when}."),
+    MessageKind.WAITLISTED: _l(
+        "As you asked, our team put you on the waitlist for {seats} on {when}. If seats "
+        "free up, we give them out in the order people joined, and we'll email you."
+    ),
+    MessageKind.CANCELLED: _l("As you asked, our team cancelled your booking for {when}."),
+}
 #: Kinds whose email carries a calendar invite, and the invite's method.
 INVITES = {
     MessageKind.CONFIRMED: "REQUEST",
@@ -64,7 +74,8 @@ def booking_message(row: OutboxMessage, kind: MessageKind, family: User) -> Mess
     when = when_text(booking, family.timezone)
     what = booking.session.workshop.title if family.descriptive_titles else _("your appointment")
     subject = str(SUBJECTS[kind]).format(what=what, when=when)
-    headline = str(HEADLINES[kind]).format(when=when, seats=seats_text(booking.seats))
+    headlines = FOR_THEM_HEADLINES if _for_them(row, kind, booking) else HEADLINES
+    headline = str(headlines[kind]).format(when=when, seats=seats_text(booking.seats))
     workshop = booking.session.workshop
     details = []
     if family.descriptive_titles:
@@ -77,3 +88,14 @@ def booking_message(row: OutboxMessage, kind: MessageKind, family: User) -> Mess
         details.append(_("Open your bookings to see the place and details."))
     event = booking_event(booking, descriptive=family.descriptive_titles)
     return family_message(row, family, kind, subject, headline, details, event, INVITES.get(kind))
+
+
+def _for_them(row: OutboxMessage, kind: MessageKind, booking: Booking) -> bool:
+    """Whether staff made the change this email tells of, for the household.
+
+    A booking's first email (its version 0) tells of the booking itself; a later
+    "waitlisted" one of a capacity lowered, which no one did for the family.
+    """
+    if kind is MessageKind.CANCELLED:
+        return booking.cancelled_by_id is not None
+    return kind in FOR_THEM_HEADLINES and booking.booked_by_id is not None and row.version == 0

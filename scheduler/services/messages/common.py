@@ -51,6 +51,8 @@ def render_message(row: OutboxMessage, to: User, subject: str, **context: Any) -
     Everything is worded in the current language: ``compose`` writes each email inside
     ``i18n.for_user`` with its recipient's.
     """
+    if to.email is None:  # compose never words one: a household recorded without one
+        raise ValueError(f"account {to.id} has no email address")
     context.setdefault("greeting", _("Hello {name},").format(name=to.name))
     context.setdefault("details", [])
     context.setdefault("links", [])

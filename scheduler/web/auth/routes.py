@@ -11,7 +11,7 @@ from werkzeug import Response
 
 from scheduler.i18n import current_language
 from scheduler.models import LinkPurpose
-from scheduler.services import accounts, email_links, sessions
+from scheduler.services import accounts, email_links, households, sessions
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
 from scheduler.web.access import safe_next
@@ -162,3 +162,33 @@ def confirm_email(token: str) -> Response | tuple[str, int]:
     flash(_("Thank you: %(email)s is confirmed.", email=user.email), "success")
     target = "family.account" if current_user.is_authenticated else "auth.login"
     return redirect(url_for(target), 303)
+
+
+@bp.route("/claim/<token>", methods=["GET", "POST"])
+@limit("RATELIMIT_PASSWORD_RESET")
+def claim(token: str) -> Response | tuple[str, int] | str:
+    """A household staff recorded chooses its password: the record becomes its account."""
+    household = households.claimable(token, utcnow())
+    if household is None:
+        return render_template("auth/link_unusable.html", claim=True), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = households.claim(token, form.password.data, now=utcnow())
+        except DomainError:  # used in another tab a moment ago
+            return render_template("auth/link_unusable.html", claim=True), 404
+        _end_session()  # whoever was logged in on this browser, it is the household now
+        _start_session(user, remember=False)
+        flash(
+            _(
+                "Welcome, %(name)s. Your account is ready, with your bookings below. Next "
+                "time, log in with %(email)s and your new password.",
+                name=user.name,
+                email=user.email,
+            ),
+            "success",
+        )
+        return redirect(url_for("family.bookings"), 303)
+    return render_template(
+        "auth/claim.html", form=form, household=household
+    ), 422 if form.errors else 200

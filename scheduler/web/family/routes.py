@@ -11,7 +11,7 @@ from werkzeug import Response
 
 from scheduler.extensions import csrf, db
 from scheduler.models import Role, User, WorkshopSession
-from scheduler.services import accounts, catalog, email_links, feeds, sessions
+from scheduler.services import accounts, catalog, email_links, feeds, needs, sessions
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
@@ -20,6 +20,7 @@ from scheduler.web.family.forms import AccountForm
 from scheduler.web.forms import (
     ALL_SESSIONS,
     ConfirmForm,
+    NeedsForm,
     SessionBookingForm,
     WorkshopBookingForm,
 )
@@ -165,6 +166,36 @@ def cancel(booking_id: int) -> Response:
         else:
             flash(_("Your booking is cancelled. Thank you for letting us know."), "success")
     return redirect(url_for("family.bookings"), 303)
+
+
+@bp.route("/bookings/<int:booking_id>/needs", methods=["GET", "POST"])
+@role_required(Role.FAMILY)
+def change_needs(booking_id: int) -> Response | tuple[str, int]:
+    """Change what the household told the facilitator; its seats stay as they are."""
+    booking = own_booking(booking_id)
+    now = utcnow()
+    form = NeedsForm(obj=booking)
+    error = None
+    if form.validate_on_submit():
+        try:
+            needs.change_needs(booking.id, current_user.id, form.needs(), now=now)
+        except DomainError as refused:
+            error = refused.message
+        else:
+            flash(
+                _("Thank you: the facilitator will see this. Your seats stay as they are."),
+                "success",
+            )
+            workshop_id = booking.session.workshop_id
+            return redirect(url_for("family.bookings", _anchor=f"workshop-{workshop_id}"), 303)
+    status = 409 if error else 422 if form.errors else 200
+    return render_template(
+        "family/needs.html",
+        booking=booking,
+        form=form,
+        sharing=needs.sharing_needs(booking, now),
+        error=error,
+    ), status
 
 
 @bp.route("/account", methods=["GET", "POST"])

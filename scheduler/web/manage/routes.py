@@ -231,6 +231,8 @@ def roster(session_id: int) -> str:
         sign_in=rosters.sign_in_sheet(data),
         promote_form=ConfirmForm(),
         ended=target.ends_at <= now,
+        # Booking, cancelling or changing needs for a household, until the session starts.
+        open=target.is_open(now),
     )
 
 
@@ -265,5 +267,7 @@ def promote(booking_id: int) -> ResponseReturnValue:
     return redirect(url_for("manage.roster", session_id=target.id), 303)
 
 
-# The program over the terms (history, copies, added sessions, deleting drafts).
+# Routes of this blueprint kept in modules of their own: acting for a household, and the
+# program over the terms (history, copies, added sessions, deleting drafts).
+from scheduler.web.manage import act_for  # noqa: E402, F401
 from scheduler.web.manage import program as _program_routes  # noqa: E402, F401

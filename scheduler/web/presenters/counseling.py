@@ -143,7 +143,9 @@ def appointment_cards(family_id: int, zone: str, now: datetime) -> list[Appointm
                 online_url=counseling.meeting_link(appointment, settings),
                 can_change=counseling.can_change(appointment, now),
                 deadline=moment_text(appointment.change_deadline(settings), zone),
-                contact=(settings.contact if settings else "") or appointment.facilitator.email,
+                contact=(settings.contact if settings else "")
+                or appointment.facilitator.email
+                or "",
                 counselor_moved=appointment.move_unanswered(now),
             )
         )
