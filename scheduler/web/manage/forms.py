@@ -268,6 +268,8 @@ class HistoryFilterForm(FlaskForm):
         found = {"workshop": self.workshop.data or ""}
         found |= {f.name: f.data.isoformat() for f in (self.since, self.until) if f.data}
         return {name: value for name, value in found.items() if value}
+
+
 class HouseholdSearchForm(FlaskForm):
     """Find a household to book for: a GET form, so nothing to protect with a token."""
 
