@@ -14,7 +14,7 @@ from scheduler.models.counseling import (
     SessionKind,
 )
 from scheduler.models.feeds import FeedState
-from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus
+from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus, WorkshopChange
 from scheduler.models.people import (
     EmailLink,
     LinkPurpose,
@@ -51,6 +51,7 @@ __all__ = [
     "SessionStatus",
     "User",
     "Workshop",
+    "WorkshopChange",
     "WorkshopSession",
     "WorkshopStatus",
 ]

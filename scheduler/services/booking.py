@@ -32,7 +32,8 @@ class Needs:
     notes: str = ""
 
 
-def _check_bookable(session: WorkshopSession, now: datetime) -> None:
+def check_bookable(session: WorkshopSession, now: datetime) -> None:
+    """Refuse a session that can't take a booking: a draft's, cancelled, or started."""
     if not session.workshop.is_published:
         raise DomainError("not_published")
     if session.is_cancelled:
@@ -51,9 +52,20 @@ def _active_booking(session_id: int, family_id: int) -> Booking | None:
     )
 
 
-def _new_booking(
-    session: WorkshopSession, family_id: int, seats: int, needs: Needs, status: str, now: datetime
+def new_booking(
+    session: WorkshopSession,
+    family_id: int,
+    seats: int,
+    needs: Needs,
+    status: str,
+    now: datetime,
+    *,
+    tell: bool = True,
 ) -> Booking:
+    """Record a booking (checked by the caller under the session's lock) and queue its email.
+
+    ``tell=False``: the caller queues the family's one email itself (a move).
+    """
     booking = Booking(
         session_id=session.id,
         family_id=family_id,
@@ -68,7 +80,10 @@ def _new_booking(
         updated_at=now,
     )
     db.session.add(booking)
-    notify.booking_created(booking, now)
+    if tell:
+        notify.booking_created(booking, now)
+    else:
+        db.session.flush()
     return booking
 
 
@@ -92,7 +107,7 @@ def book_seats(
         with write_transaction():
             _check_unverified_limit(family_id, seats, now)
             session = lock_session(session_id)
-            _check_bookable(session, now)
+            check_bookable(session, now)
             if seats > session.capacity:
                 raise DomainError("larger_than_session", capacity=session.capacity)
             if _active_booking(session.id, family_id) is not None:
@@ -103,7 +118,7 @@ def book_seats(
                 status = BookingStatus.WAITLISTED
             else:
                 raise DomainError("full", seats=seats)
-            booking = _new_booking(session, family_id, seats, needs, status, now)
+            booking = new_booking(session, family_id, seats, needs, status, now)
     except IntegrityError as error:  # the unique index caught a double submission
         raise DomainError("already_booked") from error
     return booking
@@ -151,13 +166,13 @@ def enroll_series(
                 raise DomainError("nothing_to_enroll")
             _check_unverified_limit(family_id, seats * len(wanted), now)
             for session in wanted:
-                _check_bookable(session, now)
+                check_bookable(session, now)
             short = [s for s in wanted if seats > seat_count(s).open]
             if short:
                 dates = ", ".join(moment_text(s.starts_at, workshop.timezone) for s in short)
                 raise DomainError("series_full", seats=seats, dates=dates)
             bookings = [
-                _new_booking(s, family_id, seats, needs, BookingStatus.CONFIRMED, now)
+                new_booking(s, family_id, seats, needs, BookingStatus.CONFIRMED, now)
                 for s in wanted
             ]
     except IntegrityError as error:

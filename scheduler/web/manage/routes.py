@@ -255,3 +255,6 @@ def promote(booking_id: int) -> ResponseReturnValue:
         else:
             flash(_("%(name)s now has a seat.", name=booking.family.name), "success")
     return redirect(url_for("manage.roster", session_id=target.id), 303)
+
+
+from scheduler.web.manage import moves  # noqa: E402, F401  (its routes are on this blueprint)
