@@ -388,3 +388,106 @@ def test_moves_racing_bookings_for_the_last_seats_never_overfill_or_lose_a_booki
         held_here = outcome.family_id in {b.family_id for b in confirmed}
         # Moved: the old booking gave way to a seat in the target. Refused: it stays.
         assert (old.is_cancelled, held_here) == (outcome.told == "moved",) * 2
+
+
+# --- the pages --------------------------------------------------------------------------
+
+
+def test_my_bookings_offers_the_move_and_its_page_shows_each_session_with_room_or_not(
+    client, auth, group, make_user, make_booking
+):
+    first, second, third = group.sessions
+    family = make_user()
+    booking = make_booking(first.id, family=family, seats=2)
+    make_booking(second.id, seats=3)
+    auth.login(family)
+
+    assert f'href="/bookings/{booking.id}/move"' in client.get("/bookings").text
+    page = client.get(f"/bookings/{booking.id}/move")
+
+    assert page.status_code == 200
+    html = page.text
+    assert f'id="session-{second.id}"' in html and f'id="session-{third.id}"' in html
+    assert f'id="session-{first.id}"' not in html  # where it is now
+    assert html.count("Eastern") >= 3  # each time says its zone
+    assert "4 seats free" in html and "no room for 2 seats" in html
+
+
+def test_a_family_moves_from_its_page_or_joins_a_full_sessions_waitlist(
+    client, auth, db, group, make_user, make_booking
+):
+    first, second, third = group.sessions
+    family = make_user()
+    booking = make_booking(first.id, family=family, seats=2)
+    make_booking(second.id, seats=3)
+    auth.login(family)
+    url = f"/bookings/{booking.id}/move"
+
+    full = client.post(url, data={"session_id": str(second.id)})
+    assert full.status_code == 409
+    assert "have 2 seats free right now" in full.text
+    assert "Join the waitlist and keep my seat" in full.text
+
+    joined = client.post(url, data={"session_id": str(second.id), "join_waitlist": "1"})
+    assert joined.status_code == 303
+    assert reload(db, Booking, booking.id).is_confirmed
+    waiting = select(Booking).where(Booking.session_id == second.id, Booking.family_id == family.id)
+    assert db.session.scalars(waiting).one().is_waitlisted
+
+    moved = client.post(url, data={"session_id": str(third.id)}, follow_redirects=True)
+    assert moved.status_code == 200
+    assert "Your booking is moved to" in moved.text
+    assert reload(db, Booking, booking.id).is_cancelled
+
+
+@pytest.mark.parametrize("chosen", ["", "abc", "0", "-4", "9" * 30])
+def test_a_move_form_that_makes_no_sense_is_a_clear_4xx_and_changes_nothing(
+    client, auth, db, group, make_user, make_booking, chosen
+):
+    family = make_user()
+    booking = make_booking(group.sessions[0].id, family=family)
+    auth.login(family)
+
+    response = client.post(f"/bookings/{booking.id}/move", data={"session_id": chosen})
+
+    assert response.status_code in (409, 422)
+    assert 'class="error-summary"' in response.text or "error-text" in response.text
+    assert reload(db, Booking, booking.id).is_confirmed
+
+
+def test_past_the_cutoff_the_page_says_to_contact_the_facilitator(
+    client, auth, group, make_user, make_booking
+):
+    first = group.sessions[0]
+    family = make_user()
+    booking = make_booking(first.id, family=family)
+    auth.login(family)
+    with time_machine.travel(first.starts_at - timedelta(hours=1), tick=False):
+        assert f"/bookings/{booking.id}/move" not in client.get("/bookings").text
+        page = client.get(f"/bookings/{booking.id}/move").text
+    assert "Please contact the facilitator" in page and "Move my booking" not in page
+
+
+def test_staff_move_a_household_from_the_roster_and_it_is_audited(
+    client, auth, db, group, make_user, make_booking
+):
+    first, _, third = group.sessions
+    family = make_user(name="Okafor household")
+    booking = make_booking(first.id, family=family)
+    facilitator = reload(db, User, group.facilitator_id)
+    auth.login(facilitator)
+
+    roster = client.get(f"/manage/sessions/{first.id}/roster").text
+    assert f'href="/manage/bookings/{booking.id}/move"' in roster
+    page = client.get(f"/manage/bookings/{booking.id}/move")
+    assert page.status_code == 200 and "Okafor household" in page.text
+
+    with time_machine.travel(first.ends_at + timedelta(hours=1), tick=False):
+        moved = client.post(
+            f"/manage/bookings/{booking.id}/move", data={"session_id": str(third.id)}
+        )
+    assert moved.status_code == 303
+    assert moved.location.endswith(f"/manage/sessions/{first.id}/roster")
+    assert reload(db, Booking, booking.id).is_cancelled
+    (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "act_for.move"))
+    assert (event.actor_id, event.subject) == (facilitator.id, f"booking:{booking.id}")

@@ -95,15 +95,13 @@ def _needs_of(booking: Booking) -> Needs:
     )
 
 
-def _loaded(booking_id: int, actor: User) -> tuple[Booking, bool]:
-    """The booking, and whether the actor moves it as staff; anyone else's is not found."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise DomainError("booking_not_found")
+def _mover(booking: Booking, actor: User) -> bool:
+    """Whether the actor moves the booking as staff (else as its family); anyone else's
+    booking is not found."""
     staff = permissions.can_manage_booking(actor, booking)
     if not staff and not permissions.owns(actor.id, booking):
         raise DomainError("booking_not_found")
-    return booking, staff
+    return staff
 
 
 def _check_move(
@@ -144,10 +142,14 @@ def move_booking(booking_id: int, target_session_id: int, *, actor: User, now: d
     booking moves as well. The new booking is confirmed: a target without room for all
     its seats refuses with ``move_target_full`` and nothing changes.
     """
-    booking, staff = _loaded(booking_id, actor)
+    found = db.session.get(Booking, booking_id)
+    if found is None:
+        raise DomainError("booking_not_found")
+    _mover(found, actor)  # before any lock: a stranger learns nothing, waits for nothing
     with write_transaction():
-        locked = {s.id: s for s in lock_sessions([booking.session_id, target_session_id])}
+        locked = {s.id: s for s in lock_sessions([found.session_id, target_session_id])}
         booking = db.session.get_one(Booking, booking_id, populate_existing=True)
+        staff = _mover(booking, actor)
         source = locked[booking.session_id]
         target = locked.get(target_session_id)
         if target is None:

@@ -21,6 +21,7 @@ from scheduler.services.booking import Needs
 from scheduler.services.errors import DomainError
 from scheduler.services.seats import check_seats, max_seats
 from scheduler.web.fields import PlainText, strip
+from scheduler.web.requests import MAX_ID
 
 
 def _seats_allowed(seats: int) -> bool:
@@ -145,5 +146,5 @@ class MoveBookingForm(FlaskForm):
     join_waitlist = HiddenField(default="")
 
     def validate_session_id(self, field: RadioField) -> None:
-        if not field.data:
+        if not field.data or not 1 <= field.data <= MAX_ID:
             raise ValidationError(_("Choose one of the sessions."))
