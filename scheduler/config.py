@@ -50,6 +50,7 @@ _INT_SETTINGS = (
     "MAX_SEATS_PER_BOOKING",
     "UNVERIFIED_SEAT_LIMIT",
     "WAITLIST_PROMOTION_CUTOFF_HOURS",
+    "BOOKING_MOVE_CUTOFF_HOURS",
     "LOGIN_MAX_FAILURES",
     "LOGIN_LOCKOUT_MINUTES",
     "LOGIN_FIRST_DELAY_SECONDS",
@@ -99,6 +100,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # waitlist automatically: a family might not see the email in time, so the
         # facilitator promotes by hand from the roster.
         "WAITLIST_PROMOTION_CUTOFF_HOURS": 24,
+        # A family moves its own booking to another session of the workshop until this
+        # many hours before the booked session starts; later, the facilitator can.
+        "BOOKING_MOVE_CUTOFF_HOURS": 2,
         # Failed logins for one account from one address before each next try waits:
         # LOGIN_FIRST_DELAY_SECONDS, doubling with each failure, up to
         # LOGIN_LOCKOUT_MINUTES. Failures count for LOGIN_FAILURE_MEMORY_HOURS. One

@@ -59,6 +59,11 @@ class Settings:
         return timedelta(hours=self._config["WAITLIST_PROMOTION_CUTOFF_HOURS"])
 
     @property
+    def booking_move_cutoff(self) -> timedelta:
+        """How long before its session a family can no longer move a booking itself."""
+        return timedelta(hours=self._config["BOOKING_MOVE_CUTOFF_HOURS"])
+
+    @property
     def reminder_offsets(self) -> str:
         """The reminder offsets of a household that set none ("48h,2h")."""
         return str(self._config["REMINDER_OFFSETS"])

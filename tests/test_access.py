@@ -72,6 +72,10 @@ ACCESS_TABLE = [
     ("GET",  "/bookings",                                 302,  200,  200,  403,  403,  403),
     ("POST", "/bookings/{booking}/cancel",                302,  303,  404,  403,  403,  403),
     ("POST", "/bookings/{missing}/cancel",                302,  404,  404,  403,  403,  403),
+    # Moving family A's booking to {move_session}, the series' third week.
+    ("GET",  "/bookings/{booking}/move",                  302,  200,  404,  403,  403,  403),
+    ("POST", "/bookings/{booking}/move",                  302,  303,  404,  403,  403,  403),
+    ("GET",  "/bookings/{missing}/move",                  302,  404,  404,  403,  403,  403),
     ("GET",  "/account",                                  302,  200,  200,  200,  200,  200),
     ("POST", "/account",                                  302,  303,  303,  303,  303,  303),
     ("GET",  "/manage",                                   302,  403,  403,  200,  200,  200),
@@ -123,6 +127,9 @@ ACCESS_TABLE = [
     ("POST", "/claim/{claim}",                            303,  303,  303,  303,  303,  303),
     ("GET",  "/claim/" + "ab12" * 11,                     404,  404,  404,  404,  404,  404),
     ("POST", "/claim/" + "ab12" * 11,                     404,  404,  404,  404,  404,  404),
+    ("GET",  "/manage/bookings/{booking}/move",           302,  403,  403,  200,  404,  200),
+    ("POST", "/manage/bookings/{booking}/move",           302,  403,  403,  303,  404,  303),
+    ("GET",  "/manage/bookings/{missing}/move",           302,  403,  403,  404,  404,  404),
     ("GET",  "/admin/audit",                              302,  403,  403,  403,  403,  200),
     ("GET",  "/admin/outbox",                             302,  403,  403,  403,  403,  200),
     ("GET",  "/calendar/workshops.ics",                   200,  200,  200,  200,  200,  200),
@@ -183,6 +190,7 @@ CSRF_TABLE = [
     ("/workshops/{workshop}/book",            "family_b",  "/workshops/{workshop}"),
     ("/workshops/{workshop}/enroll",          "family_a",  "/workshops/{workshop}"),
     ("/bookings/{booking}/cancel",            "family_a",  "/bookings"),
+    ("/bookings/{booking}/move",              "family_a",  "/bookings/{booking}/move"),
     ("/account",                              "family_a",  "/account"),
     ("/account/feed/reset",                   "family_a",  "/account"),
     ("/account/email/confirm",                "family_a",  "/account"),
@@ -217,6 +225,7 @@ CSRF_TABLE = [
     ("/manage/households/{household}/claim-link", "owner", "/manage/households/{household}"),
     ("/bookings/{booking}/needs",             "family_a",  "/bookings/{booking}/needs"),
     ("/claim/{claim}",                        "anonymous", "/claim/{claim}"),
+    ("/manage/bookings/{booking}/move",       "owner",     "/manage/bookings/{booking}/move"),
 ]
 # fmt: on
 
@@ -271,6 +280,8 @@ class World:
             "/language": {"language": "es", "next": "/"},
             "/workshops/{workshop}/enroll": {"seats": "1"},
             "/account": {"name": "A new name", "timezone": "Europe/London"},
+            "/bookings/{booking}/move": {"session_id": str(self.ids["move_session"])},
+            "/manage/bookings/{booking}/move": {"session_id": str(self.ids["move_session"])},
             "/password/forgot": {"email": self.people["family_a"].email},
             "/counseling/appointments/{appointment}/move": {
                 "slot_id": str(self.ids["move_target"])
@@ -485,6 +496,7 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
             "workshop": workshop.id,
             "session": session.id,
             "booking": booking.id,
+            "move_session": workshop.sessions[2].id,
             "draft": draft.id,
             "draft_session": draft.sessions[0].id,
             "waiting": waiting.id,

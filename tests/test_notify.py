@@ -95,7 +95,7 @@ def test_rescheduling_tells_families_and_moves_pending_reminders(make_workshop, 
     moved_to = to_utc(new_start, NY)
     assert live == [moved_to - timedelta(hours=48), moved_to - timedelta(hours=2)]
     assert sum(r.kind == "reminder" and r.status == "cancelled" for r in rows) == 2
-    assert ("rescheduled", "pending") in [(r.kind, r.status) for r in rows]
+    assert ("workshop_changed", "pending") in [(r.kind, r.status) for r in rows]
 
 
 def test_cancelled_session_tells_every_booked_family_and_withdraws_reminders(

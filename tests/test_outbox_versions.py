@@ -41,7 +41,7 @@ def test_booking_messages_store_the_version_they_were_queued_at(make_workshop, m
         (MessageKind.CONFIRMED, "pending", first),
         (MessageKind.REMINDER, "cancelled", 0),
         (MessageKind.REMINDER, "cancelled", 0),
-        (MessageKind.RESCHEDULED, "pending", moved.sequence),
+        (MessageKind.WORKSHOP_CHANGED, "pending", moved.sequence),
         (MessageKind.REMINDER, "pending", moved.sequence),
         (MessageKind.REMINDER, "pending", moved.sequence),
     ]

@@ -217,12 +217,15 @@ def test_cancelled_session_cannot_be_changed_again(make_workshop):
         )
 
 
-def test_new_place_bumps_sequence_of_upcoming_sessions(make_workshop, db):
+def test_new_place_or_title_bumps_sequence_of_upcoming_sessions(make_workshop, db):
     workshop = make_workshop(weeks=2)
     series.update_details(workshop.id, details(location="Room 2"), now=utcnow())
     assert [reload(db, s.id).sequence for s in workshop.sessions] == [1, 1]
     series.update_details(workshop.id, details(location="Room 2", title="New title"), now=utcnow())
-    assert [reload(db, s.id).sequence for s in workshop.sessions] == [1, 1]
+    assert [reload(db, s.id).sequence for s in workshop.sessions] == [2, 2]
+    changed = details(location="Room 2", title="New title", description="Now with more words")
+    series.update_details(workshop.id, changed, now=utcnow())
+    assert [reload(db, s.id).sequence for s in workshop.sessions] == [2, 2]
 
 
 def test_booked_workshop_cannot_go_back_to_draft(make_workshop, make_booking):

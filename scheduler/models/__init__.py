@@ -14,7 +14,7 @@ from scheduler.models.counseling import (
     SessionKind,
 )
 from scheduler.models.feeds import FeedState
-from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus
+from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus, WorkshopChange
 from scheduler.models.people import (
     NO_PASSWORD,
     EmailLink,
@@ -53,6 +53,7 @@ __all__ = [
     "SessionStatus",
     "User",
     "Workshop",
+    "WorkshopChange",
     "WorkshopSession",
     "WorkshopStatus",
 ]

@@ -48,6 +48,22 @@ class MessageKind(StrEnum):
     COUNSELOR_MOVED = "counselor_moved"
     #: To an account's owner: someone tried to sign up with their address.
     SIGNUP_ATTEMPT = "signup_attempt"
+    #: To the family: its booking moved to another session of the same workshop (one
+    #: email for the new seat and the old one given up).
+    MOVED = "moved"
+    #: To a household: the place, online link, title or time of a workshop it is booked
+    #: or waitlisted in changed (one email per household and change, whatever the
+    #: number of its sessions).
+    WORKSHOP_CHANGED = "workshop_changed"
+
+
+class WorkshopChange(StrEnum):
+    """What a workshop change notice says changed, in the order it says it."""
+
+    TITLE = "title"
+    PLACE = "location"
+    LINK = "online_url"
+    TIME = "time"
 
 
 class OutboxMessage(Model):
@@ -64,6 +80,7 @@ class OutboxMessage(Model):
     kind: Mapped[str] = mapped_column(String(40))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"))
+    #: The session of the message's booking; for a move, the session it left.
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("workshop_sessions.id", ondelete="CASCADE")
     )
@@ -77,6 +94,10 @@ class OutboxMessage(Model):
     #: names it too, but only to keep the same change from queuing twice). None for
     #: messages about no versioned record: emailed links, digests, sign-up attempts.
     version: Mapped[int | None] = mapped_column()
+    #: What a workshop change notice is about (``WorkshopChange`` values, space-separated:
+    #: "location time"), kept as it was when queued: the records keep only the new values.
+    #: Empty for every other message.
+    changes: Mapped[str] = mapped_column(String(100), default="", server_default="")
     #: When the message is meant to go out (a reminder's moment, or "now").
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Earliest next attempt: the due time, pushed back after each failure.

@@ -32,7 +32,8 @@ class Needs:
     notes: str = ""
 
 
-def _check_bookable(session: WorkshopSession, now: datetime) -> None:
+def check_bookable(session: WorkshopSession, now: datetime) -> None:
+    """Refuse a session that can't take a booking: a draft's, cancelled, or started."""
     if not session.workshop.is_published:
         raise DomainError("not_published")
     if session.is_cancelled:
@@ -51,7 +52,7 @@ def _active_booking(session_id: int, family_id: int) -> Booking | None:
     )
 
 
-def _new_booking(
+def new_booking(
     session: WorkshopSession,
     family_id: int,
     seats: int,
@@ -59,7 +60,13 @@ def _new_booking(
     status: str,
     now: datetime,
     booked_by: User | None = None,
+    *,
+    tell: bool = True,
 ) -> Booking:
+    """Record a booking (checked by the caller under the session's lock) and queue its email.
+
+    ``tell=False``: the caller queues the family's one email itself (a move).
+    """
     booking = Booking(
         session_id=session.id,
         family_id=family_id,
@@ -75,7 +82,10 @@ def _new_booking(
         updated_at=now,
     )
     db.session.add(booking)
-    notify.booking_created(booking, now)
+    if tell:
+        notify.booking_created(booking, now)
+    else:
+        db.session.flush()
     if booked_by is not None:
         audit.add(booked_by, "act_for.book", f"booking:{booking.id}", now=now)
     return booking
@@ -138,7 +148,7 @@ def take_seats(
     session = lock_session(session_id)
     if acting is not None and not permissions.can_manage_workshop(acting, session.workshop):
         raise DomainError("session_not_found")  # another's session doesn't exist for staff
-    _check_bookable(session, now)
+    check_bookable(session, now)
     if seats > session.capacity:
         raise DomainError("larger_than_session", capacity=session.capacity)
     if _active_booking(session.id, family_id) is not None:
@@ -149,7 +159,7 @@ def take_seats(
         status = BookingStatus.WAITLISTED
     else:
         raise DomainError("full", seats=seats)
-    return _new_booking(session, family_id, seats, needs, status, now, booked_by=acting)
+    return new_booking(session, family_id, seats, needs, status, now, booked_by=acting)
 
 
 def _already_booked(acting: User | None) -> str:
@@ -206,13 +216,13 @@ def enroll_series(
                 raise DomainError("nothing_to_enroll")
             _check_unverified_limit(family_id, seats * len(wanted), now)
             for session in wanted:
-                _check_bookable(session, now)
+                check_bookable(session, now)
             short = [s for s in wanted if seats > seat_count(s).open]
             if short:
                 dates = ", ".join(moment_text(s.starts_at, workshop.timezone) for s in short)
                 raise DomainError("series_full", seats=seats, dates=dates)
             bookings = [
-                _new_booking(s, family_id, seats, needs, BookingStatus.CONFIRMED, now)
+                new_booking(s, family_id, seats, needs, BookingStatus.CONFIRMED, now)
                 for s in wanted
             ]
     except IntegrityError as error:

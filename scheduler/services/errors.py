@@ -58,6 +58,27 @@ def _copy_other_weekday(params: Mapping[str, Any]) -> str:
     ).format(weekday=weekday_name(params["weekday"]))
 
 
+def _move_target_full(params: Mapping[str, Any]) -> str:
+    return ngettext(
+        "The session on {when} doesn't have {seats} seat free right now. Your booking "
+        "stays as it is.",
+        "The session on {when} doesn't have {seats} seats free right now. Your booking "
+        "stays as it is.",
+        params["seats"],
+    ).format(seats=params["seats"], when=params["when"])
+
+
+def _move_past_cutoff(params: Mapping[str, Any]) -> str:
+    hours = params["hours"]
+    return ngettext(
+        "It's too close to the session to move your booking here: moves close {hours} hour "
+        "before it starts. Please contact the facilitator.",
+        "It's too close to the session to move your booking here: moves close {hours} hours "
+        "before it starts. Please contact the facilitator.",
+        hours,
+    ).format(hours=hours)
+
+
 def _login_throttled(params: Mapping[str, Any]) -> str:
     return gettext(
         "Too many attempts to log in from here. For your safety, please wait {wait} and "
@@ -151,6 +172,11 @@ MESSAGES: dict[str, LazyString | Worded] = {
         "We've sent several links in the last hour. Please wait a while, then try again."
     ),
     "try_again": _l("Something changed at the same moment. Please check and try again."),
+    # moving a booking to another session of its workshop
+    "move_target_full": _move_target_full,
+    "move_past_cutoff": _move_past_cutoff,
+    "move_other_workshop": _l("A booking can only move to another session of the same workshop."),
+    "move_same_session": _l("The booking is already in that session."),
     # counseling
     "bad_counseling_rules": _l("{detail}."),
     "bad_window": _l("{detail}."),

@@ -92,13 +92,15 @@ def transition(
     *,
     by_family: bool = False,
     expired: bool = False,
+    moved: bool = False,
 ) -> None:
     """Change a reservation's status the one way that keeps calendars and mail right.
 
     Call inside a write transaction, holding the lock the service's checks were made
     under. ``by_family`` (the family cancelled: the counselor is told too) and
     ``expired`` (a decline nobody made: the family hears the request ran out) choose
-    an appointment's email; bookings have no such variants.
+    an appointment's email; ``moved`` (a booking cancelled because it moved to another
+    session) leaves the telling to the move's one email.
     """
     lifecycle = lifecycle_of(reservation)
     old = reservation.status
@@ -117,7 +119,7 @@ def transition(
         reservation.cancelled_at = now
     db.session.flush()
     if isinstance(reservation, Booking):
-        notify.status_changed(reservation, old, now)
+        notify.status_changed(reservation, old, now, moved=moved)
     else:
         notify.appointment_status_changed(
             reservation, old, now, by_family=by_family, expired=expired

@@ -211,14 +211,19 @@ def booking_created(booking: Booking, now: datetime) -> None:
         _tell(booking, MessageKind.WAITLISTED, booking.sequence, now)
 
 
-def status_changed(booking: Booking, old: str, now: datetime) -> None:
-    """A booking moved between confirmed, waitlisted and cancelled."""
+def status_changed(booking: Booking, old: str, now: datetime, *, moved: bool = False) -> None:
+    """A booking moved between confirmed, waitlisted and cancelled.
+
+    ``moved``: it was cancelled because it moved to another session; the move tells the
+    family in one email (``notices.booking_moved``), so only its reminders go here.
+    """
     new = booking.status
     if new == BookingStatus.CONFIRMED and old == BookingStatus.WAITLISTED:
         promotion = _told(booking, MessageKind.PROMOTED, booking.sequence, now)
         _insert([promotion, *_booking_reminders(booking, now)])
     elif new == BookingStatus.CANCELLED:
-        _tell(booking, MessageKind.CANCELLED, booking.sequence, now)
+        if not moved:
+            _tell(booking, MessageKind.CANCELLED, booking.sequence, now)
         cancel_pending_reminders([booking.id])
     elif new == BookingStatus.WAITLISTED and old == BookingStatus.CONFIRMED:
         _tell(booking, MessageKind.WAITLISTED, booking.sequence, now)
@@ -234,18 +239,6 @@ def _active_bookings(session: WorkshopSession) -> list[Booking]:
             )
         )
     )
-
-
-def session_rescheduled(session: WorkshopSession, now: datetime) -> None:
-    """Tell every booked family, and move their pending reminders to the new time."""
-    bookings = _active_bookings(session)
-    cancel_pending_reminders(b.id for b in bookings)
-    rows = []
-    for booking in bookings:
-        rows.append(_told(booking, MessageKind.RESCHEDULED, session.sequence, now))
-        if booking.status == BookingStatus.CONFIRMED:
-            rows += _booking_reminders(booking, now)
-    _insert(rows)
 
 
 def session_cancelled(session: WorkshopSession, now: datetime) -> None:
@@ -372,3 +365,10 @@ def appointment_details_changed(appointment: Appointment, now: datetime) -> None
     _insert(
         [_appointment_row(MessageKind.DETAILS_CHANGED, appointment, appointment.family_id, now)]
     )
+
+
+# --- for the queuing modules beside this one (services/notices.py) --------------------
+#: The one insert, row shape and reminder rows every outbox row goes through.
+insert_rows = _insert
+message_row = _message
+booking_reminders = _booking_reminders

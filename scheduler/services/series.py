@@ -17,10 +17,11 @@ from scheduler.models import (
     BookingStatus,
     SessionStatus,
     Workshop,
+    WorkshopChange,
     WorkshopSession,
     WorkshopStatus,
 )
-from scheduler.services import notify
+from scheduler.services import notices, notify
 from scheduler.services.errors import DomainError
 from scheduler.services.lifecycle import transition
 from scheduler.services.locks import lock, lock_sessions
@@ -149,16 +150,30 @@ def has_bookings(workshop_id: int, *, active_only: bool = True) -> bool:
     return bool(db.session.scalar(select(booked)))
 
 
+def _told_changes(workshop: Workshop, details: WorkshopDetails) -> set[WorkshopChange]:
+    """Which of the details households are told about when they change, change here."""
+    now_said = {
+        WorkshopChange.TITLE: workshop.title,
+        WorkshopChange.PLACE: workshop.location,
+        WorkshopChange.LINK: workshop.online_url,
+    }
+    new = {
+        WorkshopChange.TITLE: details.title.strip(),
+        WorkshopChange.PLACE: details.location.strip(),
+        WorkshopChange.LINK: details.online_url.strip(),
+    }
+    return {change for change, value in new.items() if value != now_said[change]}
+
+
 def update_details(workshop_id: int, details: WorkshopDetails, *, now: datetime) -> Workshop:
-    """Change what a workshop says; a new place counts as a change to every upcoming session."""
+    """Change what a workshop says. A new title, place or link is a change to every
+    upcoming session (calendars get a higher SEQUENCE), and each household booked or
+    waitlisted in one is told, once."""
     with write_transaction():
         (workshop,) = lock(Workshop, [workshop_id])
         if not details.publish and workshop.is_published and has_bookings(workshop.id):
             raise DomainError("unpublish_with_bookings")
-        place_changed = (details.location.strip(), details.online_url.strip()) != (
-            workshop.location,
-            workshop.online_url,
-        )
+        changes = _told_changes(workshop, details)
         workshop.title = details.title.strip()
         workshop.description = details.description.strip()
         workshop.location = details.location.strip()
@@ -166,9 +181,11 @@ def update_details(workshop_id: int, details: WorkshopDetails, *, now: datetime)
         workshop.status = WorkshopStatus.PUBLISHED if details.publish else WorkshopStatus.DRAFT
         workshop.updated_at = now
         for session in workshop.sessions:
-            if place_changed and session.starts_at > now:
+            if changes and session.starts_at > now:
                 session.sequence += 1
             session.updated_at = now
+        db.session.flush()
+        notices.workshop_changed([s for s in workshop.sessions if s.is_open(now)], changes, now)
     return workshop
 
 
@@ -208,6 +225,8 @@ def reschedule(
     """Move one session, or it and every later one by the same shift of local wall time.
 
     Shifting wall times (not instants) keeps a series at its local hour across DST.
+    Each household booked or waitlisted in a moved session is told once, whatever the
+    number of its sessions that moved, and its reminders move with them.
     """
     anchor = _editable(session_id)
     zone = anchor.workshop.timezone
@@ -227,8 +246,7 @@ def reschedule(
                 session.updated_at = now
                 moved.append(session)
         db.session.flush()
-        for session in moved:
-            notify.session_rescheduled(session, now)
+        notices.workshop_changed(moved, {WorkshopChange.TIME}, now)
     return moved
 
 

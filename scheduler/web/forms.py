@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
@@ -9,6 +10,7 @@ from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -19,6 +21,7 @@ from scheduler.services.booking import Needs
 from scheduler.services.errors import DomainError
 from scheduler.services.seats import check_seats, max_seats
 from scheduler.web.fields import PlainText, strip
+from scheduler.web.requests import MAX_ID
 
 
 def _seats_allowed(seats: int) -> bool:
@@ -139,3 +142,15 @@ class SessionBookingForm(WorkshopBookingForm):
 
     #: "1" once the household has seen that the session is full and chose the waitlist.
     join_waitlist = HiddenField(default="")
+
+
+class MoveBookingForm(FlaskForm):
+    """Moving a booking to another session of its workshop (a family's page, or staff's)."""
+
+    session_id = RadioField(_l("Move to"), coerce=int, validate_choice=False)
+    #: "1" once the family saw the session is full and chose its waitlist, keeping its seat.
+    join_waitlist = HiddenField(default="")
+
+    def validate_session_id(self, field: RadioField) -> None:
+        if not field.data or not 1 <= field.data <= MAX_ID:
+            raise ValidationError(_("Choose one of the sessions."))

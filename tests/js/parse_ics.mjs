@@ -55,6 +55,7 @@ function parseOne(text) {
       uid,
       summary: event.summary,
       status: vevent.getFirstPropertyValue("status"),
+      location: vevent.getFirstPropertyValue("location"),
       sequence: sequence === null ? null : Number(sequence),
       start_utc: start ? start.convertToZone(utc).toString() : null,
       end_utc: end ? end.convertToZone(utc).toString() : null,

@@ -56,7 +56,7 @@ def with_icalendar(body: bytes) -> list[Instant]:
     )
 
 
-def with_vobject(body: bytes) -> list[Instant]:
+def _vobject_events(body: bytes) -> list[Any]:
     text = body.decode("utf-8")
     # vobject keeps one process-wide TZID registry where the first definition seen wins,
     # and does not always register a file's own VTIMEZONE before reading its events.
@@ -64,10 +64,13 @@ def with_vobject(body: bytes) -> list[Instant]:
     for vtimezone in vobject.readOne(text, transform=False).contents.get("vtimezone", []):
         tzinfo = vobject.icalendar.TimezoneComponent.gettzinfo(vtimezone)
         vobject.icalendar.registerTzid(vtimezone.tzid.value, tzinfo)
-    calendar = vobject.readOne(text)
+    return list(vobject.readOne(text).contents.get("vevent", []))
+
+
+def with_vobject(body: bytes) -> list[Instant]:
     return sorted(
         Instant(e.uid.value, _utc(e.dtstart.value), _utc(e.dtend.value))
-        for e in calendar.contents.get("vevent", [])
+        for e in _vobject_events(body)
     )
 
 
@@ -139,6 +142,61 @@ def cross_check_many(bodies: list[bytes]) -> list[list[Instant]]:
 def cross_check(body: bytes) -> list[Instant]:
     """Parse with every independent parser; all must agree on UIDs and UTC instants."""
     return cross_check_many([body])[0]
+
+
+@dataclass(frozen=True, order=True)
+class Update:
+    """What tells a calendar an event changed: its SEQUENCE, and where it is now."""
+
+    uid: str
+    sequence: int
+    location: str | None
+
+
+def _updates(events: list[dict[str, Any]]) -> list[Update]:
+    return sorted(Update(e["uid"], int(e["sequence"] or 0), e["location"]) for e in events)
+
+
+def read_updates_alike(body: bytes) -> list[Update]:
+    """Each event's SEQUENCE and LOCATION as every parser reads them; all must agree.
+
+    icalendar, vobject and recurring-ical-events here; ical.js and libical where they
+    are installed (CI installs both, see :func:`cross_check_many`).
+    """
+
+    def from_icalendar(event: Any) -> Update:
+        location = str(event["location"]) if "location" in event else None
+        return Update(str(event["uid"]), int(event.get("sequence", 0)), location)
+
+    calendar = icalendar.Calendar.from_ical(body)
+    reference = sorted(from_icalendar(e) for e in calendar.walk("VEVENT"))
+    found = {
+        "vobject": sorted(
+            Update(
+                e.uid.value,
+                int(e.sequence.value) if hasattr(e, "sequence") else 0,
+                e.location.value if hasattr(e, "location") else None,
+            )
+            for e in _vobject_events(body)
+        ),
+        "recurring-ical-events": sorted(
+            from_icalendar(e)
+            for e in recurring_ical_events.of(calendar).between(
+                datetime(1970, 1, 1), datetime(2100, 1, 1)
+            )
+        ),
+    }
+    if icaljs.icaljs_available():
+        parsed = icaljs.parse_with_icaljs(body)
+        assert parsed["errors"] == [], parsed["errors"]
+        found["ical.js"] = _updates(parsed["events"])
+    if libical.libical_available():
+        parsed = libical.parse_many_with_libical([body])[0]
+        assert parsed["errors"] == [], parsed["errors"]
+        found["libical"] = _updates(parsed["events"])
+    for parser, updates in found.items():
+        assert updates == reference, f"{parser} reads {updates}, icalendar {reference}"
+    return reference
 
 
 @cache

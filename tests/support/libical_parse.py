@@ -39,7 +39,15 @@ def parse(text: str) -> dict[str, list]:
         for name, moment in (("DTSTART", start), ("DTEND", end)):
             if moment.is_null_time() or moment.get_timezone() is None:
                 errors.append(f"{uid}: {name} {moment.as_ical_string()} has no known zone")
-        events.append({"uid": uid, "start_utc": _utc(start), "end_utc": _utc(end)})
+        events.append(
+            {
+                "uid": uid,
+                "start_utc": _utc(start),
+                "end_utc": _utc(end),
+                "sequence": vevent.get_sequence(),
+                "location": vevent.get_location(),
+            }
+        )
         vevent = calendar.get_next_component(ICalGLib.ComponentKind.VEVENT_COMPONENT)
     return {"events": events, "errors": errors}
 

@@ -1,7 +1,8 @@
 """What each queued email says, worded at sending time from the records as they are now.
 
-One module per kind of email: ``bookings``, ``appointments`` (counseling), ``account``
-(emailed links, sign-up attempts) and ``digests``, on what ``common`` gives them all.
+One module per kind of email: ``bookings``, ``changes`` (a booking moved, a workshop
+changed), ``appointments`` (counseling), ``account`` (emailed links, sign-up attempts)
+and ``digests``, on what ``common`` gives them all.
 :func:`compose` picks the one a queued row needs; ``loading`` reads what a whole batch of
 rows is worded from at once.
 
@@ -24,6 +25,7 @@ from scheduler.services.messages.appointments import (
     appointment_message,
 )
 from scheduler.services.messages.bookings import HEADLINES, INVITES, SUBJECTS, booking_message
+from scheduler.services.messages.changes import CHANGE_KINDS, change_message
 from scheduler.services.messages.common import unsubscribe_url, when_text
 from scheduler.services.messages.digests import digest_message
 from scheduler.services.messages.loading import (
@@ -40,6 +42,7 @@ __all__ = [
     "APPOINTMENT_HEADLINES",
     "APPOINTMENT_INVITES",
     "APPOINTMENT_SUBJECTS",
+    "CHANGE_KINDS",
     "HEADLINES",
     "INVITES",
     "LINK_KINDS",
@@ -78,4 +81,6 @@ def _compose(row: OutboxMessage, recipient: User, loaded: Loaded | None) -> Mess
         return signup_attempt_message(row, recipient)
     if row.appointment_id is not None:
         return appointment_message(row, kind, recipient, loaded or Loaded())
+    if kind in CHANGE_KINDS:
+        return change_message(row, kind, recipient)
     return booking_message(row, kind, recipient)

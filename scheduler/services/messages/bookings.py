@@ -18,7 +18,7 @@ from scheduler.mail import Message
 from scheduler.models import Booking, MessageKind, OutboxMessage, User
 from scheduler.services.errors import seats_text
 from scheduler.services.feeds import booking_event
-from scheduler.services.messages.common import family_message, when_text
+from scheduler.services.messages.common import family_message, place_details, when_text
 
 #: Subject lines by kind; {what} is "your appointment" or the workshop's title.
 SUBJECTS = {
@@ -76,16 +76,11 @@ def booking_message(row: OutboxMessage, kind: MessageKind, family: User) -> Mess
     subject = str(SUBJECTS[kind]).format(what=what, when=when)
     headlines = FOR_THEM_HEADLINES if _for_them(row, kind, booking) else HEADLINES
     headline = str(headlines[kind]).format(when=when, seats=seats_text(booking.seats))
-    workshop = booking.session.workshop
-    details = []
-    if family.descriptive_titles:
-        details.append(workshop.title)
-        if workshop.location:
-            details.append(_("Where: {place}").format(place=workshop.location))
-        if workshop.online_url and booking.is_confirmed and kind is not MessageKind.CANCELLED:
-            details.append(_("Join online: {link}").format(link=workshop.online_url))
-    else:
-        details.append(_("Open your bookings to see the place and details."))
+    details = place_details(
+        booking.session.workshop,
+        descriptive=family.descriptive_titles,
+        show_link=booking.is_confirmed and kind is not MessageKind.CANCELLED,
+    )
     event = booking_event(booking, descriptive=family.descriptive_titles)
     return family_message(row, family, kind, subject, headline, details, event, INVITES.get(kind))
 

@@ -6,6 +6,7 @@ so a family's email looks and links alike whatever it is about.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from email.utils import parseaddr
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 from scheduler import links, settings
 from scheduler.ics import CalendarEvent, CalendarInfo, EventStatus, build_calendar
 from scheduler.mail import Message
-from scheduler.models import Booking, MessageKind, OutboxMessage, User
+from scheduler.models import Booking, MessageKind, OutboxMessage, User, Workshop
 from scheduler.services import accounts
 from scheduler.timetext import moment_text
 
@@ -37,12 +38,37 @@ def _sender_address() -> str:
     return parseaddr(settings.current().mail_from)[1]
 
 
-def invite(event: CalendarEvent, family: User, method: str) -> bytes:
-    """Wrap a family's event as an iTIP invite: Hearth organizes, the family alone attends."""
+def invite(events: CalendarEvent | Sequence[CalendarEvent], family: User, method: str) -> bytes:
+    """Wrap a family's event as an iTIP invite: Hearth organizes, the family alone attends.
+
+    Several events at once (a move: the new booking and the old one, cancelled) go as a
+    PUBLISH, which names no attendee (RFC 5546); a REQUEST or CANCEL carries one event.
+    """
+    listed = [events] if isinstance(events, CalendarEvent) else list(events)
+    attendee = None if method == "PUBLISH" else family.email
+    organizer = _sender_address()
     if method == "CANCEL":
-        event = replace(event, status=EventStatus.CANCELLED)
-    event = replace(event, organizer=_sender_address(), attendee=family.email)
-    return build_calendar([event], CalendarInfo(name="Hearth", method=method))
+        listed = [replace(event, status=EventStatus.CANCELLED) for event in listed]
+    listed = [replace(event, organizer=organizer, attendee=attendee) for event in listed]
+    return build_calendar(listed, CalendarInfo(name="Hearth", method=method))
+
+
+def invite_method(events: Sequence[CalendarEvent]) -> str:
+    """REQUEST for one event; PUBLISH for several (a REQUEST holds one UID, RFC 5546)."""
+    return "REQUEST" if len(events) == 1 else "PUBLISH"
+
+
+def place_details(workshop: Workshop, *, descriptive: bool, show_link: bool) -> list[str]:
+    """A workshop's title, place and (``show_link``) its online link, for families who chose
+    descriptive wording; for the others, where to find them, so the email names nothing."""
+    if not descriptive:
+        return [_("Open your bookings to see the place and details.")]
+    details = [workshop.title]
+    if workshop.location:
+        details.append(_("Where: {place}").format(place=workshop.location))
+    if workshop.online_url and show_link:
+        details.append(_("Join online: {link}").format(link=workshop.online_url))
+    return details
 
 
 def render_message(row: OutboxMessage, to: User, subject: str, **context: Any) -> Message:
@@ -80,7 +106,7 @@ def family_message(
     subject: str,
     headline: str,
     details: list[str],
-    event: CalendarEvent,
+    event: CalendarEvent | Sequence[CalendarEvent],
     method: str | None,
     *,
     bookings_link: tuple[str, str] | None = None,

@@ -14,6 +14,7 @@ from scheduler.models import Role, User, WorkshopSession
 from scheduler.services import accounts, catalog, email_links, feeds, needs, sessions
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError
+from scheduler.services.moves import movable
 from scheduler.timeutil import utcnow
 from scheduler.web.access import own_booking, role_required, visible_workshop
 from scheduler.web.family.forms import AccountForm
@@ -150,6 +151,7 @@ def bookings() -> str:
         booked=booked,
         appointments=appointments,
         cancel_form=ConfirmForm(),
+        movable=movable(mine.upcoming, now),
     )
 
 
@@ -307,3 +309,6 @@ def reset_feed() -> Response:
         else:
             flash(_("Your calendar link is ready: add it to your calendar app."), "success")
     return redirect(url_for("family.account", _anchor="calendar"), 303)
+
+
+from scheduler.web.family import moves  # noqa: E402, F401  (its routes are on this blueprint)

@@ -267,7 +267,7 @@ def promote(booking_id: int) -> ResponseReturnValue:
     return redirect(url_for("manage.roster", session_id=target.id), 303)
 
 
-# Routes of this blueprint kept in modules of their own: acting for a household, and the
-# program over the terms (history, copies, added sessions, deleting drafts).
-from scheduler.web.manage import act_for  # noqa: E402, F401
+# Routes of this blueprint kept in modules of their own: acting for a household, moving a
+# booking, and the program over the terms (history, copies, added sessions, drafts).
+from scheduler.web.manage import act_for, moves  # noqa: E402, F401
 from scheduler.web.manage import program as _program_routes  # noqa: E402, F401
