@@ -24,6 +24,11 @@ RATE_LIMITS = {
     "RATELIMIT_BOOKING": "30 per minute;300 per hour",
     # Counseling requests and moves by one account.
     "RATELIMIT_COUNSELING": "10 per minute;60 per hour",
+    # Invitations (new and sent again) by one admin.
+    "RATELIMIT_INVITE": "10 per minute;50 per day",
+    # Wrong current passwords typed to change one's address or password (a browser left
+    # signed in must not let anyone guess the password).
+    "RATELIMIT_CURRENT_PASSWORD": "10 per hour",
 }
 
 #: Environment variables read as plain strings.
@@ -53,6 +58,7 @@ _INT_SETTINGS = (
     "LOGIN_FAILURE_MEMORY_HOURS",
     "TRUSTED_PROXIES",
     "SIGN_IN_HOURS",
+    "INVITE_LINK_HOURS",
 )
 #: Environment variables read as numbers of seconds, fractions allowed (tests use them).
 _SECONDS_SETTINGS = (
@@ -116,6 +122,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # without it ends after SIGN_IN_HOURS even in a browser left open.
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "SIGN_IN_HOURS": 12,
+        # How long the link in an invitation to join as staff works.
+        "INVITE_LINK_HOURS": 72,
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open overnight must still submit
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # Reverse-proxy hops whose X-Forwarded-* headers are believed (0: none, so no

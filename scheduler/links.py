@@ -20,6 +20,8 @@ from scheduler.models import LinkPurpose
 EMAIL_LINK_PATHS = {
     LinkPurpose.PASSWORD_RESET: "/password/reset",
     LinkPurpose.VERIFY_EMAIL: "/email/confirm",
+    LinkPurpose.INVITE: "/invite",
+    LinkPurpose.CHANGE_EMAIL: "/email/change",
 }
 
 
@@ -89,7 +91,7 @@ def forgot_password() -> str:
 
 
 def email_link(purpose: LinkPurpose, token: str) -> str:
-    """An emailed single-use link: a password reset or an address check."""
+    """An emailed single-use link: a reset, an address check, an invitation, a new address."""
     return absolute(f"{EMAIL_LINK_PATHS[purpose]}/{token}")
 
 

@@ -18,9 +18,11 @@ from scheduler.services.counseling.appointments import (
     cancel_by_facilitator,
     cancel_by_family,
     change_deadline,
+    close_practice,
     decline,
     expire_requests,
     move,
+    upcoming_with,
 )
 from scheduler.services.counseling.queries import (
     counselor_appointments,
@@ -76,6 +78,7 @@ __all__ = [
     "cancel_by_facilitator",
     "cancel_by_family",
     "change_deadline",
+    "close_practice",
     "counselor_appointments",
     "decline",
     "expire_requests",
@@ -97,6 +100,7 @@ __all__ = [
     "settings_of",
     "slot_rules",
     "sync_slots",
+    "upcoming_with",
     "view_appointment",
     "when",
     "windows_for",
