@@ -14,7 +14,7 @@ import pytest
 import textstat
 
 from scheduler import demo
-from scheduler.models import Appointment, Booking, CounselingSlot, WorkshopSession
+from scheduler.models import Appointment, Booking, CounselingSlot, User, WorkshopSession
 from tests.support.app import AuthActions
 
 #: About 8th grade: Flesch-Kincaid grade 8, with one grade of slack for names and dates.
@@ -105,6 +105,7 @@ def demo_pages(app, client, db):
 
 FAMILY = "lee.family@example.org"
 COUNSELOR = "maya.facilitator@example.org"
+ADMIN = "admin@example.org"
 
 
 def _pages(db) -> list[tuple[str, str | None]]:
@@ -116,6 +117,7 @@ def _pages(db) -> list[tuple[str, str | None]]:
     booking = db.session.scalars(db.select(Booking)).first()
     appointment = db.session.scalars(db.select(Appointment)).first()
     assert session and slot and booking and appointment
+    counselor = db.session.scalars(db.select(User).where(User.email == COUNSELOR)).one()
     return [
         ("/", None),
         ("/calendar", None),
@@ -137,6 +139,8 @@ def _pages(db) -> list[tuple[str, str | None]]:
         (f"/manage/sessions/{session.id}/roster", COUNSELOR),
         ("/manage/counseling", COUNSELOR),
         (f"/manage/counseling/appointments/{appointment.id}", COUNSELOR),
+        # Not the list of accounts: a table of names and email addresses, no prose.
+        (f"/admin/accounts/{counselor.id}", ADMIN),  # sessions and appointments to come
     ]
 
 

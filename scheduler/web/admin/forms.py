@@ -17,7 +17,7 @@ from scheduler.web.forms import address_field
 #: The roles an admin gives, as the forms offer them.
 STAFF_CHOICES = [
     SelectChoice(Role.FACILITATOR.value, _l("Facilitator: runs workshops and counseling")),
-    SelectChoice(Role.ADMIN.value, _l("Admin: also manages accounts and sees the audit log")),
+    SelectChoice(Role.ADMIN.value, _l("Admin: can also add people and see the log")),
 ]
 
 
@@ -62,7 +62,7 @@ class InviteForm(FlaskForm):
         _l("Their name"),
         filters=[strip],
         validators=[DataRequired(_l("Tell us their name.")), Length(max=120), PlainText()],
-        description=_l("As families and other staff will see it. They can change it later."),
+        description=_l("As others will see it. They can change it later."),
     )
     email = address_field(_l("Their email address"))
     role = RadioField(
