@@ -506,3 +506,19 @@ def test_a_leaving_counselors_appointments_are_cancelled_and_their_hours_close(
         select(CounselingSettings).where(CounselingSettings.facilitator_id == counselor.id)
     )
     assert not settings.open
+
+
+def test_the_command_line_leaves_a_facilitator_with_sessions_to_the_admin_page(
+    app, leaving, make_user, db
+):
+    facilitator, _, _ = leaving
+    family = make_user()
+    runner = app.test_cli_runner()
+
+    refused = runner.invoke(args=["users", "deactivate", "--email", facilitator.email])
+    done = runner.invoke(args=["users", "deactivate", "--email", family.email])
+
+    assert refused.exit_code != 0 and "3 upcoming sessions" in refused.output
+    assert "/admin/accounts" in refused.output
+    assert fresh(db, User, facilitator.id).is_active
+    assert done.exit_code == 0 and not fresh(db, User, family.id).is_active

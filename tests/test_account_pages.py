@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from scheduler.jobs import sweep_once
-from scheduler.models import AuditEvent, MessageKind, Role, User, Workshop
+from scheduler.models import AuditEvent, EmailLink, MessageKind, Role, User, Workshop
+from scheduler.services import email_links
 from tests.support.app import PASSWORD, AuthActions
 from tests.support.mail import SERVICE_WORDS, link_in, outbox, received, text_of
 
@@ -120,6 +121,22 @@ def test_a_bad_invitation_is_refused_with_words(admin, client, db, fields, probl
     assert outbox(db) == []
 
 
+def test_joining_needs_a_time_zone_it_knows(admin, client, db, app):
+    invite(client)
+    token_path = "/invite/" + _invite_token(db)
+    joined = app.test_client().post(
+        token_path,
+        data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD, "timezone": "Mars/Base"},
+    )
+    assert joined.status_code == 422 and "Choose a time zone from the list." in page(joined)
+
+
+def _invite_token(db) -> str:
+    db.session.rollback()
+    link = db.session.scalars(select(EmailLink).where(EmailLink.purpose == "invite")).one()
+    return email_links.link_token(link)
+
+
 def test_an_unusable_invitation_link_is_a_404_with_words(client):
     response = client.get("/invite/" + "ab12" * 11)
     assert response.status_code == 404
@@ -204,6 +221,9 @@ def test_switching_off_a_facilitator_asks_about_their_sessions_and_hands_them_ov
     assert unasked.status_code == 409 and "2 upcoming sessions" in page(unasked)
     no_one = client.post(f"/admin/accounts/{leaving.id}/deactivate", data={"upon": "hand_over"})
     assert no_one.status_code == 422 and "Choose who takes the workshops over" in page(no_one)
+    for bad in ({"upon": "hand_over", "successor": "x"}, {"upon": "later"}):
+        refused = client.post(f"/admin/accounts/{leaving.id}/deactivate", data=bad)
+        assert refused.status_code == 422 and "Please check this:" in page(refused)
     assert fresh(db, leaving.id).is_active
 
     done = client.post(
