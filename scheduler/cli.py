@@ -9,9 +9,10 @@ from flask.cli import AppGroup
 
 from scheduler import demo
 from scheduler.models import Role
-from scheduler.services import accounts
+from scheduler.services import account_admin, accounts
 from scheduler.services.errors import DomainError
 from scheduler.services.passwords import weakness
+from scheduler.timeutil import utcnow
 
 users_cli = AppGroup("users", help="Manage accounts.")
 reminders_cli = AppGroup("reminders", help="Send queued email: confirmations, changes, reminders.")
@@ -55,6 +56,14 @@ def deactivate_user(email: str) -> None:
     user = accounts.find_by_email(email)
     if user is None:
         raise click.ClickException(f"No account has the address {email}.")
+    upcoming = account_admin.upcoming_of(user.id, utcnow())
+    if upcoming.sessions or upcoming.appointments:
+        # Never silently: families booked with them must hear what happens.
+        raise click.ClickException(
+            f"{user.email} has {upcoming.sessions} upcoming sessions and "
+            f"{upcoming.appointments} counseling appointments. Switch the account off on "
+            "its admin page (/admin/accounts), which asks what happens to them."
+        )
     accounts.deactivate(user.id)
     click.echo(f"Deactivated {user.email}; every device it was logged in on is logged out.")
 

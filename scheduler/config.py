@@ -27,6 +27,11 @@ RATE_LIMITS = {
     # Staff acting for households: searches, bookings, households recorded, claim links,
     # by one staff account (a busy phone line books one household a minute or so).
     "RATELIMIT_ACT_FOR": "30 per minute;300 per hour",
+    # Invitations (new and sent again) by one admin.
+    "RATELIMIT_INVITE": "10 per minute;50 per day",
+    # Wrong current passwords typed to change one's address or password (a browser left
+    # signed in must not let anyone guess the password).
+    "RATELIMIT_CURRENT_PASSWORD": "10 per hour",
 }
 
 #: Environment variables read as plain strings.
@@ -57,6 +62,7 @@ _INT_SETTINGS = (
     "LOGIN_FAILURE_MEMORY_HOURS",
     "TRUSTED_PROXIES",
     "SIGN_IN_HOURS",
+    "INVITE_LINK_HOURS",
 )
 #: Environment variables read as numbers of seconds, fractions allowed (tests use them).
 _SECONDS_SETTINGS = (
@@ -123,6 +129,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # without it ends after SIGN_IN_HOURS even in a browser left open.
         "REMEMBER_COOKIE_DURATION": timedelta(days=30),
         "SIGN_IN_HOURS": 12,
+        # How long the link in an invitation to join as staff works.
+        "INVITE_LINK_HOURS": 72,
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open overnight must still submit
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # Reverse-proxy hops whose X-Forwarded-* headers are believed (0: none, so no

@@ -21,6 +21,8 @@ EMAIL_LINK_PATHS = {
     LinkPurpose.PASSWORD_RESET: "/password/reset",
     LinkPurpose.VERIFY_EMAIL: "/email/confirm",
     LinkPurpose.CLAIM: "/claim",
+    LinkPurpose.INVITE: "/invite",
+    LinkPurpose.CHANGE_EMAIL: "/email/change",
 }
 
 
@@ -95,7 +97,8 @@ def forgot_password() -> str:
 
 
 def email_link(purpose: LinkPurpose, token: str) -> str:
-    """An emailed single-use link: a password reset, an address check or a claim."""
+    """An emailed single-use link: a reset, an address check, an invitation, a new address
+    or a claim of a household record."""
     return absolute(f"{EMAIL_LINK_PATHS[purpose]}/{token}")
 
 

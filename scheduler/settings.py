@@ -102,6 +102,11 @@ class Settings:
         duration: timedelta = self._config["REMEMBER_COOKIE_DURATION"]
         return duration
 
+    @property
+    def invite_link_lifetime(self) -> timedelta:
+        """How long the link in an invitation works."""
+        return timedelta(hours=self._config["INVITE_LINK_HOURS"])
+
     # --- the outbox ----------------------------------------------------------------------
 
     @property

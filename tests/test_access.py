@@ -15,8 +15,25 @@ from flask.testing import FlaskClient
 
 from scheduler.database import write_transaction
 from scheduler.extensions import db as _db
-from scheduler.models import AuditEvent, Booking, BookingStatus, LinkPurpose, Role, User
-from scheduler.services import counseling, email_links, feeds, households, series
+from scheduler.models import (
+    AuditEvent,
+    Booking,
+    BookingStatus,
+    EmailLink,
+    LinkPurpose,
+    Role,
+    User,
+)
+from scheduler.services import (
+    accounts,
+    counseling,
+    email_links,
+    feeds,
+    households,
+    invitations,
+    profile,
+    series,
+)
 from scheduler.services.accounts import unsubscribe_token
 from scheduler.services.booking import Needs, cancel_booking
 from scheduler.services.households import Contact
@@ -131,6 +148,26 @@ ACCESS_TABLE = [
     ("POST", "/manage/bookings/{booking}/move",           302,  403,  403,  303,  404,  303),
     ("GET",  "/manage/bookings/{missing}/move",           302,  403,  403,  404,  404,  404),
     ("GET",  "/admin/audit",                              302,  403,  403,  403,  403,  200),
+    # Accounts: {account} is the other facilitator's, {switched_off} a former household's,
+    # {invited} a facilitator invited and not joined yet ({invite}: their link's token).
+    ("GET",  "/admin/accounts",                           302,  403,  403,  403,  403,  200),
+    ("POST", "/admin/accounts/invite",                    302,  403,  403,  403,  403,  303),
+    ("GET",  "/admin/accounts/{account}",                 302,  403,  403,  403,  403,  200),
+    ("GET",  "/admin/accounts/{missing}",                 302,  403,  403,  403,  403,  404),
+    ("POST", "/admin/accounts/{account}/role",            302,  403,  403,  403,  403,  303),
+    ("POST", "/admin/accounts/{missing}/role",            302,  403,  403,  403,  403,  404),
+    ("POST", "/admin/accounts/{account}/deactivate",      302,  403,  403,  403,  403,  303),
+    ("POST", "/admin/accounts/{switched_off}/reactivate", 302,  403,  403,  403,  403,  303),
+    ("POST", "/admin/accounts/{invited}/invite",          302,  403,  403,  403,  403,  303),
+    ("GET",  "/invite/{invite}",                          200,  200,  200,  200,  200,  200),
+    ("POST", "/invite/{invite}",                          303,  303,  303,  303,  303,  303),
+    ("GET",  "/invite/" + "ab12" * 11,                    404,  404,  404,  404,  404,  404),
+    ("POST", "/account/name",                             302,  303,  303,  303,  303,  303),
+    ("POST", "/account/email",                            302,  303,  303,  303,  303,  303),
+    ("POST", "/account/password",                         302,  303,  303,  303,  303,  303),
+    ("GET",  "/email/change/{change_b}",                  200,  200,  200,  200,  200,  200),
+    ("POST", "/email/change/{change_b}",                  303,  303,  303,  303,  303,  303),
+    ("GET",  "/email/change/" + "ab12" * 11,              404,  404,  404,  404,  404,  404),
     ("GET",  "/admin/outbox",                             302,  403,  403,  403,  403,  200),
     ("GET",  "/calendar/workshops.ics",                   200,  200,  200,  200,  200,  200),
     ("GET",  "/calendar/feeds/" + "ab12" * 11 + ".ics",   404,  404,  404,  404,  404,  404),
@@ -195,6 +232,16 @@ CSRF_TABLE = [
     ("/account/feed/reset",                   "family_a",  "/account"),
     ("/account/email/confirm",                "family_a",  "/account"),
     ("/account/sessions/end",                 "family_a",  "/account"),
+    ("/account/name",                         "family_a",  "/account"),
+    ("/account/email",                        "family_a",  "/account"),
+    ("/account/password",                     "family_a",  "/account"),
+    ("/email/change/{change_b}",              "anonymous", "/email/change/{change_b}"),
+    ("/invite/{invite}",                      "anonymous", "/invite/{invite}"),
+    ("/admin/accounts/invite",                "admin",     "/admin/accounts"),
+    ("/admin/accounts/{account}/role",        "admin",     "/admin/accounts/{account}"),
+    ("/admin/accounts/{account}/deactivate",  "admin",     "/admin/accounts/{account}"),
+    ("/admin/accounts/{switched_off}/reactivate", "admin", "/admin/accounts/{switched_off}"),
+    ("/admin/accounts/{invited}/invite",      "admin",     "/admin/accounts/{invited}"),
     ("/password/forgot",                      "anonymous", "/password/forgot"),
     ("/password/reset/{reset_b}",             "anonymous", "/password/reset/{reset_b}"),
     ("/counseling/slots/{slot}/book",         "family_b",  "/counseling/slots/{slot}"),
@@ -279,7 +326,26 @@ class World:
             "/workshops/{workshop}/book": {"seats": "1", "sessions": "all"},
             "/language": {"language": "es", "next": "/"},
             "/workshops/{workshop}/enroll": {"seats": "1"},
-            "/account": {"name": "A new name", "timezone": "Europe/London"},
+            "/account": {"timezone": "Europe/London"},
+            "/account/name": {"name": "A new name"},
+            "/account/email": {"email": "moved@example.org", "password": PASSWORD},
+            "/account/password": {
+                "current_password": PASSWORD,
+                "password": "a brand new password",
+                "password_confirm": "a brand new password",
+            },
+            "/invite/{invite}": {
+                "password": "a brand new password",
+                "password_confirm": "a brand new password",
+                "timezone": "America/New_York",
+            },
+            "/admin/accounts/invite": {
+                "name": "New facilitator",
+                "email": "new.staff@example.org",
+                "role": "facilitator",
+            },
+            "/admin/accounts/{account}/role": {"role": "admin"},
+            "/admin/accounts/{missing}/role": {"role": "admin"},
             "/bookings/{booking}/move": {"session_id": str(self.ids["move_session"])},
             "/manage/bookings/{booking}/move": {"session_id": str(self.ids["move_session"])},
             "/password/forgot": {"email": self.people["family_a"].email},
@@ -396,6 +462,31 @@ def _counseling_world(owner: User, family_a: User, family_b: User) -> dict[str, 
     }
 
 
+def _accounts_world(admin: User, family_b: User, make_user) -> dict[str, int | str]:
+    """A former household (switched off), a facilitator invited, family B moving address."""
+    now = utcnow()
+    former = make_user(name="Former household")
+    accounts.deactivate(former.id)
+    invited = invitations.invite(
+        admin.id, email="invited@example.org", name="Invited person", role="facilitator", now=now
+    )
+    profile.request_email_change(family_b.id, "brennan.new@example.org", PASSWORD, now=now)
+    tokens = {}
+    for user_id, purpose in ((invited.id, LinkPurpose.INVITE), (family_b.id, "change_email")):
+        link = _db.session.scalars(
+            sa.select(EmailLink).where(EmailLink.user_id == user_id, EmailLink.purpose == purpose)
+        ).one()
+        tokens[purpose] = email_links.link_token(link)
+    with write_transaction() as session:  # the tests here read a trail that starts empty
+        session.execute(sa.delete(AuditEvent))
+    return {
+        "switched_off": former.id,
+        "invited": invited.id,
+        "invite": tokens[LinkPurpose.INVITE],
+        "change_b": tokens["change_email"],
+    }
+
+
 def _reset_token(user: User) -> str:
     with write_transaction() as session:
         link = email_links.issue(session, user, LinkPurpose.PASSWORD_RESET, utcnow())
@@ -508,6 +599,8 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
             "reset_b": _reset_token(family_b),
             "household": garcia.id,
             "claim": email_links.link_token(claim),
+            "account": users["other_facilitator"].id,
+            **_accounts_world(users["admin"], family_b, make_user),
             **_counseling_world(owner, family_a, family_b),
         },
         auth=auth,

@@ -6,7 +6,6 @@ the email's text, as a person would.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import urlsplit
@@ -22,22 +21,9 @@ from scheduler.services import accounts, email_links
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
 from tests.support.app import PASSWORD
-from tests.support.mail import SERVICE_WORDS, outbox, received
+from tests.support.mail import SERVICE_WORDS, link_in, outbox, received, text_of
 
 NEW_PASSWORD = "a long new password"
-
-
-def text_of(email: EmailMessage) -> str:
-    part = email.get_body(preferencelist=("plain",))
-    assert part is not None
-    return part.get_content()
-
-
-def link_in(email: EmailMessage, path: str) -> str:
-    """Return the local path of the link to ``path`` in an email's plain text."""
-    match = re.search(rf"https?://\S+({re.escape(path)}/\S+)", text_of(email))
-    assert match, f"no {path} link in:\n{text_of(email)}"
-    return match.group(1)
 
 
 def reload(db, user_id: int) -> User:
@@ -352,9 +338,7 @@ def test_turning_reminders_off_withdraws_those_already_queued(
     make_booking(session.id, family=family)
     assert len(outbox(db, kind=MessageKind.REMINDER, status="pending")) == 2
 
-    accounts.update_settings(
-        family.id, name=family.name, timezone=family.timezone, reminders_enabled=False
-    )
+    accounts.update_settings(family.id, timezone=family.timezone, reminders_enabled=False)
 
     assert outbox(db, kind=MessageKind.REMINDER, status="pending") == []
     with time_machine.travel(session.starts_at - timedelta(hours=1), tick=False):

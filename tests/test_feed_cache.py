@@ -194,7 +194,7 @@ def test_descriptive_titles_switched_on_and_off_reach_a_familys_cached_events(
 
     def choose(descriptive: bool) -> None:
         accounts.update_settings(
-            family.id, name=family.name, timezone=family.timezone, descriptive_titles=descriptive
+            family.id, timezone=family.timezone, descriptive_titles=descriptive
         )
 
     choose(True)

@@ -15,7 +15,7 @@ import pytest
 import time_machine
 
 from scheduler.models import Role, User
-from scheduler.services import accounts, counseling, series
+from scheduler.services import accounts, counseling, profile, series
 from scheduler.services.booking import cancel_booking
 from scheduler.services.series import Scope, WorkshopDetails
 from scheduler.timeutil import utcnow
@@ -176,16 +176,14 @@ def test_a_new_capacity_reaches_the_hosts_feed(feeds, world):
 def test_choosing_descriptive_titles_reaches_ones_own_feed(feeds, world):
     family = world["family"]
     feeds.fetch(family)
-    accounts.update_settings(
-        family.id, name=family.name, timezone=family.timezone, descriptive_titles=True
-    )
+    accounts.update_settings(family.id, timezone=family.timezone, descriptive_titles=True)
     assert feeds.refetched(family)
 
 
 def test_a_renamed_facilitator_gets_a_calendar_with_the_new_name(feeds, world):
     host = world["host"]
     feeds.fetch(host)
-    accounts.update_settings(host.id, name="Dr Ana Ruiz", timezone=host.timezone)
+    profile.change_name(host.id, "Dr Ana Ruiz", now=utcnow())
     assert feeds.refetched(host)
 
 
@@ -193,12 +191,10 @@ def test_a_renamed_counselor_reaches_the_families_who_see_their_name(
     feeds, make_counselor, make_user
 ):
     counselor, family = make_counselor(), make_user()
-    accounts.update_settings(
-        family.id, name=family.name, timezone=family.timezone, descriptive_titles=True
-    )
+    accounts.update_settings(family.id, timezone=family.timezone, descriptive_titles=True)
     book(counselor, family)
     feeds.fetch(family)
-    accounts.update_settings(counselor.id, name="Dr Sam Okafor", timezone=counselor.timezone)
+    profile.change_name(counselor.id, "Dr Sam Okafor", now=utcnow())
     assert feeds.refetched(family)  # "Family counseling with Dr Sam Okafor"
 
 

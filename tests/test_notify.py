@@ -245,7 +245,7 @@ def test_reminders_turned_back_on_are_queued_again_for_what_the_family_still_hol
 
     held = pending()
     assert held == [kept.id, kept.id]  # 48 h and 2 h before
-    settings = {"name": family.name, "timezone": family.timezone}
+    settings = {"timezone": family.timezone}
 
     accounts.update_settings(family.id, **settings, reminders_enabled=False)
     assert pending() == []
@@ -264,7 +264,7 @@ def test_an_appointments_reminders_come_back_when_reminders_are_turned_back_on(
 ):
     family = make_user(timezone="America/New_York")
     appointment_id = book(make_counselor(), family, days=4)
-    settings = {"name": family.name, "timezone": family.timezone}
+    settings = {"timezone": family.timezone}
 
     def pending() -> int:
         return len(outbox(db, appointment_id=appointment_id, kind="reminder", status="pending"))

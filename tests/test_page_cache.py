@@ -13,7 +13,7 @@ import pytest
 import time_machine
 
 from scheduler.models import Role
-from scheduler.services import accounts, series
+from scheduler.services import profile, series
 from scheduler.services.booking import cancel_booking
 from scheduler.services.series import Scope, WorkshopDetails
 from scheduler.timeutil import utcnow
@@ -80,7 +80,7 @@ def test_a_renamed_facilitator_shows_at_once(client, make_user, make_workshop):
     facilitator = make_user(Role.FACILITATOR, name="Ana Ruiz")
     workshop = make_workshop(facilitator=facilitator)
     assert "Ana Ruiz" in client.get(f"/workshops/{workshop.id}").get_data(as_text=True)
-    accounts.update_settings(facilitator.id, name="Dr Ana Ruiz", timezone=facilitator.timezone)
+    profile.change_name(facilitator.id, "Dr Ana Ruiz", now=utcnow())
     assert "Dr Ana Ruiz" in client.get(f"/workshops/{workshop.id}").get_data(as_text=True)
 
 

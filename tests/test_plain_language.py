@@ -14,7 +14,14 @@ import pytest
 import textstat
 
 from scheduler import demo
-from scheduler.models import Appointment, Booking, CounselingSlot, Workshop, WorkshopSession
+from scheduler.models import (
+    Appointment,
+    Booking,
+    CounselingSlot,
+    User,
+    Workshop,
+    WorkshopSession,
+)
 from tests.support.app import AuthActions
 
 #: About 8th grade: Flesch-Kincaid grade 8, with one grade of slack for names and dates.
@@ -118,6 +125,7 @@ def _pages(db) -> list[tuple[str, str | None]]:
     appointment = db.session.scalars(db.select(Appointment)).first()
     draft = db.session.scalars(db.select(Workshop).where(Workshop.status == "draft")).first()
     assert session and slot and booking and appointment and draft
+    counselor = db.session.scalars(db.select(User).where(User.email == COUNSELOR)).one()
     return [
         ("/", None),
         ("/calendar", None),
@@ -144,6 +152,8 @@ def _pages(db) -> list[tuple[str, str | None]]:
         (f"/manage/workshops/{session.workshop_id}/delete", COUNSELOR),
         ("/manage/counseling", COUNSELOR),
         (f"/manage/counseling/appointments/{appointment.id}", COUNSELOR),
+        # Not the list of accounts: a table of names and email addresses, no prose.
+        (f"/admin/accounts/{counselor.id}", ADMIN),  # sessions and appointments to come
     ]
 
 

@@ -48,6 +48,14 @@ class MessageKind(StrEnum):
     COUNSELOR_MOVED = "counselor_moved"
     #: To an account's owner: someone tried to sign up with their address.
     SIGNUP_ATTEMPT = "signup_attempt"
+    #: An admin's invitation to join as staff, with its link (to the invitee).
+    INVITE = "invite"
+    #: To a new address someone asked for: its link confirms the change.
+    CHANGE_EMAIL = "change_email"
+    #: To the old address, once the account's address changed.
+    EMAIL_CHANGED = "email_changed"
+    #: To an account's owner: someone asked to move another account to their address.
+    ADDRESS_IN_USE = "address_in_use"
     #: To the family: its booking moved to another session of the same workshop (one
     #: email for the new seat and the old one given up).
     MOVED = "moved"
@@ -87,7 +95,8 @@ class OutboxMessage(Model):
     appointment_id: Mapped[int | None] = mapped_column(
         ForeignKey("appointments.id", ondelete="CASCADE"), index=True
     )
-    #: The emailed link a password-reset or verification message carries.
+    #: The emailed link a message carries (reset, verification, invitation, new address),
+    #: or that a change-of-address notice is about.
     link_id: Mapped[int | None] = mapped_column(ForeignKey("email_links.id", ondelete="CASCADE"))
     #: The sequence of the booking, session or appointment the message is about, as it
     #: was when queued: a message can tell it was overtaken by a later change (the key

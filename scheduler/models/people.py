@@ -68,6 +68,11 @@ class User(UserMixin, Model):
     #: The staff member who recorded this household for it; None for accounts people
     #: made themselves (or were invited to).
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: When an admin invited this person, until they accept by choosing a password; an
+    #: invited account is not active yet (it can't log in, and nothing lists it as staff).
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The last time this person logged in (None: never, or before Hearth kept it).
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def get_id(self) -> str:
         """Flask-Login's id is the token of this sign-in, not the account's id.
@@ -92,6 +97,11 @@ class User(UserMixin, Model):
     def is_household_record(self) -> bool:
         """Recorded by staff and not claimed yet: nobody can log in to it."""
         return self.password_hash.startswith(NO_PASSWORD)
+
+    @property
+    def is_invited(self) -> bool:
+        """Invited by an admin and not accepted yet."""
+        return self.invited_at is not None
 
     @property
     def is_family(self) -> bool:
@@ -140,13 +150,18 @@ class LoginFailure(Model):
 class LinkPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of email, not a password)
     VERIFY_EMAIL = "verify_email"
+    #: An admin's invitation: the invitee chooses a password and joins.
+    INVITE = "invite"
+    #: Sent to a new address the person asked for; the address changes when it is used.
+    CHANGE_EMAIL = "change_email"
     #: A household staff recorded sets its password and takes over its record.
     CLAIM = "claim"
 
 
 class EmailLink(Model):
-    """A single-use, expiring link emailed to a person: password reset, address check, or
-    claiming a household record staff made.
+    """A single-use, expiring link emailed to a person: a password reset, an address
+    check, an invitation, the confirmation of a new address, or claiming a household
+    record staff made.
 
     Only a random salt and the token's hash are stored; the token is derived from the
     salt with the app's secret when the email is written, so a copy of the database
@@ -155,7 +170,10 @@ class EmailLink(Model):
 
     __tablename__ = "email_links"
     __table_args__ = (
-        CheckConstraint("purpose IN ('password_reset', 'verify_email', 'claim')", name="purpose"),
+        CheckConstraint(
+            "purpose IN ('password_reset', 'verify_email', 'claim', 'invite', 'change_email')",
+            name="purpose",
+        ),
         Index("ix_email_links_user_id_purpose", "user_id", "purpose"),
     )
 
@@ -164,8 +182,11 @@ class EmailLink(Model):
     purpose: Mapped[str] = mapped_column(String(20))
     salt: Mapped[str] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    #: The address the link was sent to: a verification proves this address only.
+    #: The account's address when the link was made: a verification proves this address
+    #: only, and no link works once the account's address is another.
     email: Mapped[str] = mapped_column(String(254))
+    #: The address a change-of-address link was sent to, and the account's once used.
+    new_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Set when the link is used, or when a newer link or a password change voids it.

@@ -237,14 +237,13 @@ def set_language(user_id: int, language: str) -> None:
 def update_settings(
     user_id: int,
     *,
-    name: str,
     timezone: str,
     descriptive_titles: bool = False,
     reminders_enabled: bool = True,
     reminder_offsets: str = "",
     now: datetime | None = None,
 ) -> None:
-    """Save a person's name, zone, calendar wording and reminder choices.
+    """Save a person's zone, calendar wording and reminder choices.
 
     New reminder times apply to bookings made from now on; reminders already queued
     keep their times (the email links here to change them). Turning reminders off
@@ -262,7 +261,6 @@ def update_settings(
     with write_transaction() as session:
         user = session.get_one(User, user_id)
         turned_on = reminders_enabled and not user.reminders_enabled
-        user.name = name.strip()
         user.timezone = timezone
         user.descriptive_titles = descriptive_titles
         user.reminders_enabled = reminders_enabled
@@ -312,11 +310,24 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def deactivate(user_id: int) -> None:
-    """Switch an account off: it can't log in, and every sign-in it has ends at once."""
+def deactivate(user_id: int, now: datetime | None = None) -> None:
+    """Switch an account off (``flask users deactivate``; admins use account_admin)."""
     with write_transaction() as session:
-        session.get_one(User, user_id).active = False
-        sessions.end_all(user_id)
+        switch_off(session.get_one(User, user_id), now or utcnow())
+
+
+def switch_off(user: User, now: datetime) -> None:
+    """In the caller's transaction: the account can't log in, every sign-in it has ends
+    at once, its private calendar link and the links in its emails stop working.
+
+    Its bookings and appointments stay as they are (a family's seats stay on the
+    rosters); what happens to a facilitator's sessions is the caller's to decide.
+    """
+    user.active = False
+    user.invited_at = None
+    user.feed_salt = user.feed_token_hash = None
+    sessions.end_all(user.id)
+    email_links.void(db.session(), user.id, list(LinkPurpose), now)
 
 
 def unsubscribe_is_valid(user: User, token: str) -> bool:

@@ -1,9 +1,10 @@
-"""Emailed links: password reset, address confirmation and claiming a household record
-staff made, single-use and expiring.
+"""Emailed links: password reset, address confirmation, invitations, changes of address
+and claiming a household record staff made, single-use and expiring.
 
-Both go through the outbox like every other email. A link works once, until it
-expires, and only while the account still has the address it was sent to; asking for
-a new link voids the older ones, so only the newest email in someone's inbox works.
+All go through the outbox like every other email. A link works once, until it
+expires, and only while the account still has the address it had when the link was
+made; asking for a new link voids the older ones, so only the newest email in
+someone's inbox works.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from scheduler import settings
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import EmailLink, LinkPurpose, User
@@ -20,12 +22,22 @@ from scheduler.services import notify, tokens
 from scheduler.services.errors import DomainError
 from scheduler.services.locks import lock
 
-#: How long each kind of link works.
+#: How long each kind of link works (an invitation: INVITE_LINK_HOURS, see valid_for).
 VALID_FOR = {
     LinkPurpose.PASSWORD_RESET: timedelta(hours=1),
     LinkPurpose.VERIFY_EMAIL: timedelta(days=7),
     LinkPurpose.CLAIM: timedelta(days=7),
+    LinkPurpose.CHANGE_EMAIL: timedelta(hours=24),
 }
+
+
+def valid_for(purpose: str) -> timedelta:
+    """How long a link of this kind works from when it is made."""
+    if purpose == LinkPurpose.INVITE:
+        return settings.current().invite_link_lifetime
+    return VALID_FOR[LinkPurpose(purpose)]
+
+
 #: Links of one kind one account may be sent per hour: more would be someone's abuse.
 MAX_PER_HOUR = 3
 
@@ -35,8 +47,21 @@ def link_token(link: EmailLink) -> str:
     return tokens.derive(link.purpose, link.salt)
 
 
-def issue(session: Session, user: User, purpose: LinkPurpose, now: datetime) -> EmailLink | None:
-    """Make a new link, void older unused ones and queue its email; None when throttled."""
+def issue(
+    session: Session,
+    user: User,
+    purpose: LinkPurpose,
+    now: datetime,
+    *,
+    new_email: str | None = None,
+    send: bool = True,
+) -> EmailLink | None:
+    """Make a new link, void older unused ones and queue its email; None when throttled.
+
+    ``new_email``: the address a change-of-address link goes to. ``send=False`` records
+    a request whose link goes nowhere (void from the start), so it counts towards the
+    hourly limit like any other and voids the older links as a new one would.
+    """
     recent = session.scalar(
         select(func.count()).where(
             EmailLink.user_id == user.id,
@@ -48,7 +73,7 @@ def issue(session: Session, user: User, purpose: LinkPurpose, now: datetime) -> 
         return None
     if user.email is None:
         raise ValueError(f"account {user.id} has no address to send a link to")
-    _void(session, user.id, purpose, now)
+    void(session, user.id, [purpose], now)
     salt = tokens.new_salt()
     link = EmailLink(
         user_id=user.id,
@@ -56,21 +81,25 @@ def issue(session: Session, user: User, purpose: LinkPurpose, now: datetime) -> 
         salt=salt,
         token_hash=tokens.digest(tokens.derive(purpose, salt)),
         email=user.email,
+        new_email=new_email,
         created_at=now,
-        expires_at=now + VALID_FOR[purpose],
+        expires_at=now + valid_for(purpose),
+        used_at=None if send else now,
     )
     session.add(link)
     session.flush()
-    notify.link_issued(link, now)
+    if send:
+        notify.link_issued(link, now)
     return link
 
 
-def _void(session: Session, user_id: int, purpose: str, now: datetime) -> None:
+def void(session: Session, user_id: int, purposes: list[LinkPurpose], now: datetime) -> None:
+    """Make a person's unused links of these kinds stop working."""
     session.execute(
         update(EmailLink)
         .where(
             EmailLink.user_id == user_id,
-            EmailLink.purpose == purpose,
+            EmailLink.purpose.in_(purposes),
             EmailLink.used_at.is_(None),
         )
         .values(used_at=now)
@@ -78,14 +107,15 @@ def _void(session: Session, user_id: int, purpose: str, now: datetime) -> None:
 
 
 def is_usable(link: EmailLink, user: User | None, now: datetime) -> bool:
-    """Tell whether a link still works: unused, unexpired, same address, active account."""
-    return (
-        link.used_at is None
-        and now < link.expires_at
-        and user is not None
-        and user.is_active
-        and user.email == link.email
-    )
+    """Tell whether a link still works: unused, unexpired, same address, and an active
+    account (an invitation: an account still waiting for it)."""
+    if user is None or link.used_at is not None or now >= link.expires_at:
+        return False
+    if link.purpose == LinkPurpose.INVITE:
+        waiting = user.is_invited and not user.is_active
+    else:
+        waiting = user.is_active
+    return waiting and user.email == link.email
 
 
 def find(token: str, purpose: LinkPurpose, now: datetime) -> EmailLink | None:
@@ -104,6 +134,13 @@ def find(token: str, purpose: LinkPurpose, now: datetime) -> EmailLink | None:
 
 def use(session: Session, token: str, purpose: LinkPurpose, now: datetime) -> User:
     """Take a link under the write lock, so two clicks can't both use it."""
+    return take(session, token, purpose, now)[1]
+
+
+def take(
+    session: Session, token: str, purpose: LinkPurpose, now: datetime
+) -> tuple[EmailLink, User]:
+    """Take a link under the write lock and return it with its account."""
     found = (
         lock(EmailLink, [tokens.digest(token)], by=EmailLink.token_hash)
         if tokens.plausible(token)
@@ -113,8 +150,8 @@ def use(session: Session, token: str, purpose: LinkPurpose, now: datetime) -> Us
     user = session.get(User, link.user_id) if link else None
     if link is None or user is None or not is_usable(link, user, now):
         raise DomainError("link_unusable")
-    _void(session, user.id, purpose, now)
-    return user
+    void(session, user.id, [purpose], now)
+    return link, user
 
 
 def request_verification(user_id: int, now: datetime) -> bool:

@@ -79,6 +79,16 @@ def _move_past_cutoff(params: Mapping[str, Any]) -> str:
     ).format(hours=hours)
 
 
+def _upcoming_needs_choice(params: Mapping[str, Any]) -> str:
+    return ngettext(
+        "This account runs {count} upcoming session. Choose who takes the workshops over, "
+        "or cancel the sessions (the families are told).",
+        "This account runs {count} upcoming sessions. Choose who takes the workshops over, "
+        "or cancel the sessions (the families are told).",
+        params["count"],
+    ).format(count=params["count"])
+
+
 def _login_throttled(params: Mapping[str, Any]) -> str:
     return gettext(
         "Too many attempts to log in from here. For your safety, please wait {wait} and "
@@ -98,6 +108,35 @@ MESSAGES: dict[str, LazyString | Worded] = {
     "link_unusable": _l(
         "This link has expired or was already used. You can ask for a new one below."
     ),
+    "wrong_password": _l("That isn't your current password. Please try again."),
+    "same_email": _l("That is already your address."),
+    "too_many_links": _l(
+        "We've sent several links in the last hour. Please use the newest one, or try again later."
+    ),
+    # managing accounts (admins)
+    "account_not_found": _l("We couldn't find that account."),
+    "account_exists": _l(
+        "This address already has an account ({name}), so no invitation was sent. "
+        "Open the account to see its role and what you can do."
+    ),
+    "bad_role": _l("Choose facilitator or admin."),
+    "family_role": _l(
+        "A family's account stays a family account. To give this person a staff role, "
+        "invite them with another email address."
+    ),
+    "own_account": _l(
+        "You can't change your own role or switch off your own account. Ask another admin."
+    ),
+    "last_admin": _l(
+        "This is the last active admin. Make someone else an admin first, so that "
+        "someone can still manage accounts."
+    ),
+    "not_allowed": _l("Only an active admin can do this."),
+    "not_invited": _l("This person has already joined, so there is no invitation to send."),
+    "already_deactivated": _l("This account is already switched off."),
+    "not_deactivated": _l("This account isn't switched off."),
+    "upcoming_needs_choice": _upcoming_needs_choice,
+    "bad_successor": _l("Choose another active facilitator or admin to take the workshops over."),
     # workshops and sessions
     "workshop_not_found": _l("We couldn't find that workshop."),
     "session_not_found": _l("We couldn't find that session."),
@@ -167,9 +206,6 @@ MESSAGES: dict[str, LazyString | Worded] = {
         "This address already belongs to another Hearth account, so nothing was sent and "
         "this household was not changed. If it is the same family, book for that account "
         "instead; an admin can help join the two."
-    ),
-    "too_many_links": _l(
-        "We've sent several links in the last hour. Please wait a while, then try again."
     ),
     "try_again": _l("Something changed at the same moment. Please check and try again."),
     # moving a booking to another session of its workshop

@@ -249,7 +249,7 @@ def session_cancelled(session: WorkshopSession, now: datetime) -> None:
 
 
 def link_issued(link: EmailLink, now: datetime) -> None:
-    """Email a password-reset or address-check link now."""
+    """Email a link now: a password reset, an address check, an invitation, a new address."""
     _insert([_message(link.purpose, f"link:{link.id}", link.user_id, now, now, link_id=link.id)])
 
 
@@ -257,6 +257,13 @@ def signup_attempted(user: User, now: datetime) -> None:
     """Tell an account's owner someone tried to sign up with their address; once a day."""
     key = f"signup-attempt:{user.id}:{now.date().isoformat()}"
     _insert([_message(MessageKind.SIGNUP_ATTEMPT, key, user.id, now, now)])
+
+
+def account_notice(
+    kind: MessageKind, recipient_id: int, key: str, now: datetime, link_id: int | None = None
+) -> None:
+    """Tell someone of a change to their account's address, or a try to take theirs."""
+    _insert([_message(kind, key, recipient_id, now, now, link_id=link_id)])
 
 
 def digest_due(facilitator_id: int, day: date, now: datetime) -> None:

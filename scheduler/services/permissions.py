@@ -74,3 +74,8 @@ def managed_workshops_clause(user: User) -> ColumnElement[bool]:
 def managed_appointments_clause(user: User) -> ColumnElement[bool]:
     """SQL for :func:`can_manage_appointment`."""
     return _runs_clause(user, Appointment.facilitator_id)
+
+
+def can_manage_accounts(user: User | None) -> bool:
+    """Only an active admin invites, changes roles, switches accounts off and on."""
+    return user is not None and user.is_admin and user.is_active

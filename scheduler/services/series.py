@@ -328,9 +328,22 @@ def cancel_sessions(session_id: int, *, scope: Scope, now: datetime) -> list[Wor
         sessions = lock_sessions(_in_scope(anchor, scope, now))
         for session in sessions:
             _check_changeable(session, now)
-            session.status = SessionStatus.CANCELLED
-            session.cancelled_at = now
-            session.sequence += 1
-            session.updated_at = now
-            notify.session_cancelled(session, now)
+        _cancel(sessions, now)
     return sessions
+
+
+def cancel_open_sessions(session_ids: list[int], *, now: datetime) -> list[WorkshopSession]:
+    """In the caller's write transaction: cancel those of these sessions still to come
+    (a departing facilitator's); booked families are told, as by ``cancel_sessions``."""
+    sessions = [s for s in lock_sessions(session_ids) if s.is_open(now)]
+    _cancel(sessions, now)
+    return sessions
+
+
+def _cancel(sessions: list[WorkshopSession], now: datetime) -> None:
+    for session in sessions:
+        session.status = SessionStatus.CANCELLED
+        session.cancelled_at = now
+        session.sequence += 1
+        session.updated_at = now
+        notify.session_cancelled(session, now)

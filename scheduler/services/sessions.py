@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from scheduler import settings
 from scheduler.database import write_transaction
@@ -49,6 +49,8 @@ def start(user: User, *, remember: bool, now: datetime) -> User:
                 expires_at=now + lifetime(remember=remember),
             )
         )
+        # For the admin's account page; a statement of its own, as nothing else changes.
+        session.execute(update(User).where(User.id == user.id).values(last_login_at=now))
     return signed_in(user, token)
 
 
@@ -72,12 +74,16 @@ def end(token: str) -> None:
         session.execute(delete(LoginSession).where(LoginSession.token_hash == tokens.digest(token)))
 
 
-def end_all(user_id: int) -> None:
+def end_all(user_id: int, *, keep: str | None = None) -> None:
     """End every sign-in of an account, and void the standing links in its old emails.
 
-    Runs inside the caller's transaction when there is one (a password reset).
+    Runs inside the caller's transaction when there is one (a password reset). ``keep``:
+    the token of the one sign-in that stays (the browser that changed the password).
     """
-    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+    ending = delete(LoginSession).where(LoginSession.user_id == user_id)
+    if keep is not None:
+        ending = ending.where(LoginSession.token_hash != tokens.digest(keep))
+    db.session.execute(ending)
     user = db.session.get(User, user_id)
     if user is not None:
         user.link_salt = tokens.new_salt()

@@ -1,4 +1,5 @@
-"""Form pieces more than one blueprint uses: booking and enrolling, and bare POST buttons."""
+"""Form pieces more than one blueprint uses: booking and enrolling, bare POST buttons,
+and the address and new-password fields (sign-up, reset, invitation, account page)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,29 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    EmailField,
     HiddenField,
     IntegerField,
+    PasswordField,
     RadioField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from scheduler.services.booking import Needs
 from scheduler.services.errors import DomainError
+from scheduler.services.passwords import weakness
 from scheduler.services.seats import check_seats, max_seats
 from scheduler.web.fields import PlainText, strip
 from scheduler.web.requests import MAX_ID
@@ -154,3 +167,56 @@ class MoveBookingForm(FlaskForm):
     def validate_session_id(self, field: RadioField) -> None:
         if not field.data or not 1 <= field.data <= MAX_ID:
             raise ValidationError(_("Choose one of the sessions."))
+
+
+def address_field(label: str | None = None, **kwargs: object) -> EmailField:
+    """An email address someone types to be written to: checked for its shape only."""
+    return EmailField(
+        label or _l("Email"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254),
+            Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
+        ],
+        **kwargs,
+    )
+
+
+def _hard_to_guess(form: FlaskForm, field: PasswordField) -> None:
+    """Refuse common and easily guessed passwords, in words a person can act on."""
+    # The person's own address and name, from the form, or given to it (``person``).
+    email, name = getattr(form, "person", ("", ""))
+    email = form.email.data if "email" in form else email
+    name = form.name.data if "name" in form else name
+    if field.errors:  # too short or too long already: say that first
+        return
+    if field.data and (why := weakness(field.data, email=email or "", name=name or "")):
+        raise StopValidation(why)
+
+
+def new_password_field(label: str | None = None, **kwargs: object) -> PasswordField:
+    return PasswordField(
+        label or _l("Password"),
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            Length(min=10, max=128, message=_l("Use 10 to 128 characters.")),
+            _hard_to_guess,
+        ],
+        description=_l(
+            "At least 10 characters, and not easy to guess. "
+            "A few words that don't belong together are easy to remember."
+        ),
+        **kwargs,
+    )
+
+
+def password_again_field(label: str | None = None, **kwargs: object) -> PasswordField:
+    return PasswordField(
+        label or _l("Password again"),
+        validators=[
+            DataRequired(_l("Type the password again.")),
+            EqualTo("password", _l("The two passwords don't match.")),
+        ],
+        **kwargs,
+    )

@@ -34,3 +34,17 @@ def calendar_part(email: EmailMessage) -> tuple[bytes, str]:
         if part.get_content_type() == "text/calendar":
             return part.get_payload(decode=True), part.get_param("method")
     raise AssertionError("no calendar part")
+
+
+def text_of(email: EmailMessage) -> str:
+    """An email's plain-text part."""
+    part = email.get_body(preferencelist=("plain",))
+    assert part is not None
+    return part.get_content()
+
+
+def link_in(email: EmailMessage, path: str) -> str:
+    """Return the local path of the link to ``path`` in an email's plain text."""
+    match = re.search(rf"https?://\S+({re.escape(path)}/\S+)", text_of(email))
+    assert match, f"no {path} link in:\n{text_of(email)}"
+    return match.group(1)

@@ -313,3 +313,37 @@ def cancel_by_facilitator(appointment_id: int, manager: User, *, now: datetime) 
             raise DomainError("appointment_over")
         transition(appointment, AppointmentStatus.CANCELLED, now)
     return appointment
+
+
+def close_practice(facilitator_id: int, *, now: datetime) -> list[Appointment]:
+    """In the caller's write transaction: a counselor who leaves takes no more bookings,
+    and each upcoming appointment with them is cancelled (the family is told).
+
+    Appointments are locked before the counselor's settings, as every mover does; those
+    booked while this waited for the settings are found again once it holds them.
+    """
+    cancelled = _cancel_upcoming(facilitator_id, now)
+    settings = settings_for(facilitator_id)
+    if settings is not None:
+        lock_settings(facilitator_id)
+        settings.open = False
+    return cancelled + _cancel_upcoming(facilitator_id, now)
+
+
+def upcoming_with(facilitator_id: int, now: datetime) -> list[int]:
+    """The ids of a counselor's appointments still to come, pending or confirmed."""
+    return list(
+        db.session.scalars(
+            select(Appointment.id)
+            .join(Appointment.slot)
+            .where(Appointment.facilitator_id == facilitator_id, Appointment.is_open(now))
+        )
+    )
+
+
+def _cancel_upcoming(facilitator_id: int, now: datetime) -> list[Appointment]:
+    locked = lock(Appointment, upcoming_with(facilitator_id, now))
+    appointments = [a for a in locked if a.is_open(now)]  # not cancelled a moment ago
+    for appointment in appointments:
+        transition(appointment, AppointmentStatus.CANCELLED, now)
+    return appointments

@@ -16,7 +16,13 @@ from scheduler import i18n
 from scheduler.extensions import db
 from scheduler.mail import Message
 from scheduler.models import MessageKind, OutboxMessage, User
-from scheduler.services.messages.account import LINK_KINDS, link_message, signup_attempt_message
+from scheduler.services.messages.account import (
+    LINK_KINDS,
+    address_in_use_message,
+    email_changed_message,
+    link_message,
+    signup_attempt_message,
+)
 from scheduler.services.messages.appointments import (
     APPOINTMENT_CANCELS,
     APPOINTMENT_HEADLINES,
@@ -65,16 +71,27 @@ def compose(row: OutboxMessage, loaded: Loaded | None = None) -> Message | None:
     ``loaded``: what :func:`preload` read for the row's batch, so nothing is read twice.
     """
     recipient = db.session.get(User, row.recipient_id)
-    if recipient is None or not recipient.is_active or recipient.email is None:
+    if recipient is None or recipient.email is None or not _reachable(recipient, row):
         return None  # gone, switched off, or a household recorded without an address
     with i18n.for_user(recipient.language):
         return _compose(row, recipient, loaded)
+
+
+def _reachable(recipient: User, row: OutboxMessage) -> bool:
+    """Active accounts get mail; an invited one (not active yet) only its invitation."""
+    if recipient.is_invited:
+        return row.kind == MessageKind.INVITE
+    return recipient.is_active
 
 
 def _compose(row: OutboxMessage, recipient: User, loaded: Loaded | None) -> Message | None:
     kind = MessageKind(row.kind)
     if kind in LINK_KINDS:
         return link_message(row, kind, recipient)
+    if kind is MessageKind.EMAIL_CHANGED:
+        return email_changed_message(row, recipient)
+    if kind is MessageKind.ADDRESS_IN_USE:
+        return address_in_use_message(row, recipient)
     if kind is MessageKind.DIGEST:
         return digest_message(row, recipient)
     if kind is MessageKind.SIGNUP_ATTEMPT:

@@ -1,4 +1,5 @@
-"""Emails about an account itself: its emailed links, and a sign-up tried with its address."""
+"""Emails about an account itself: its emailed links (reset, address check, invitation,
+new address), its address changed, and its address tried by someone else."""
 
 from __future__ import annotations
 
@@ -8,13 +9,21 @@ from flask_babel import ngettext
 from scheduler import links
 from scheduler.extensions import db
 from scheduler.mail import Message
-from scheduler.models import EmailLink, LinkPurpose, MessageKind, OutboxMessage, User
+from scheduler.models import EmailLink, LinkPurpose, MessageKind, OutboxMessage, Role, User
 from scheduler.services import email_links
 from scheduler.services.messages.common import render_message
 from scheduler.timeutil import utcnow
 
 #: Kinds that carry an emailed link (scheduler.links knows the page each one opens).
-LINK_KINDS = frozenset({MessageKind.PASSWORD_RESET, MessageKind.VERIFY_EMAIL, MessageKind.CLAIM})
+LINK_KINDS = frozenset(
+    {
+        MessageKind.PASSWORD_RESET,
+        MessageKind.VERIFY_EMAIL,
+        MessageKind.INVITE,
+        MessageKind.CHANGE_EMAIL,
+        MessageKind.CLAIM,
+    }
+)
 
 
 def _lasts(hours: int) -> str:
@@ -31,8 +40,26 @@ def link_message(row: OutboxMessage, kind: MessageKind, user: User) -> Message |
     if link is None or not email_links.is_usable(link, user, utcnow()):
         return None  # used, replaced or expired before it could go out: say nothing
     url = links.email_link(LinkPurpose(kind), email_links.link_token(link))
-    hours = int(email_links.VALID_FOR[LinkPurpose(link.purpose)].total_seconds() // 3600)
+    hours = int(email_links.valid_for(link.purpose).total_seconds() // 3600)
     lasts = _lasts(hours)
+    if kind is MessageKind.INVITE:
+        return _invitation(row, user, url, lasts)
+    if kind is MessageKind.CHANGE_EMAIL:
+        return render_message(
+            row,
+            user,
+            _("Hearth: please confirm your new email address"),
+            address=link.new_email,
+            headline=_("Someone asked to use this email address for a Hearth account."),
+            details=[
+                _(
+                    "If it was you, confirm it with the link below: the account's address "
+                    "changes only then. The link works once, for the next {lasts}."
+                ).format(lasts=lasts),
+                _("If it wasn't you, you can ignore this email: nothing changes."),
+            ],
+            links=[(_("Use this address"), url)],
+        )
     if kind is MessageKind.PASSWORD_RESET:
         return render_message(
             row,
@@ -94,4 +121,65 @@ def signup_attempt_message(row: OutboxMessage, user: User) -> Message:
             _("If it wasn't you, you can ignore this email. Your account is safe."),
         ],
         links=[(_("Log in"), links.login()), (_("Choose a new password"), links.forgot_password())],
+    )
+
+
+def _invitation(row: OutboxMessage, user: User, url: str, lasts: str) -> Message:
+    """An admin's invitation to join as staff: the invitee chooses their password."""
+    role = _("an admin") if user.role == Role.ADMIN else _("a facilitator")
+    return render_message(
+        row,
+        user,
+        _("Hearth: you're invited to join"),
+        headline=_("You're invited to join Hearth as {role}.").format(role=role),
+        details=[
+            _(
+                "Choose your password with the link below, and you're in. The link works "
+                "once, for the next {lasts}."
+            ).format(lasts=lasts),
+            _(
+                "If you weren't expecting this, you can ignore this email: no account "
+                "opens without the link."
+            ),
+        ],
+        links=[(_("Choose my password"), url)],
+    )
+
+
+def email_changed_message(row: OutboxMessage, user: User) -> Message | None:
+    """Tell the old address the account moved away from it (not where to)."""
+    link = db.session.get(EmailLink, row.link_id) if row.link_id else None
+    if link is None:
+        return None
+    return render_message(
+        row,
+        user,
+        _("Hearth: your email address was changed"),
+        address=link.email,
+        headline=_(
+            "The email address of your Hearth account was changed. Our emails now go to "
+            "the new address."
+        ),
+        details=[
+            _("If you made this change, there is nothing more to do."),
+            _(
+                "If you didn't, please contact the people who run Hearth for you right "
+                "away, so they can help you get your account back."
+            ),
+        ],
+    )
+
+
+def address_in_use_message(row: OutboxMessage, user: User) -> Message:
+    """Someone asked to move another account to this address; its owner is told calmly."""
+    return render_message(
+        row,
+        user,
+        _("Hearth: about your email address"),
+        headline=_("Someone asked to use this email address for another Hearth account."),
+        details=[
+            _("It is already your account's address, so nothing changed: it stays yours."),
+            _("If it was you, simply log in with this address. If not, ignore this email."),
+        ],
+        links=[(_("Log in"), links.login())],
     )

@@ -71,11 +71,14 @@ def place_details(workshop: Workshop, *, descriptive: bool, show_link: bool) -> 
     return details
 
 
-def render_message(row: OutboxMessage, to: User, subject: str, **context: Any) -> Message:
+def render_message(
+    row: OutboxMessage, to: User, subject: str, *, address: str | None = None, **context: Any
+) -> Message:
     """One email from the shared template: every kind reads and looks the same.
 
     Everything is worded in the current language: ``compose`` writes each email inside
-    ``i18n.for_user`` with its recipient's.
+    ``i18n.for_user`` with its recipient's. ``address``: where it goes when that is not
+    the account's address now (a new address to confirm, or the old one told).
     """
     if to.email is None:  # compose never words one: a household recorded without one
         raise ValueError(f"account {to.id} has no email address")
@@ -84,7 +87,7 @@ def render_message(row: OutboxMessage, to: User, subject: str, **context: Any) -
     context.setdefault("links", [])
     return Message(
         key=row.key,
-        to=to.email,
+        to=address or to.email,
         subject=subject,
         text=render_template("mail/message.txt", subject=subject, **context),
         html=render_template("mail/message.html", subject=subject, **context),

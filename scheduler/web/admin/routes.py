@@ -1,23 +1,75 @@
-"""Admin pages: the audit trail."""
+"""Admin pages: the audit trail, the outbox, and accounts (``accounts.py``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from dataclasses import dataclass
 
-from scheduler.models import Role
+from flask import Blueprint, render_template
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from scheduler.extensions import db
+from scheduler.models import AuditEvent, Role, User
 from scheduler.services import audit, dispatch
 from scheduler.web.access import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+#: What each kind of audit event means, for people; the code stays beside it.
+ACTIONS: dict[str, LazyString] = {
+    "roster.view": _l("Saw a roster"),
+    "roster.export": _l("Downloaded a roster"),
+    "view_appointment": _l("Saw a counseling appointment"),
+    "account.invite": _l("Invited"),
+    "account.invite_accepted": _l("Joined by invitation"),
+    "account.role": _l("Changed the role of"),
+    "account.deactivate": _l("Switched off the account of"),
+    "account.reactivate": _l("Switched on again the account of"),
+    "account.name": _l("Changed their name"),
+    "account.email_requested": _l("Asked to change their email address"),
+    "account.email_changed": _l("Changed their email address"),
+    "account.password": _l("Changed their password"),
+}
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One audit event as the page shows it: its words, and the account it names."""
+
+    event: AuditEvent
+    what: str
+    account: User | None
+
+
+def _rows(events: list[AuditEvent]) -> list[EventRow]:
+    """Name the accounts the events are about, in one query."""
+    ids = {
+        int(e.subject.removeprefix("user:"))
+        for e in events
+        if e.subject.startswith("user:") and e.subject.removeprefix("user:").isdigit()
+    }
+    named = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    return [
+        EventRow(
+            event=e,
+            what=str(ACTIONS.get(e.action, e.action)),
+            account=named.get(int(e.subject[5:])) if e.subject[5:].isdigit() else None,
+        )
+        for e in events
+    ]
+
 
 @bp.get("/audit")
 @role_required(Role.ADMIN)
 def audit_log() -> str:
-    return render_template("admin/audit.html", events=audit.recent())
+    return render_template("admin/audit.html", rows=_rows(audit.recent()))
 
 
 @bp.get("/outbox")
 @role_required(Role.ADMIN)
 def outbox() -> str:
     return render_template("admin/outbox.html", overview=dispatch.overview())
+
+
+from scheduler.web.admin import accounts  # noqa: E402, F401

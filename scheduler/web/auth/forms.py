@@ -1,59 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, StopValidation
+from wtforms.validators import DataRequired, Length
 
-from scheduler.services.passwords import weakness
 from scheduler.web.fields import PlainText, TimezoneField, strip
-
-
-def address_field(**kwargs: object) -> EmailField:
-    """An email address someone types to be written to: checked for its shape only."""
-    return EmailField(
-        _l("Email"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter your email address.")),
-            Length(max=254),
-            Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
-        ],
-        **kwargs,
-    )
-
-
-def _hard_to_guess(form: FlaskForm, field: PasswordField) -> None:
-    """Refuse common and easily guessed passwords, in words a person can act on."""
-    email = form.email.data if "email" in form else ""
-    name = form.name.data if "name" in form else ""
-    if field.errors:  # too short or too long already: say that first
-        return
-    if field.data and (why := weakness(field.data, email=email or "", name=name or "")):
-        raise StopValidation(why)
-
-
-def new_password_field() -> PasswordField:
-    return PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(_l("Choose a password.")),
-            Length(min=10, max=128, message=_l("Use 10 to 128 characters.")),
-            _hard_to_guess,
-        ],
-        description=_l(
-            "At least 10 characters, and not easy to guess. "
-            "A few words that don't belong together are easy to remember."
-        ),
-    )
-
-
-def password_again_field() -> PasswordField:
-    return PasswordField(
-        _l("Password again"),
-        validators=[
-            DataRequired(_l("Type the password again.")),
-            EqualTo("password", _l("The two passwords don't match.")),
-        ],
-    )
+from scheduler.web.forms import address_field, new_password_field, password_again_field
 
 
 class RegisterForm(FlaskForm):
@@ -91,3 +42,17 @@ class ResetPasswordForm(FlaskForm):
 
     password = new_password_field()
     password_confirm = password_again_field()
+
+
+class AcceptInvitationForm(FlaskForm):
+    """Joining by an invitation: a password typed twice, and the zone times are shown in."""
+
+    password = new_password_field()
+    password_confirm = password_again_field()
+    timezone = TimezoneField(
+        description=_l("We show every time in this zone too."), render_kw={"data-guess": ""}
+    )
+
+    def __init__(self, *args: object, email: str = "", name: str = "", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = (email, name)  # a password built on them is easy to guess

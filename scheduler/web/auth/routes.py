@@ -1,4 +1,5 @@
-"""Sign-up, login and logout, password reset and address confirmation."""
+"""Sign-up, login and logout, password reset, address confirmation, joining by an
+invitation and moving an account to a new address."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from werkzeug import Response
 
 from scheduler.i18n import current_language
 from scheduler.models import LinkPurpose
-from scheduler.services import accounts, email_links, households, sessions
+from scheduler.services import accounts, email_links, households, invitations, profile, sessions
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
 from scheduler.web.access import safe_next
 from scheduler.web.auth.forms import (
+    AcceptInvitationForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
     ResetPasswordForm,
 )
+from scheduler.web.forms import ConfirmForm
 from scheduler.web.limits import limit
 
 bp = Blueprint("auth", __name__)
@@ -192,3 +195,51 @@ def claim(token: str) -> Response | tuple[str, int] | str:
     return render_template(
         "auth/claim.html", form=form, household=household
     ), 422 if form.errors else 200
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limit("RATELIMIT_PASSWORD_RESET")
+def accept_invitation(token: str) -> Response | tuple[str, int] | str:
+    invited = invitations.invitee(token, utcnow())
+    if invited is None:
+        return render_template("auth/link_unusable.html", invite=True), 404
+    form = AcceptInvitationForm(email=invited.email or "", name=invited.name)
+    if form.validate_on_submit():
+        try:
+            user = invitations.accept(
+                token, password=form.password.data, timezone=form.timezone.data, now=utcnow()
+            )
+        except DomainError as error:
+            if error.code != "invalid_zone":  # used in another tab a moment ago
+                return render_template("auth/link_unusable.html", invite=True), 404
+            form.timezone.errors = [error.message]
+        else:
+            _start_session(user, remember=False)
+            flash(
+                _("Welcome, %(name)s. Your password is set and you're logged in.", name=user.name),
+                "success",
+            )
+            return redirect(url_for("manage.dashboard"), 303)
+    status = 422 if form.errors else 200
+    return render_template("auth/invite.html", form=form, invited=invited), status
+
+
+@bp.route("/email/change/<token>", methods=["GET", "POST"])
+def change_email(token: str) -> Response | tuple[str, int] | str:
+    # The GET only asks: mail systems open links to check them, and must not change
+    # anyone's address.
+    link = profile.pending_change(token, utcnow())
+    if link is None:
+        return render_template("auth/link_unusable.html", forgot=False), 404
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            user = profile.confirm_email_change(token, now=utcnow())
+        except DomainError:
+            return render_template("auth/link_unusable.html", forgot=False), 404
+        flash(
+            _("Done: your account's email address is now %(email)s.", email=user.email), "success"
+        )
+        target = "family.account" if current_user.is_authenticated else "auth.login"
+        return redirect(url_for(target), 303)
+    return render_template("auth/email_change.html", form=form, new_email=link.new_email)

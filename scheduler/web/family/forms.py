@@ -1,4 +1,4 @@
-"""The household's account settings form."""
+"""The account page's forms: settings, and one's own name, address and password."""
 
 from __future__ import annotations
 
@@ -8,22 +8,58 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from scheduler.services.reminder_times import parse_offsets
 from scheduler.web.fields import PlainText, TimezoneField, strip
+from scheduler.web.forms import address_field, new_password_field, password_again_field
 
 #: A number and a unit: refused only for its size (a reminder 1 minute to 30 days ahead).
 _LOOKS_LIKE_AN_OFFSET = re.compile(r"\d+\s*[mhd]", re.ASCII)
 
 
-class AccountForm(FlaskForm):
+def _current_password(field_id: str) -> PasswordField:
+    return PasswordField(
+        _l("Your current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
+        id=field_id,
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class NameForm(FlaskForm):
     name = StringField(
         _l("Your name or your family's name"),
         filters=[strip],
         validators=[DataRequired(_l("Tell us what to call you.")), Length(max=120), PlainText()],
     )
+
+
+class EmailChangeForm(FlaskForm):
+    """A new address, confirmed by a link sent to it; the current password first."""
+
+    email = address_field(_l("New email address"), id="new-email")
+    password = _current_password("email-current-password")
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = _current_password("current-password")
+    password = new_password_field(
+        _l("New password"), id="new-password", render_kw={"autocomplete": "new-password"}
+    )
+    password_confirm = password_again_field(
+        _l("New password again"),
+        id="new-password-confirm",
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def __init__(self, *args: Any, email: str = "", name: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = (email, name)  # a password built on them is easy to guess
+
+
+class AccountForm(FlaskForm):
     timezone = TimezoneField()
     reminders_enabled = BooleanField(_l("Email me reminders before my bookings"))
     reminder_offsets = StringField(

@@ -17,7 +17,7 @@ from scheduler.services.errors import DomainError
 from scheduler.services.moves import movable
 from scheduler.timeutil import utcnow
 from scheduler.web.access import own_booking, role_required, visible_workshop
-from scheduler.web.family.forms import AccountForm
+from scheduler.web.family.forms import AccountForm, EmailChangeForm, NameForm, PasswordChangeForm
 from scheduler.web.forms import (
     ALL_SESSIONS,
     ConfirmForm,
@@ -207,7 +207,6 @@ def account() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         accounts.update_settings(
             current_user.id,
-            name=form.name.data,
             timezone=form.timezone.data,
             descriptive_titles=bool(form.descriptive_titles.data),
             reminders_enabled=bool(form.reminders_enabled.data),
@@ -215,19 +214,32 @@ def account() -> Response | tuple[str, int]:
         )
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("family.account"), 303)
+    return account_page(form=form, status=422 if form.errors else 200)
+
+
+def account_page(*, status: int = 200, **forms: Any) -> tuple[str, int]:
+    """The account page, with the forms given (one that failed, with its errors) and a
+    fresh one of each other."""
     # Reading only: every account has a token (given at sign-up, or by migration 0009);
-    # should one still lack it, the page offers a button that makes one.
+    # one switched off and on again has none until its owner makes a new one here.
     token = feeds.feed_token(current_user)
     feed_url = feeds.private_feed_url(token) if token else None
+    fresh = {
+        "form": lambda: AccountForm(obj=current_user, for_family=current_user.is_family),
+        "name_form": lambda: NameForm(name=current_user.name),
+        "email_form": EmailChangeForm,
+        "password_form": PasswordChangeForm,
+    }
+    shown = {name: forms.get(name) or make() for name, make in fresh.items()}
     return render_template(
         "family/account.html",
-        form=form,
+        **shown,
         feed_url=feed_url,
         webcal_url=feeds.webcal(feed_url) if feed_url else None,
         reset_form=ConfirmForm(),
         verify_form=ConfirmForm(),
         everywhere_form=ConfirmForm(),
-    ), 422 if form.errors else 200
+    ), status
 
 
 @bp.post("/account/email/confirm")
@@ -311,4 +323,4 @@ def reset_feed() -> Response:
     return redirect(url_for("family.account", _anchor="calendar"), 303)
 
 
-from scheduler.web.family import moves  # noqa: E402, F401  (its routes are on this blueprint)
+from scheduler.web.family import moves, profile  # noqa: E402, F401  (their routes are on this blueprint)

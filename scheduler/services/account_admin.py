@@ -1,0 +1,287 @@
+"""Admins manage accounts: find them, change roles, switch accounts off and on again.
+
+Every change is audited in its own transaction (``audit.add``), and made only by an
+active admin, checked again under the rows' locks. Two rules keep Hearth manageable:
+an admin never demotes or switches off their own account, and the last active admin
+stays one. A facilitator who leaves never leaves sessions silently behind: the admin
+chooses who takes the workshops over, or cancels the sessions (families are told);
+their counseling closes and upcoming appointments are cancelled (families are told).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, distinct, false, func, or_, select
+
+from scheduler.database import write_transaction
+from scheduler.extensions import db
+from scheduler.models import Booking, Role, SessionStatus, User, Workshop, WorkshopSession
+from scheduler.services import accounts, audit, counseling, permissions, series
+from scheduler.services.catalog import PageNumbers
+from scheduler.services.errors import DomainError
+from scheduler.services.locks import lock
+
+#: The roles an admin gives: staff only (a family's account stays a family's).
+STAFF_ROLES = (Role.FACILITATOR, Role.ADMIN)
+#: Accounts per page of the list.
+PER_PAGE = 25
+
+
+class AccountState(StrEnum):
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+    INVITED = "invited"
+
+
+class Upon(StrEnum):
+    """What happens to the upcoming sessions of a facilitator who is switched off."""
+
+    HAND_OVER = "hand_over"
+    CANCEL = "cancel"
+
+
+def state_of(user: User) -> AccountState:
+    """Active, switched off, or invited and not joined yet."""
+    if user.is_active:
+        return AccountState.ACTIVE
+    return AccountState.INVITED if user.is_invited else AccountState.DEACTIVATED
+
+
+def _state_clause(state: AccountState) -> ColumnElement[bool]:
+    if state is AccountState.ACTIVE:
+        return User.active.is_(True)
+    if state is AccountState.INVITED:
+        return User.invited_at.is_not(None)
+    return (User.active.is_(False)) & User.invited_at.is_(None)
+
+
+@dataclass(frozen=True)
+class AccountPage(PageNumbers):
+    """One page of the accounts an admin searched for."""
+
+    accounts: list[User]
+    page: int
+    pages: int
+    total: int
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that finds ``text`` anywhere, its own % and _ taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search(
+    *,
+    text: str = "",
+    role: str | None = None,
+    state: AccountState | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> AccountPage:
+    """Accounts by name, with ``text`` in their name or address; a page past the end is
+    the last page."""
+    where: list[ColumnElement[bool]] = []
+    if text.strip():
+        pattern = _like(text.strip())
+        where.append(
+            or_(
+                func.lower(User.name).like(pattern, escape="\\"),
+                User.email.like(pattern, escape="\\"),
+            )
+        )
+    if role is not None:
+        where.append(User.role == role if role in set(Role) else false())
+    if state is not None:
+        where.append(_state_clause(state))
+    total = db.session.scalar(select(func.count()).select_from(User).where(*where)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    found = db.session.scalars(
+        select(User)
+        .where(*where)
+        .order_by(func.lower(User.name), User.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return AccountPage(list(found), page, pages, total)
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """What a facilitator still has to come: what switching them off would touch."""
+
+    sessions: int
+    workshops: int
+    households: int
+    appointments: int
+
+
+def _upcoming_sessions(user_id: int, now: datetime) -> list[tuple[int, int]]:
+    """(session id, workshop id) of the sessions still to come in this person's workshops."""
+    rows = db.session.execute(
+        select(WorkshopSession.id, WorkshopSession.workshop_id)
+        .join(Workshop)
+        .where(
+            Workshop.facilitator_id == user_id,
+            WorkshopSession.status == SessionStatus.SCHEDULED,
+            WorkshopSession.starts_at > now,
+        )
+        .order_by(WorkshopSession.id)
+    )
+    return [(session_id, workshop_id) for session_id, workshop_id in rows]
+
+
+def upcoming_of(user_id: int, now: datetime) -> Upcoming:
+    """Count a person's upcoming sessions, the households booked in them, and their
+    upcoming counseling appointments."""
+    sessions = _upcoming_sessions(user_id, now)
+    households = 0
+    if sessions:
+        households = (
+            db.session.scalar(
+                select(func.count(distinct(Booking.family_id))).where(
+                    Booking.session_id.in_([s for s, _ in sessions]), Booking.is_active
+                )
+            )
+            or 0
+        )
+    return Upcoming(
+        sessions=len(sessions),
+        workshops=len({w for _, w in sessions}),
+        households=households,
+        appointments=len(counseling.upcoming_with(user_id, now)),
+    )
+
+
+def successors(leaving_id: int) -> list[User]:
+    """Who may take a leaving facilitator's workshops over: active staff, by name."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.id != leaving_id, User.active.is_(True), User.role.in_(STAFF_ROLES))
+            .order_by(func.lower(User.name), User.id)
+        )
+    )
+
+
+def acting_admin(admin_id: int, *others: int) -> tuple[User, list[User | None]]:
+    """Lock the acting admin's row and the others' (in id order); check the admin may act."""
+    rows = {user.id: user for user in lock(User, [admin_id, *others])}
+    admin = rows.get(admin_id)
+    if admin is None or not permissions.can_manage_accounts(admin):
+        raise DomainError("not_allowed")
+    return admin, [rows.get(other) for other in others]
+
+
+def _target(admin: User, user: User | None) -> User:
+    if user is None:
+        raise DomainError("account_not_found")
+    if user.id == admin.id:
+        raise DomainError("own_account")
+    return user
+
+
+def _keep_an_admin(leaving: User) -> None:
+    """Refuse to take the last active admin away (the acting admin is one, so this is
+    the last line of defence, not the only one)."""
+    if not (leaving.is_admin and leaving.is_active):
+        return
+    others = db.session.scalar(
+        select(func.count()).where(
+            User.role == Role.ADMIN, User.active.is_(True), User.id != leaving.id
+        )
+    )
+    if not others:
+        raise DomainError("last_admin")
+
+
+def change_role(admin_id: int, user_id: int, role: str, *, now: datetime) -> bool:
+    """Make a staff account a facilitator or an admin; False when it already was."""
+    if role not in STAFF_ROLES:
+        raise DomainError("bad_role")
+    with write_transaction():
+        admin, (found,) = acting_admin(admin_id, user_id)
+        user = _target(admin, found)
+        if user.is_family:
+            raise DomainError("family_role")
+        if user.role == role:
+            return False
+        if role != Role.ADMIN:
+            _keep_an_admin(user)
+        user.role = role
+        audit.add(admin, "account.role", f"user:{user.id}", now=now)
+    return True
+
+
+@dataclass(frozen=True)
+class Deactivated:
+    """What switching an account off did besides."""
+
+    handed_over: int
+    sessions_cancelled: int
+    appointments_cancelled: int
+
+
+def deactivate(
+    admin_id: int,
+    user_id: int,
+    *,
+    upon: Upon | None = None,
+    successor_id: int | None = None,
+    now: datetime,
+) -> Deactivated:
+    """Switch an account off: it can't log in, its sign-ins end, its calendar link goes.
+
+    A facilitator's upcoming sessions are handed over (their workshops, to
+    ``successor_id``) or cancelled, as ``upon`` says; with sessions to come and no
+    choice, nothing happens (``upcoming_needs_choice``). A family's bookings stay.
+    """
+    with write_transaction():
+        others = [user_id] if successor_id in (None, user_id) else [user_id, successor_id]
+        admin, (found, *rest) = acting_admin(admin_id, *others)
+        user = _target(admin, found)
+        if state_of(user) is AccountState.DEACTIVATED:
+            raise DomainError("already_deactivated")
+        _keep_an_admin(user)
+        sessions = _upcoming_sessions(user.id, now)
+        handed_over = cancelled = 0
+        if sessions and upon is None:
+            raise DomainError("upcoming_needs_choice", count=len(sessions))
+        if sessions and upon is Upon.HAND_OVER:
+            successor = rest[0] if rest else None
+            if successor is None or not successor.is_active or successor.is_family:
+                raise DomainError("bad_successor")
+            handed_over = _hand_over({w for _, w in sessions}, successor)
+        elif sessions:
+            cancelled = len(series.cancel_open_sessions([s for s, _ in sessions], now=now))
+        appointments = counseling.close_practice(user.id, now=now) if not user.is_family else []
+        accounts.switch_off(user, now)
+        audit.add(admin, "account.deactivate", f"user:{user.id}", now=now)
+    return Deactivated(handed_over, cancelled, len(appointments))
+
+
+def _hand_over(workshop_ids: set[int], successor: User) -> int:
+    """Give whole workshops (their past sessions too: one roster history) to another."""
+    workshops = lock(Workshop, workshop_ids)
+    for workshop in workshops:
+        workshop.facilitator_id = successor.id
+    return len(workshops)
+
+
+def reactivate(admin_id: int, user_id: int, *, now: datetime) -> None:
+    """Switch an account on again; its owner logs in with the password they had.
+
+    Its private calendar link stays gone until they make a new one on their account
+    page, and a counselor opens their counseling again themselves.
+    """
+    with write_transaction():
+        admin, (found,) = acting_admin(admin_id, user_id)
+        user = _target(admin, found)
+        if state_of(user) is not AccountState.DEACTIVATED:
+            raise DomainError("not_deactivated")
+        user.active = True
+        audit.add(admin, "account.reactivate", f"user:{user.id}", now=now)
