@@ -1,9 +1,10 @@
 """Logging that never writes a secret from a URL: every token in a path is a bearer secret.
 
-Private feeds, password-reset, address-confirmation, claim and invitation links and
-one-click unsubscribe links all carry their secret in the path, and access logs write
-paths. This is the one place that knows those paths; tests/test_logs.py checks it against every route
-that takes a ``<token>``, so a new secret route can't be forgotten here.
+Private feeds, password-reset, address-confirmation, change-of-address, claim and
+invitation links and one-click unsubscribe links all carry their secret in the path, and
+access logs write paths. This is the one place that knows those paths; tests/test_logs.py
+checks it against every route that takes a ``<token>``, so a new secret route can't be
+forgotten here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ SECRET_PATHS = (
     r"/calendar/feeds/",
     r"/password/reset/",
     r"/email/confirm/",
+    r"/email/change/",
     r"/claim/",
     r"/invite/",
     r"/reminders/off/\d+/",
