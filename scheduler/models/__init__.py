@@ -23,7 +23,13 @@ from scheduler.models.people import (
     Role,
     User,
 )
-from scheduler.models.workshops import SessionStatus, Workshop, WorkshopSession, WorkshopStatus
+from scheduler.models.workshops import (
+    SessionStatus,
+    Workshop,
+    WorkshopFacilitator,
+    WorkshopSession,
+    WorkshopStatus,
+)
 
 __all__ = [
     "ACTIVE_APPOINTMENT_STATUSES",
@@ -51,6 +57,7 @@ __all__ = [
     "SessionStatus",
     "User",
     "Workshop",
+    "WorkshopFacilitator",
     "WorkshopSession",
     "WorkshopStatus",
 ]

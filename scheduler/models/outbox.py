@@ -44,6 +44,8 @@ class MessageKind(StrEnum):
     REQUEST_EXPIRED = "request_expired"
     #: To an account's owner: someone tried to sign up with their address.
     SIGNUP_ATTEMPT = "signup_attempt"
+    #: To a facilitator: someone shared a workshop with them (co-facilitator).
+    COFACILITATOR_ADDED = "cofacilitator_added"
 
 
 class OutboxMessage(Model):
@@ -65,6 +67,10 @@ class OutboxMessage(Model):
     )
     appointment_id: Mapped[int | None] = mapped_column(
         ForeignKey("appointments.id", ondelete="CASCADE"), index=True
+    )
+    #: The workshop a message about a whole workshop is about (being made its co-facilitator).
+    workshop_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
     )
     #: The emailed link a password-reset or verification message carries.
     link_id: Mapped[int | None] = mapped_column(ForeignKey("email_links.id", ondelete="CASCADE"))

@@ -9,6 +9,7 @@ from enum import StrEnum
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
+from scheduler import i18n, settings
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import (
@@ -46,6 +47,17 @@ class WorkshopDetails:
     location: str
     online_url: str
     publish: bool
+    #: The language the sessions are held in; None: DEFAULT_LANGUAGE for a new workshop,
+    #: unchanged for an edit.
+    language: str | None = None
+
+
+def _language(details: WorkshopDetails, default: str) -> str:
+    """The workshop's language from the form, one Hearth speaks."""
+    language = details.language or default
+    if not i18n.is_language(language):
+        raise DomainError("unknown_language")
+    return language
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,7 @@ def create_workshop(
         raise _no_such_time(error) from error
     if starts[0] <= now:
         raise DomainError("start_in_past")
+    language = _language(details, settings.current().default_language)
     length = timedelta(minutes=duration_minutes)
     with write_transaction() as session:
         workshop = Workshop(
@@ -101,6 +114,7 @@ def create_workshop(
             location=details.location.strip(),
             online_url=details.online_url.strip(),
             timezone=timezone,
+            language=language,
             status=WorkshopStatus.PUBLISHED if details.publish else WorkshopStatus.DRAFT,
             created_at=now,
             updated_at=now,
@@ -148,6 +162,7 @@ def update_details(workshop_id: int, details: WorkshopDetails, *, now: datetime)
         workshop.description = details.description.strip()
         workshop.location = details.location.strip()
         workshop.online_url = details.online_url.strip()
+        workshop.language = _language(details, workshop.language)
         workshop.status = WorkshopStatus.PUBLISHED if details.publish else WorkshopStatus.DRAFT
         workshop.updated_at = now
         for session in workshop.sessions:

@@ -1,7 +1,8 @@
 """What each queued email says, worded at sending time from the records as they are now.
 
 One module per kind of email: ``bookings``, ``appointments`` (counseling), ``account``
-(emailed links, sign-up attempts) and ``digests``, on what ``common`` gives them all.
+(emailed links, sign-up attempts), ``digests`` and ``sharing`` (a workshop shared with
+a facilitator), on what ``common`` gives them all.
 :func:`compose` picks the one a queued row needs; ``loading`` reads what a whole batch of
 rows is worded from at once.
 
@@ -34,6 +35,7 @@ from scheduler.services.messages.loading import (
     revisions_query,
     worded_ahead,
 )
+from scheduler.services.messages.sharing import cofacilitator_message
 
 __all__ = [
     "APPOINTMENT_CANCELS",
@@ -76,6 +78,8 @@ def _compose(row: OutboxMessage, recipient: User, loaded: Loaded | None) -> Mess
         return digest_message(row, recipient)
     if kind is MessageKind.SIGNUP_ATTEMPT:
         return signup_attempt_message(row, recipient)
+    if kind is MessageKind.COFACILITATOR_ADDED:
+        return cofacilitator_message(row, recipient)
     if row.appointment_id is not None:
         return appointment_message(row, kind, recipient, loaded or Loaded())
     return booking_message(row, kind, recipient)

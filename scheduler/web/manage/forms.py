@@ -1,23 +1,28 @@
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    EmailField,
     IntegerField,
     RadioField,
     SelectChoice,
+    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
     Optional,
 )
 
+from scheduler.i18n import current_language, language_name, languages
 from scheduler.services.series import MAX_WEEKS, Scope, WorkshopDetails
 from scheduler.web.fields import (
     PlainText,
@@ -57,7 +62,18 @@ class DetailsForm(FlaskForm):
     )
     location = place_field(_l("Address and room. Leave empty if the workshop is online only."))
     online_url = meeting_link_field()
+    language = SelectField(
+        _l("Language of the sessions"),
+        default=lambda: current_app.config["DEFAULT_LANGUAGE"],
+        description=_l("The language the facilitators speak in the sessions."),
+    )
     publish = BooleanField(_l("Publish now (families can see and book it)"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = [
+            SelectChoice(code, language_name(code, current_language())) for code in languages()
+        ]
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         ok = super().validate(extra_validators)
@@ -76,6 +92,7 @@ class DetailsForm(FlaskForm):
             location=self.location.data or "",
             online_url=self.online_url.data or "",
             publish=bool(self.publish.data),
+            language=self.language.data,
         )
 
 
@@ -134,3 +151,18 @@ class CapacityForm(FlaskForm):
 
 class CancelSessionForm(FlaskForm):
     scope = RadioField(_l("Cancel"), choices=_SCOPES, default=Scope.ONE.value)
+
+
+class CofacilitatorForm(FlaskForm):
+    """Share a workshop with another facilitator, found by the address they log in with."""
+
+    email = EmailField(
+        _l("Their email address"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter the email address of the facilitator to add.")),
+            Length(max=254),
+            Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
+        ],
+        description=_l("The address of their Hearth account, as a facilitator or admin."),
+    )

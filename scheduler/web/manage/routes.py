@@ -11,8 +11,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from scheduler.csvexport import roster_csv
-from scheduler.models import Role, WorkshopSession
-from scheduler.services import attention, counseling, rosters, series
+from scheduler.models import Role, Workshop, WorkshopSession
+from scheduler.services import attention, cofacilitators, counseling, rosters, series
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError
 from scheduler.services.seats import seat_count
@@ -22,6 +22,7 @@ from scheduler.web.forms import ConfirmForm
 from scheduler.web.manage.forms import (
     CancelSessionForm,
     CapacityForm,
+    CofacilitatorForm,
     DetailsForm,
     RescheduleForm,
     WorkshopForm,
@@ -77,10 +78,23 @@ def new_workshop() -> ResponseReturnValue:
 
 @bp.get("/workshops/<int:workshop_id>")
 @role_required(*_STAFF)
-def workshop(workshop_id: int) -> str:
-    workshop = owned_workshop(workshop_id)
+def workshop(workshop_id: int) -> tuple[str, int]:
+    return workshop_page(owned_workshop(workshop_id))
+
+
+def workshop_page(
+    workshop: Workshop, *, share: CofacilitatorForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    """A workshop's own page: its sessions, and who runs it (``share``: a refused addition)."""
     rows = rosters.upcoming_for(current_user, now=utcnow(), workshop_id=workshop.id)
-    return render_template("manage/workshop.html", workshop=workshop, rows=rows)
+    return render_template(
+        "manage/workshop.html",
+        workshop=workshop,
+        rows=rows,
+        runners=cofacilitators.runners_of(workshop),
+        share_form=share or CofacilitatorForm(),
+        remove_form=ConfirmForm(),
+    ), status
 
 
 @bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
@@ -255,3 +269,6 @@ def promote(booking_id: int) -> ResponseReturnValue:
         else:
             flash(_("%(name)s now has a seat.", name=booking.family.name), "success")
     return redirect(url_for("manage.roster", session_id=target.id), 303)
+
+
+from scheduler.web.manage import facilitators  # noqa: E402, F401
