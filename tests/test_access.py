@@ -15,7 +15,15 @@ from flask.testing import FlaskClient
 
 from scheduler.database import write_transaction
 from scheduler.extensions import db as _db
-from scheduler.models import AuditEvent, Booking, BookingStatus, LinkPurpose, Role, User
+from scheduler.models import (
+    AuditEvent,
+    Booking,
+    BookingStatus,
+    LinkPurpose,
+    Role,
+    User,
+    WorkshopFacilitator,
+)
 from scheduler.services import counseling, email_links, feeds
 from scheduler.services.accounts import unsubscribe_token
 from scheduler.services.booking import Needs, cancel_booking
@@ -79,6 +87,9 @@ ACCESS_TABLE = [
     ("GET",  "/manage/sessions/{session}/roster.csv",     302,  403,  403,  200,  404,  200),
     ("GET",  "/manage/sessions/{missing}/roster",         302,  403,  403,  404,  404,  404),
     ("POST", "/manage/bookings/{waiting}/promote",        302,  403,  403,  303,  404,  303),
+    # {cofacilitator} shares {workshop} with the owner (someone not among the roles here).
+    ("POST", "/manage/workshops/{workshop}/facilitators", 302,  403,  403,  303,  404,  303),
+    ("POST", "/manage/workshops/{workshop}/facilitators/{cofacilitator}/remove", 302, 403, 403, 303, 404, 303),  # noqa: E501
     ("GET",  "/admin/audit",                              302,  403,  403,  403,  403,  200),
     ("GET",  "/admin/outbox",                             302,  403,  403,  403,  403,  200),
     ("GET",  "/calendar/workshops.ics",                   200,  200,  200,  200,  200,  200),
@@ -158,6 +169,8 @@ CSRF_TABLE = [
     ("/manage/sessions/{session}/capacity",   "owner",     "/manage/sessions/{session}"),
     ("/manage/sessions/{session}/cancel",     "owner",     "/manage/sessions/{session}"),
     ("/manage/bookings/{waiting}/promote",    "owner",     "/manage/sessions/{waiting_session}/roster"),  # noqa: E501
+    ("/manage/workshops/{workshop}/facilitators", "owner", "/manage/workshops/{workshop}"),
+    ("/manage/workshops/{workshop}/facilitators/{cofacilitator}/remove", "owner", "/manage/workshops/{workshop}"),  # noqa: E501
 ]
 # fmt: on
 
@@ -260,6 +273,9 @@ class World:
             },
             "/manage/sessions/{session}/capacity": {"capacity": "6", "scope": "one"},
             "/manage/sessions/{session}/cancel": {"scope": "one"},
+            "/manage/workshops/{workshop}/facilitators": {
+                "email": self.people["other_facilitator"].email
+            },
         }
         return forms.get(route, {})
 
@@ -362,6 +378,9 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
     booking = make_booking(session.id, family=family_a, needs=ALVAREZ_NEEDS)
     make_booking(second.id, family=family_b)
     draft = make_workshop(facilitator=owner, publish=False, title="Not yet announced")
+    sharing = make_user(Role.FACILITATOR, name="Co-facilitator")
+    with write_transaction() as db_session:  # as sharing it leaves it, without the trail
+        db_session.add(WorkshopFacilitator(workshop_id=workshop.id, user_id=sharing.id))
 
     # A waitlisted household and a free seat: inside the promotion cutoff seats are not
     # handed out by themselves, so only a facilitator's promotion seats the Walshes.
@@ -381,6 +400,7 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
             "draft_session": draft.sessions[0].id,
             "waiting": waiting.id,
             "waiting_session": small.id,
+            "cofacilitator": sharing.id,
             "missing": 999_999,
             "unsubscribe_a": f"{family_a.id}/{unsubscribe_token(family_a)}",
             "reset_b": _reset_token(family_b),

@@ -14,6 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     Email,
     InputRequired,
@@ -65,6 +66,8 @@ class DetailsForm(FlaskForm):
     language = SelectField(
         _l("Language of the sessions"),
         default=lambda: current_app.config["DEFAULT_LANGUAGE"],
+        validators=[AnyOf(languages(), _l("Choose the workshop's language from the list."))],
+        validate_choice=False,  # AnyOf says it in words of our own
         description=_l("The language the facilitators speak in the sessions."),
     )
     publish = BooleanField(_l("Publish now (families can see and book it)"))
