@@ -153,7 +153,7 @@ def test_the_manage_page_lists_who_runs_the_workshop(client, auth, shared):
 
     section = page[page.index('id="facilitators"') :]
     assert section.index("Ana Ruiz") < section.index("Ben Cole")
-    assert "Lead" in section and "Their email address" in section
+    assert "Lead" in section and "Email of the facilitator to add" in section
     assert f"/manage/workshops/{workshop.id}/facilitators/{ben.id}/remove" in section
     assert f"/facilitators/{ana.id}/remove" not in section  # the lead stays
 
@@ -169,7 +169,7 @@ def test_adding_by_email_on_the_page_shares_the_workshop(client, auth, db, make_
 
     assert response.status_code == 303
     page = client.get(response.location).get_data(as_text=True)
-    assert "Cara Diaz now runs this workshop with you" in page
+    assert "Cara Diaz now runs this workshop too" in page
     db.session.rollback()
     assert cara.id in db.session.get_one(Workshop, workshop.id).runner_ids
 

@@ -30,7 +30,7 @@ def add_facilitator(workshop_id: int) -> ResponseReturnValue:
             form.email.errors.append(error.message)
         else:
             flash(
-                _("%(name)s now runs this workshop with you. We emailed them.", name=added.name),
+                _("%(name)s now runs this workshop too. We emailed them.", name=added.name),
                 "success",
             )
             return redirect(

@@ -160,7 +160,7 @@ class CofacilitatorForm(FlaskForm):
     """Share a workshop with another facilitator, found by the address they log in with."""
 
     email = EmailField(
-        _l("Their email address"),
+        _l("Email of the facilitator to add"),
         filters=[strip],
         validators=[
             DataRequired(_l("Enter the email address of the facilitator to add.")),
