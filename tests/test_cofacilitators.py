@@ -17,6 +17,7 @@ from sqlalchemy import select
 from scheduler.jobs import sweep_once
 from scheduler.models import (
     AuditEvent,
+    FeedState,
     MessageKind,
     Role,
     User,
@@ -27,6 +28,7 @@ from scheduler.models import (
 from scheduler.services import accounts, attention, cofacilitators, counseling, digest, permissions
 from scheduler.services.booking import Needs
 from scheduler.services.errors import DomainError
+from scheduler.services.feeds.changes import own
 from scheduler.timeutil import to_utc, utcnow
 from tests.support.counseling import ZONE as COUNSELING_ZONE
 from tests.support.feeds import token_of, vevents
@@ -417,3 +419,24 @@ def test_a_shared_session_keeps_its_cofacilitator_from_counseling_at_that_time(
         s.id for s in afternoon if s.starts_at < held.ends_at and held.starts_at < s.ends_at
     }
     assert clashing and clashing <= before and not clashing & after
+
+
+def test_sharing_and_bookings_move_the_cofacilitators_own_feed_counter(
+    db, shared, make_booking, make_user
+):
+    ana, ben, workshop = shared
+
+    def counter(user: User) -> int:
+        db.session.rollback()
+        state = db.session.get(FeedState, own(user.id))
+        return state.counter if state else 0
+
+    added = counter(ben)
+    make_booking(workshop.sessions[0].id)
+    booked = counter(ben)
+    remove(workshop, ben, by=ana)
+    removed = counter(ben)
+    make_booking(workshop.sessions[1].id)
+
+    assert added >= 1 and booked == added + 1 and removed == booked + 1
+    assert counter(ben) == removed  # no longer theirs: a booking there leaves them alone

@@ -95,7 +95,7 @@ def remove_cofacilitator(workshop_id: int, user_id: int, *, actor_id: int, now: 
         if row is None:
             raise DomainError("cofacilitator_not_found")
         person = row.user
-        workshop.cofacilitators.remove(row)
+        session.delete(row)  # noted as a deleted row, so their feed's counter moves too
         session.flush()
         audit.add(actor, "workshop.cofacilitator_remove", f"workshop:{workshop.id}", now=now)
         return person

@@ -15,9 +15,7 @@ The ``*_clause`` functions say the same in SQL, for lists filtered in the query.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, exists, or_, select, true, union_all
+from sqlalchemy import ColumnElement, Subquery, exists, or_, select, true, union_all
 from sqlalchemy.orm import QueryableAttribute
 
 from scheduler.models import Appointment, Booking, User, Workshop, WorkshopFacilitator
@@ -74,7 +72,7 @@ def managed_workshops_clause(user: User) -> ColumnElement[bool]:
     return true() if user.is_admin else runs_workshop_clause(user.id)
 
 
-def workshop_runners() -> Any:
+def workshop_runners() -> Subquery:
     """A subquery of (``workshop_id``, ``user_id``): each workshop with each person who runs
     it, the lead and every co-facilitator (whose sessions keep them busy, say)."""
     return union_all(
