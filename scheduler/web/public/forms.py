@@ -12,6 +12,7 @@ from scheduler.i18n import current_language, language_name, languages
 from scheduler.models import MeetingMode
 from scheduler.services.catalog import MAX_SEARCH, ListingFilter
 from scheduler.timetext import heading, weekday_name
+from scheduler.web.fields import meeting_mode_field, set_aside_unknown, without_controls
 
 #: The days as the address spells them, Monday first (``date.weekday()``).
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -30,16 +31,7 @@ class ListingFilterForm(FlaskForm):
         render_kw={"maxlength": MAX_SEARCH, "autocomplete": "off"},
     )
     day = SelectField(_l("Day of the week"), default="", validate_choice=False)
-    mode = SelectField(
-        _l("In person or online"),
-        choices=[
-            SelectChoice("", _l("Either one")),
-            SelectChoice(MeetingMode.IN_PERSON, _l("In person")),
-            SelectChoice(MeetingMode.ONLINE, _l("Online")),
-        ],
-        default="",
-        validate_choice=False,
-    )
+    mode = meeting_mode_field()
     language = SelectField(_l("Language"), default="", validate_choice=False)
 
     #: What the page says when its address asks for a choice the lists don't have.
@@ -62,14 +54,8 @@ class ListingFilterForm(FlaskForm):
 
     def chosen(self) -> tuple[ListingFilter, list[str]]:
         """The filter asked for, and a note for each value no list has (then: any)."""
-        notes = []
-        for field in (self.day, self.mode, self.language):
-            values = {choice.value for choice in field.iter_choices()}
-            if not isinstance(field.data, str) or field.data not in values:
-                if field.data:
-                    notes.append(str(self.UNKNOWN[field.name]))
-                field.data = ""
-        text = "".join(c if c.isprintable() else " " for c in self.q.data or "").strip()
+        notes = set_aside_unknown((self.day, self.mode, self.language), self.UNKNOWN)
+        text = without_controls(self.q.data or "").strip()
         if len(text) > MAX_SEARCH:
             notes.append(
                 ngettext(
