@@ -1,4 +1,5 @@
-"""Engine set-up and the one way services open a write transaction."""
+"""Engine set-up, the one way services open a write transaction, and SQL both databases
+speak alike (a local day of the week)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, TextClause, bindparam, event, text
+from sqlalchemy import Integer, Table, TextClause, bindparam, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from scheduler.extensions import db
 
@@ -35,6 +41,9 @@ def configure_engine(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        dbapi_connection.create_function(
+            _LOCAL_WEEKDAY, 2, _sqlite_local_weekday, deterministic=True
+        )
         if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
@@ -157,3 +166,47 @@ def insert_on_conflict(
         f"INSERT INTO {table.name} ({names}) VALUES ({values}) ON CONFLICT ({unique}) {action}"  # noqa: S608
     )
     return statement.bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
+
+
+_LOCAL_WEEKDAY = "hearth_local_weekday"
+
+
+class local_weekday(FunctionElement[int]):
+    """``local_weekday(instant, zone)``: the day of the week (0 is Monday) a stored UTC
+    instant falls on in an IANA zone, in SQL.
+
+    The day is the zone's own for that instant, so a session at 00:30 on a Tuesday in
+    Auckland is a Tuesday (a Monday in UTC), and a weekly series keeps its day across
+    daylight-saving changes, as its wall time does. PostgreSQL converts with its time
+    zone database (``AT TIME ZONE``); SQLite has none, so each connection is given a
+    function that converts with ``zoneinfo``. Nothing is stored, so a session moved by
+    any code, or written in bulk, is always on its right day.
+    """
+
+    type = Integer()
+    inherit_cache = True
+    name = _LOCAL_WEEKDAY
+
+
+@compiles(local_weekday)
+def _weekday_by_function(element: local_weekday, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"{_LOCAL_WEEKDAY}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(local_weekday, "postgresql")
+def _weekday_at_time_zone(element: local_weekday, compiler: SQLCompiler, **kw: Any) -> str:
+    instant, zone = (compiler.process(clause, **kw) for clause in element.clauses)
+    # ISODOW counts Monday as 1: one less is Python's weekday().
+    return f"(CAST(EXTRACT(ISODOW FROM ({instant} AT TIME ZONE {zone})) AS INTEGER) - 1)"
+
+
+def _sqlite_local_weekday(stored: str | None, zone: str | None) -> int | None:
+    """SQLite's side of :class:`local_weekday`: instants are stored as naive UTC text."""
+    if stored is None or zone is None:
+        return None
+    try:
+        return (
+            datetime.fromisoformat(stored).replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).weekday()
+        )
+    except (ValueError, KeyError):  # not a time, or no such zone: on no day
+        return None

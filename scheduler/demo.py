@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from scheduler.extensions import db
 from scheduler.models import MeetingMode, Role, SessionKind, User
-from scheduler.services import accounts, counseling, series
+from scheduler.services import accounts, cofacilitators, counseling, series
 from scheduler.services.booking import Needs, book_seats
 from scheduler.services.series import WorkshopDetails
 from scheduler.timeutil import utcnow, wall_time
@@ -159,6 +159,9 @@ def load(now: datetime | None = None) -> list[Login]:
         weeks=3,
         now=now,
     )
+
+    # Maya and Daniel run the family education series together.
+    cofacilitators.add_cofacilitator(education.id, daniel.email or "", actor_id=maya.id, now=now)
 
     first_education = education.sessions[0].id
     book_seats(

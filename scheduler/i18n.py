@@ -49,10 +49,14 @@ def languages() -> tuple[str, ...]:
     return (SOURCE_LANGUAGE, *(code for code in found if code != SOURCE_LANGUAGE))
 
 
-def language_name(code: str) -> str:
-    """A language in its own words, as a switcher lists it: "English", "Español"."""
-    name = Locale.parse(code).get_display_name(code) or code
-    return name[:1].upper() + name[1:]
+def language_name(code: str, in_language: str | None = None, *, capital: bool = True) -> str:
+    """A language in its own words, as a switcher lists it ("English", "Español"), or in
+    ``in_language``'s ("Spanish" in English: the language a workshop is held in).
+
+    Without ``capital`` it is cased as a sentence says it ("en español").
+    """
+    name = Locale.parse(code).get_display_name(in_language or code) or code
+    return name[:1].upper() + name[1:] if capital else name
 
 
 def is_language(code: str | None) -> bool:

@@ -81,6 +81,11 @@ def roster(session_id: int) -> str:
     return absolute(f"/manage/sessions/{session_id}/roster")
 
 
+def manage_workshop(workshop_id: int) -> str:
+    """A workshop's page on the facilitators' side (its sessions, who runs it)."""
+    return absolute(f"/manage/workshops/{workshop_id}")
+
+
 def counselor_appointment(appointment_id: int) -> str:
     """An appointment's page on the counselor's side (approve, decline, see who comes)."""
     return absolute(f"/manage/counseling/appointments/{appointment_id}")

@@ -44,6 +44,11 @@ class Settings:
     def mail_from(self) -> str:
         return str(self._config["MAIL_FROM"])
 
+    @property
+    def default_language(self) -> str:
+        """Mail and feeds of people who chose none, and new workshops unless told."""
+        return str(self._config["DEFAULT_LANGUAGE"])
+
     # --- booking rules -------------------------------------------------------------------
 
     @property

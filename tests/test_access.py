@@ -23,6 +23,7 @@ from scheduler.models import (
     LinkPurpose,
     Role,
     User,
+    WorkshopFacilitator,
 )
 from scheduler.services import (
     accounts,
@@ -147,6 +148,9 @@ ACCESS_TABLE = [
     ("GET",  "/manage/bookings/{booking}/move",           302,  403,  403,  200,  404,  200),
     ("POST", "/manage/bookings/{booking}/move",           302,  403,  403,  303,  404,  303),
     ("GET",  "/manage/bookings/{missing}/move",           302,  403,  403,  404,  404,  404),
+    # {cofacilitator} shares {workshop} with the owner (someone not among the roles here).
+    ("POST", "/manage/workshops/{workshop}/facilitators", 302,  403,  403,  303,  404,  303),
+    ("POST", "/manage/workshops/{workshop}/facilitators/{cofacilitator}/remove", 302, 403, 403, 303, 404, 303),  # noqa: E501
     ("GET",  "/admin/audit",                              302,  403,  403,  403,  403,  200),
     # Accounts: {account} is the other facilitator's, {switched_off} a former household's,
     # {invited} a facilitator invited and not joined yet ({invite}: their link's token).
@@ -273,6 +277,8 @@ CSRF_TABLE = [
     ("/bookings/{booking}/needs",             "family_a",  "/bookings/{booking}/needs"),
     ("/claim/{claim}",                        "anonymous", "/claim/{claim}"),
     ("/manage/bookings/{booking}/move",       "owner",     "/manage/bookings/{booking}/move"),
+    ("/manage/workshops/{workshop}/facilitators", "owner", "/manage/workshops/{workshop}"),
+    ("/manage/workshops/{workshop}/facilitators/{cofacilitator}/remove", "owner", "/manage/workshops/{workshop}"),  # noqa: E501
 ]
 # fmt: on
 
@@ -421,6 +427,9 @@ class World:
                 "password": "a brand new password",
                 "password_confirm": "a brand new password",
             },
+            "/manage/workshops/{workshop}/facilitators": {
+                "email": self.people["other_facilitator"].email
+            },
         }
         return forms.get(route, {})
 
@@ -549,6 +558,9 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
     booking = make_booking(session.id, family=family_a, needs=ALVAREZ_NEEDS)
     make_booking(second.id, family=family_b)
     draft = make_workshop(facilitator=owner, publish=False, title="Not yet announced")
+    sharing = make_user(Role.FACILITATOR, name="Co-facilitator")
+    with write_transaction() as db_session:  # as sharing it leaves it, without the trail
+        db_session.add(WorkshopFacilitator(workshop_id=workshop.id, user_id=sharing.id))
 
     # A waitlisted household and a free seat: inside the promotion cutoff seats are not
     # handed out by themselves, so only a facilitator's promotion seats the Walshes.
@@ -594,6 +606,7 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
             "waiting_session": small.id,
             "past_workshop": past.id,
             "past_session": past.sessions[0].id,
+            "cofacilitator": sharing.id,
             "missing": 999_999,
             "unsubscribe_a": f"{family_a.id}/{unsubscribe_token(family_a)}",
             "reset_b": _reset_token(family_b),

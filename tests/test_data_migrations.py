@@ -120,3 +120,33 @@ def test_0009_gives_a_feed_token_to_every_account_without_one(migrated_to):
         assert token is not None and feeds.user_for_token(token) is user
         response = app.test_client().get(urlsplit(feeds.private_feed_url(token)).path)
         assert response.status_code == 200
+
+
+def _add_workshop(facilitator_id: int, title: str, description: str) -> int:
+    with _db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO workshops (facilitator_id, title, description, location, "
+                "online_url, timezone, status, created_at, updated_at) VALUES (:f, :title, "
+                ":description, 'Room 1', '', 'America/New_York', 'published', :when, :when)"
+            ),
+            {"f": facilitator_id, "title": title, "description": description, "when": WHEN},
+        )
+        return int(conn.scalar(text("SELECT max(id) FROM workshops")))
+
+
+def test_0016_makes_workshops_searchable_in_the_default_language(migrated_to):
+    app = migrated_to("0013")
+    app.config["DEFAULT_LANGUAGE"] = "es"  # a Spanish-speaking network's workshops
+    host = _add_user("host@example.org")
+    workshop = _add_workshop(host, "Familias en Recuperación", "Para MADRES y padres")
+
+    upgrade(revision="0016")
+
+    with _db.engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT language, search_text FROM workshops WHERE id = :id"), {"id": workshop}
+        ).one()
+    assert tuple(found) == ("es", "familias en recuperacion\npara madres y padres")
+    downgrade(revision="0013")  # and back, on both databases
+    upgrade(revision="0016")

@@ -24,7 +24,13 @@ from scheduler.models.people import (
     Role,
     User,
 )
-from scheduler.models.workshops import SessionStatus, Workshop, WorkshopSession, WorkshopStatus
+from scheduler.models.workshops import (
+    SessionStatus,
+    Workshop,
+    WorkshopFacilitator,
+    WorkshopSession,
+    WorkshopStatus,
+)
 
 __all__ = [
     "ACTIVE_APPOINTMENT_STATUSES",
@@ -54,6 +60,7 @@ __all__ = [
     "User",
     "Workshop",
     "WorkshopChange",
+    "WorkshopFacilitator",
     "WorkshopSession",
     "WorkshopStatus",
 ]

@@ -63,6 +63,8 @@ class MessageKind(StrEnum):
     #: or waitlisted in changed (one email per household and change, whatever the
     #: number of its sessions).
     WORKSHOP_CHANGED = "workshop_changed"
+    #: To a facilitator: someone shared a workshop with them (co-facilitator).
+    COFACILITATOR_ADDED = "cofacilitator_added"
 
 
 class WorkshopChange(StrEnum):
@@ -94,6 +96,10 @@ class OutboxMessage(Model):
     )
     appointment_id: Mapped[int | None] = mapped_column(
         ForeignKey("appointments.id", ondelete="CASCADE"), index=True
+    )
+    #: The workshop a message about a whole workshop is about (being made its co-facilitator).
+    workshop_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
     )
     #: The emailed link a message carries (reset, verification, invitation, new address),
     #: or that a change-of-address notice is about.

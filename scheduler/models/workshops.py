@@ -1,13 +1,15 @@
-"""Workshops and their sessions (a single workshop has one session, a series several)."""
+"""Workshops and their sessions (a single workshop has one session, a series several),
+and the facilitators who share a workshop with the one who made it."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from scheduler.extensions import Model
 from scheduler.models.types import UTCDateTime
@@ -27,6 +29,12 @@ class SessionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+def fold(text: str) -> str:
+    """Text as search compares it: case and accents aside ("Recuperación" → "recuperacion")."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in plain if not unicodedata.combining(c))
+
+
 class Workshop(Model):
     __tablename__ = "workshops"
     __table_args__ = (CheckConstraint("status IN ('draft', 'published')", name="status"),)
@@ -41,13 +49,32 @@ class Workshop(Model):
     #: IANA zone the sessions are held in; wall times of a series are kept in it.
     timezone: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default=WorkshopStatus.DRAFT)
+    #: The language the sessions are held in (a code Hearth speaks: "en", "es").
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    #: Title and description as the public list's search compares them (``fold``),
+    #: kept in step by ``_searchable``: the same matches on SQLite and PostgreSQL.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    #: The lead: who made the workshop. Co-facilitators are in ``cofacilitators``.
     facilitator: Mapped[User] = relationship()
     sessions: Mapped[list[WorkshopSession]] = relationship(
         back_populates="workshop", order_by="WorkshopSession.starts_at"
     )
+    #: Loaded when asked (a facilitator who isn't the lead opens the workshop).
+    cofacilitators: Mapped[list[WorkshopFacilitator]] = relationship(
+        back_populates="workshop",
+        order_by="WorkshopFacilitator.added_at",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @validates("title", "description")
+    def _searchable(self, key: str, value: str | None) -> str | None:
+        words = {"title": self.title, "description": self.description, key: value}
+        self.search_text = fold("\n".join(w for w in (words["title"], words["description"]) if w))
+        return value
 
     @property
     def is_published(self) -> bool:
@@ -56,6 +83,30 @@ class Workshop(Model):
     @property
     def is_series(self) -> bool:
         return len(self.sessions) > 1
+
+    @property
+    def runner_ids(self) -> set[int]:
+        """Everyone who runs the workshop: the lead and the co-facilitators."""
+        return {self.facilitator_id, *(c.user_id for c in self.cofacilitators)}
+
+
+class WorkshopFacilitator(Model):
+    """A facilitator who shares a workshop with its lead, with the same rights."""
+
+    __tablename__ = "workshop_facilitators"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Who shared the workshop with them (None once that account is gone).
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    workshop: Mapped[Workshop] = relationship(back_populates="cofacilitators")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class WorkshopSession(Model):

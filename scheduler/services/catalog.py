@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Subquery, func, select
 from sqlalchemy.orm import joinedload
 
+from scheduler.database import local_weekday
 from scheduler.extensions import db
-from scheduler.models import Booking, Workshop, WorkshopSession, WorkshopStatus
+from scheduler.models import Booking, MeetingMode, Workshop, WorkshopSession, WorkshopStatus
+from scheduler.models.workshops import fold
 from scheduler.services.seats import SeatCount, seat_counts
 from scheduler.services.waitlist import places_in_line
 
@@ -61,6 +63,56 @@ class ListingPage(PageNumbers):
 
 #: Workshops per page of the home page: a phone screen or two, whatever the network's size.
 PER_PAGE = 20
+#: The longest search the home page reads (a few words, not a document), and the most
+#: words of it that count.
+MAX_SEARCH = 100
+MAX_WORDS = 8
+
+
+@dataclass(frozen=True)
+class ListingFilter:
+    """Which workshops the home page lists; as made, every one.
+
+    - ``text``: each of its words is in the title or the description, case and accents
+      aside ("recuperacion" finds "Recuperación"), from ``Workshop.search_text``;
+    - ``weekday`` (0 is Monday): the sessions on that day where the workshop is held,
+      in its own zone (``database.local_weekday``): a card then shows the next of
+      those, and counts those still to come;
+    - ``mode``: in person (it gives a place) or online (it gives a link); a workshop
+      with both is either;
+    - ``language``: held in that language.
+    """
+
+    text: str = ""
+    weekday: int | None = None
+    mode: MeetingMode | None = None
+    language: str | None = None
+
+    @property
+    def words(self) -> list[str]:
+        return fold(self.text[:MAX_SEARCH]).split()[:MAX_WORDS]
+
+    @property
+    def is_everything(self) -> bool:
+        return not (self.words or self.mode or self.language) and self.weekday is None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        """The filter in SQL, on sessions and their workshop."""
+        where = [Workshop.search_text.contains(word, autoescape=True) for word in self.words]
+        if self.weekday is not None:
+            where.append(
+                local_weekday(WorkshopSession.starts_at, Workshop.timezone) == self.weekday
+            )
+        if self.mode is MeetingMode.IN_PERSON:
+            where.append(Workshop.location != "")
+        elif self.mode is MeetingMode.ONLINE:
+            where.append(Workshop.online_url != "")
+        if self.language:
+            where.append(Workshop.language == self.language)
+        return where
+
+
+EVERYTHING = ListingFilter()
 
 
 def session_rows(
@@ -92,9 +144,15 @@ def session_rows(
 
 
 def upcoming_workshops(
-    *, now: datetime, family_id: int | None = None, page: int = 1, per_page: int = PER_PAGE
+    *,
+    now: datetime,
+    family_id: int | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    only: ListingFilter = EVERYTHING,
 ) -> ListingPage:
-    """One page of published workshops with sessions to come, the soonest next session first.
+    """One page of published workshops with sessions to come, the soonest next session first,
+    narrowed to ``only``.
 
     The database finds each workshop's next session and counts the rest, and the page
     loads only its ``per_page`` workshops and their next sessions, whatever the
@@ -102,7 +160,11 @@ def upcoming_workshops(
     the viewer's bookings.
     """
     found, page, pages = page_of_nexts(
-        [Workshop.status == WorkshopStatus.PUBLISHED, WorkshopSession.starts_at > now],
+        [
+            Workshop.status == WorkshopStatus.PUBLISHED,
+            WorkshopSession.starts_at > now,
+            *only.clauses(),
+        ],
         page,
         per_page,
     )

@@ -25,7 +25,7 @@ from scheduler.models import (
     WorkshopSession,
     WorkshopStatus,
 )
-from scheduler.services import counseling, notify
+from scheduler.services import counseling, notify, permissions
 from scheduler.services.rosters import NeedsSummary, summarise_needs
 from scheduler.services.seats import SeatCount, seat_counts
 from scheduler.timeutil import to_local, to_utc
@@ -48,7 +48,8 @@ def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
 
 
 def sessions_on(facilitator_id: int, day: date, zone: str) -> list[WorkshopSession]:
-    """Return the facilitator's published, not cancelled sessions on a local day."""
+    """Return the published, not cancelled sessions on a local day of the workshops the
+    facilitator runs, as lead or co-facilitator."""
     start, end = day_bounds(day, zone)
     return list(
         db.session.scalars(
@@ -56,7 +57,7 @@ def sessions_on(facilitator_id: int, day: date, zone: str) -> list[WorkshopSessi
             .join(WorkshopSession.workshop)
             .options(contains_eager(WorkshopSession.workshop))
             .where(
-                Workshop.facilitator_id == facilitator_id,
+                permissions.runs_workshop_clause(facilitator_id),
                 Workshop.status == WorkshopStatus.PUBLISHED,
                 WorkshopSession.status == SessionStatus.SCHEDULED,
                 WorkshopSession.starts_at >= start,

@@ -168,6 +168,15 @@ MESSAGES: dict[str, LazyString | Worded] = {
         "Families have booked this workshop, even if they cancelled since, so it is kept "
         "for the record. Cancel its sessions instead."
     ),
+    "unknown_language": _l("Choose the workshop's language from the list."),
+    # co-facilitators
+    "not_a_facilitator": _l(
+        "That address doesn't belong to a facilitator's Hearth account, so nothing changed. "
+        "Check the address, or ask an admin to invite them first."
+    ),
+    "runs_already": _l("{name} already runs this workshop."),
+    "lead_stays": _l("{name} made this workshop and leads it, so they stay on it."),
+    "cofacilitator_not_found": _l("That person no longer runs this workshop."),
     # booking
     "too_many_seats": _l("You can book at most {maximum} at once."),
     "too_few_seats": _l("Book at least 1 seat."),

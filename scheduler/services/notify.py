@@ -74,6 +74,7 @@ def _message(
         "session_id": refs.get("session_id"),
         "link_id": refs.get("link_id"),
         "appointment_id": refs.get("appointment_id"),
+        "workshop_id": refs.get("workshop_id"),
         "version": version,
         "due_at": due,
         "not_before": due,
@@ -270,6 +271,14 @@ def digest_due(facilitator_id: int, day: date, now: datetime) -> None:
     """Queue one facilitator's morning digest for ``day``; a second call changes nothing."""
     key = f"digest:{facilitator_id}:{day.isoformat()}"
     _insert([_message(MessageKind.DIGEST, key, facilitator_id, now, now)])
+
+
+def cofacilitator_added(workshop_id: int, user_id: int, now: datetime) -> None:
+    """Tell a facilitator a workshop is now shared with them."""
+    key = f"cofacilitator:{workshop_id}:{user_id}:{now.isoformat()}"
+    _insert(
+        [_message(MessageKind.COFACILITATOR_ADDED, key, user_id, now, now, workshop_id=workshop_id)]
+    )
 
 
 # --- counseling appointments -------------------------------------------------------

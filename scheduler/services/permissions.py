@@ -1,19 +1,24 @@
 """Who may touch what, in one place: the web layer's loaders and the services ask the same.
 
-Pure predicates, no database and no request: a family is known by its account id (it
+Predicates on what is loaded, no request: a family is known by its account id (it
 touches only its own bookings and appointments), a manager by its role too (an admin
 manages everything, a facilitator the workshops and counseling they run). ``None`` is
 a visitor who hasn't logged in: they own and manage nothing.
+
+A workshop is run by its lead (``facilitator_id``, who made it) and its co-facilitators
+(``workshop_facilitators``), all with the same rights; a counseling appointment by its
+counselor alone. Asking about a workshop a facilitator doesn't lead loads its
+co-facilitators once (a family or a visitor never needs them).
 
 The ``*_clause`` functions say the same in SQL, for lists filtered in the query.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, Subquery, exists, or_, select, true, union_all
 from sqlalchemy.orm import QueryableAttribute
 
-from scheduler.models import Appointment, Booking, User, Workshop
+from scheduler.models import Appointment, Booking, User, Workshop, WorkshopFacilitator
 
 
 def owns(family_id: int | None, reservation: Booking | Appointment) -> bool:
@@ -26,8 +31,10 @@ def _runs(user: User | None, facilitator_id: int) -> bool:
 
 
 def can_manage_workshop(user: User | None, workshop: Workshop) -> bool:
-    """Tell whether the user runs this workshop: its facilitator, or an admin."""
-    return _runs(user, workshop.facilitator_id)
+    """Tell whether the user runs this workshop (its lead or a co-facilitator), or is an admin."""
+    if user is None or user.is_family:
+        return False
+    return _runs(user, workshop.facilitator_id) or user.id in workshop.runner_ids
 
 
 def can_manage_booking(user: User | None, booking: Booking) -> bool:
@@ -66,9 +73,29 @@ def _runs_clause(user: User, facilitator_id: QueryableAttribute[int]) -> ColumnE
     return true() if user.is_admin else facilitator_id == user.id
 
 
+def runs_workshop_clause(user_id: int) -> ColumnElement[bool]:
+    """SQL for "this person runs the workshop", lead or co-facilitator, whatever their role
+    (a digest, a private feed); the query must have ``Workshop`` in it."""
+    return or_(
+        Workshop.facilitator_id == user_id,
+        exists().where(
+            WorkshopFacilitator.workshop_id == Workshop.id, WorkshopFacilitator.user_id == user_id
+        ),
+    )
+
+
 def managed_workshops_clause(user: User) -> ColumnElement[bool]:
     """SQL for :func:`can_manage_workshop`; the query must have ``Workshop`` in it."""
-    return _runs_clause(user, Workshop.facilitator_id)
+    return true() if user.is_admin else runs_workshop_clause(user.id)
+
+
+def workshop_runners() -> Subquery:
+    """A subquery of (``workshop_id``, ``user_id``): each workshop with each person who runs
+    it, the lead and every co-facilitator (whose sessions keep them busy, say)."""
+    return union_all(
+        select(Workshop.id.label("workshop_id"), Workshop.facilitator_id.label("user_id")),
+        select(WorkshopFacilitator.workshop_id, WorkshopFacilitator.user_id),
+    ).subquery("runners")
 
 
 def managed_appointments_clause(user: User) -> ColumnElement[bool]:

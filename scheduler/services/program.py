@@ -16,7 +16,7 @@ from sqlalchemy.orm import contains_eager
 
 from scheduler.database import write_transaction
 from scheduler.extensions import db
-from scheduler.models import User, Workshop, WorkshopSession
+from scheduler.models import User, Workshop, WorkshopFacilitator, WorkshopSession
 from scheduler.services import permissions, series
 from scheduler.services.calendar_view import local_midnight
 from scheduler.services.catalog import PageNumbers
@@ -253,7 +253,19 @@ def duplicate_workshop(
             publish=False,
         )
         copy = series.add_workshop(
-            session, original.facilitator_id, details, timezone=zone, now=now
+            session,
+            original.facilitator_id,
+            details,
+            timezone=zone,
+            language=original.language,
+            now=now,
+        )
+        # Those who run it together this term run the copy together too.
+        session.add_all(
+            WorkshopFacilitator(
+                workshop_id=copy.id, user_id=shared.user_id, added_at=now, added_by_id=by
+            )
+            for shared in original.cofacilitators
         )
         session.add_all(
             series.new_session(

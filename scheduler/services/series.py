@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from scheduler import i18n, settings
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import (
@@ -48,6 +49,17 @@ class WorkshopDetails:
     location: str
     online_url: str
     publish: bool
+    #: The language the sessions are held in; None: DEFAULT_LANGUAGE for a new workshop,
+    #: unchanged for an edit.
+    language: str | None = None
+
+
+def _language(details: WorkshopDetails, default: str) -> str:
+    """The workshop's language from the form, one Hearth speaks."""
+    language = details.language or default
+    if not i18n.is_language(language):
+        raise DomainError("unknown_language")
+    return language
 
 
 @dataclass(frozen=True)
@@ -94,9 +106,12 @@ def create_workshop(
         raise no_such_time(error) from error
     if starts[0] <= now:
         raise DomainError("start_in_past")
+    language = _language(details, settings.current().default_language)
     length = timedelta(minutes=duration_minutes)
     with write_transaction() as session:
-        workshop = add_workshop(session, facilitator_id, details, timezone=timezone, now=now)
+        workshop = add_workshop(
+            session, facilitator_id, details, timezone=timezone, language=language, now=now
+        )
         session.add_all(
             new_session(workshop.id, start, length=length, capacity=capacity, now=now)
             for start in starts
@@ -105,7 +120,13 @@ def create_workshop(
 
 
 def add_workshop(
-    session: Session, facilitator_id: int, details: WorkshopDetails, *, timezone: str, now: datetime
+    session: Session,
+    facilitator_id: int,
+    details: WorkshopDetails,
+    *,
+    timezone: str,
+    language: str,
+    now: datetime,
 ) -> Workshop:
     """Add a workshop, published or a draft as ``details`` say, in the caller's transaction."""
     workshop = Workshop(
@@ -115,6 +136,7 @@ def add_workshop(
         location=details.location.strip(),
         online_url=details.online_url.strip(),
         timezone=timezone,
+        language=language,
         status=WorkshopStatus.PUBLISHED if details.publish else WorkshopStatus.DRAFT,
         created_at=now,
         updated_at=now,
@@ -178,6 +200,7 @@ def update_details(workshop_id: int, details: WorkshopDetails, *, now: datetime)
         workshop.description = details.description.strip()
         workshop.location = details.location.strip()
         workshop.online_url = details.online_url.strip()
+        workshop.language = _language(details, workshop.language)
         workshop.status = WorkshopStatus.PUBLISHED if details.publish else WorkshopStatus.DRAFT
         workshop.updated_at = now
         for session in workshop.sessions:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import cache
 from types import SimpleNamespace
@@ -18,6 +19,7 @@ from wtforms.validators import URL, Length, Optional, ValidationError
 from wtforms.widgets import Select, html_params
 
 from scheduler.i18n import current_language
+from scheduler.models import MeetingMode
 from scheduler.timetext import zone_city, zone_name
 from scheduler.timeutil import common_zones, is_valid_zone, utcnow
 
@@ -120,6 +122,11 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+def without_controls(text: str) -> str:
+    """Text with any control character made a space: for a search, which refuses nothing."""
+    return _CONTROL.sub(" ", text)
+
+
 class PlainText:
     """Refuse hidden control characters (NUL included); line breaks only when multiline."""
 
@@ -193,3 +200,31 @@ def meeting_link_field(description: str = "") -> URLField:
         ],
         description=description,
     )
+
+
+def meeting_mode_field() -> SelectField:
+    """In person, online, or either: a filter of a list (counseling times, workshops)."""
+    return SelectField(
+        _l("In person or online"),
+        choices=[
+            SelectChoice("", _l("Either one")),
+            SelectChoice(MeetingMode.IN_PERSON, _l("In person")),
+            SelectChoice(MeetingMode.ONLINE, _l("Online")),
+        ],
+        default="",
+        validate_choice=False,
+    )
+
+
+def set_aside_unknown(fields: Iterable[SelectField], notes: Mapping[str, Any]) -> list[str]:
+    """Put each filter whose value none of its choices has back to "any" (""), and return
+    what the page says about each (``notes`` by field name): an old or edited address
+    shows the whole list with a word why, never an error."""
+    said = []
+    for field in fields:
+        values = {choice.value for choice in field.iter_choices()}
+        if not isinstance(field.data, str) or field.data not in values:
+            if field.data:
+                said.append(str(notes[field.name]))
+            field.data = ""
+    return said

@@ -79,6 +79,8 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Response]:
     def wrapped(*args: Any, **kwargs: Any) -> Response:
         if not _for_anyone():
             return make_response(view(*args, **kwargs))
+        # The whole address is in the key, query string and all: each search, filter
+        # and page of the home page is kept apart (tests/test_public_filters.py).
         key = (request.full_path, current_language(), page_versions.public_pages(utcnow()))
         body = _pages.get(key)
         if body is not None:

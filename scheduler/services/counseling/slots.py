@@ -17,7 +17,6 @@ from scheduler.models import (
     CounselingSlot,
     SessionStatus,
     User,
-    Workshop,
     WorkshopSession,
 )
 from scheduler.services import availability
@@ -29,6 +28,7 @@ from scheduler.services.counseling.settings import (
     windows_for,
 )
 from scheduler.services.locks import lock_settings
+from scheduler.services.permissions import workshop_runners
 
 #: Slots are re-made from the rules when older than this (the horizon moves each day).
 RESYNC_AFTER = timedelta(hours=1)
@@ -37,18 +37,9 @@ RESYNC_AFTER = timedelta(hours=1)
 def workshop_busy(
     facilitator_id: int, start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime]]:
-    """The counselor's own workshop sessions (drafts too) between two instants."""
-    rows = db.session.execute(
-        select(WorkshopSession.starts_at, WorkshopSession.ends_at)
-        .join(Workshop)
-        .where(
-            Workshop.facilitator_id == facilitator_id,
-            WorkshopSession.status == SessionStatus.SCHEDULED,
-            WorkshopSession.ends_at > start,
-            WorkshopSession.starts_at < end,
-        )
-    ).all()
-    return [(row[0], row[1]) for row in rows]
+    """The sessions (drafts too) between two instants of the workshops the counselor runs,
+    as lead or co-facilitator."""
+    return _workshops_of({facilitator_id}, start, end)[facilitator_id]
 
 
 def _workshops_of(
@@ -58,11 +49,12 @@ def _workshops_of(
     busy: dict[int, list[tuple[datetime, datetime]]] = {i: [] for i in facilitator_ids}
     if not facilitator_ids:
         return busy
+    runners = workshop_runners()
     rows = db.session.execute(
-        select(Workshop.facilitator_id, WorkshopSession.starts_at, WorkshopSession.ends_at)
-        .join(Workshop)
+        select(runners.c.user_id, WorkshopSession.starts_at, WorkshopSession.ends_at)
+        .join(runners, runners.c.workshop_id == WorkshopSession.workshop_id)
         .where(
-            Workshop.facilitator_id.in_(sorted(facilitator_ids)),
+            runners.c.user_id.in_(sorted(facilitator_ids)),
             WorkshopSession.status == SessionStatus.SCHEDULED,
             WorkshopSession.ends_at > start,
             WorkshopSession.starts_at < end,

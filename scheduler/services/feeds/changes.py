@@ -9,7 +9,9 @@ Which counters a change bumps:
 
 - a workshop or session: ``public``, which every feed's version reads (a private feed
   may be fetched again for another facilitator's edit, never miss its own);
-- a booking: its family's and its session's facilitator's own counter (``user:<id>``);
+- a booking: its family's and the own counter (``user:<id>``) of each facilitator who
+  runs its workshop, the lead and the co-facilitators;
+- a co-facilitator added or removed: theirs, and ``public`` (one facilitator's public feed);
 - an appointment: its family's and its counselor's;
 - a counselor's settings (zone, place, link, shown in appointments): ``counseling``;
 - a person's name, shown in other people's events: ``people``; their wording choices
@@ -39,6 +41,7 @@ from scheduler.models import (
     FeedState,
     User,
     Workshop,
+    WorkshopFacilitator,
     WorkshopSession,
 )
 from scheduler.timeutil import utcnow
@@ -60,10 +63,12 @@ def _counters(session: Session, thing: Any) -> set[str]:
     if isinstance(thing, Workshop | WorkshopSession):
         return {PUBLIC}
     if isinstance(thing, Booking):
-        # Seats taken are in the facilitator's events. The session is in the identity
-        # map: every booking service loaded (and locked) it first.
+        # Seats taken are in the events of everyone who runs the workshop. The session
+        # is in the identity map: every booking service loaded (and locked) it first.
         booked = session.get_one(WorkshopSession, thing.session_id)
-        return {own(thing.family_id), own(booked.workshop.facilitator_id)}
+        return {own(thing.family_id), *(own(r) for r in booked.workshop.runner_ids)}
+    if isinstance(thing, WorkshopFacilitator):
+        return {PUBLIC, own(thing.user_id)}
     if isinstance(thing, Appointment):
         return {own(thing.family_id), own(thing.facilitator_id)}
     if isinstance(thing, CounselingSettings):

@@ -23,6 +23,7 @@ from scheduler.models import (
     WorkshopSession,
     WorkshopStatus,
 )
+from scheduler.services.permissions import runs_workshop_clause
 
 #: How far back a feed keeps sessions that took place.
 KEEP_PAST = timedelta(days=30)
@@ -43,14 +44,14 @@ def in_window(day: datetime) -> Any:
 
 
 def public_sessions(day: datetime, facilitator_id: int | None) -> Select[Any]:
-    """Published sessions in the window, maybe of one facilitator."""
+    """Published sessions in the window, maybe of one facilitator (lead or co-facilitator)."""
     query = (
         select(WorkshopSession)
         .join(WorkshopSession.workshop)
         .where(Workshop.status == WorkshopStatus.PUBLISHED, in_window(day))
     )
     if facilitator_id is not None:
-        query = query.where(Workshop.facilitator_id == facilitator_id)
+        query = query.where(runs_workshop_clause(facilitator_id))
     return query
 
 
@@ -72,11 +73,11 @@ def family_bookings(user_id: int, day: datetime) -> Select[Any]:
 
 
 def facilitator_sessions(user_id: int, day: datetime) -> Select[Any]:
-    """The sessions a facilitator runs in the window, published or not."""
+    """The sessions a facilitator runs (lead or co-facilitator) in the window, published or not."""
     return (
         select(WorkshopSession)
         .join(WorkshopSession.workshop)
-        .where(Workshop.facilitator_id == user_id, in_window(day))
+        .where(runs_workshop_clause(user_id), in_window(day))
     )
 
 

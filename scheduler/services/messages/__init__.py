@@ -1,8 +1,9 @@
 """What each queued email says, worded at sending time from the records as they are now.
 
 One module per kind of email: ``bookings``, ``changes`` (a booking moved, a workshop
-changed), ``appointments`` (counseling), ``account`` (emailed links, sign-up attempts)
-and ``digests``, on what ``common`` gives them all.
+changed), ``appointments`` (counseling), ``account`` (emailed links, sign-up attempts),
+``digests`` and ``sharing`` (a workshop shared with a facilitator), on what ``common``
+gives them all.
 :func:`compose` picks the one a queued row needs; ``loading`` reads what a whole batch of
 rows is worded from at once.
 
@@ -42,6 +43,7 @@ from scheduler.services.messages.loading import (
     revisions_query,
     worded_ahead,
 )
+from scheduler.services.messages.sharing import cofacilitator_message
 
 __all__ = [
     "APPOINTMENT_CANCELS",
@@ -96,6 +98,8 @@ def _compose(row: OutboxMessage, recipient: User, loaded: Loaded | None) -> Mess
         return digest_message(row, recipient)
     if kind is MessageKind.SIGNUP_ATTEMPT:
         return signup_attempt_message(row, recipient)
+    if kind is MessageKind.COFACILITATOR_ADDED:
+        return cofacilitator_message(row, recipient)
     if row.appointment_id is not None:
         return appointment_message(row, kind, recipient, loaded or Loaded())
     if kind in CHANGE_KINDS:

@@ -24,7 +24,9 @@ from scheduler.web.fields import (
     PlainText,
     TimezoneField,
     meeting_link_field,
+    meeting_mode_field,
     place_field,
+    set_aside_unknown,
     strip,
 )
 
@@ -90,16 +92,7 @@ class SlotFilterForm(FlaskForm):
         default="",
         validate_choice=False,
     )
-    mode = SelectField(
-        _l("In person or online"),
-        choices=[
-            SelectChoice("", _l("Either one")),
-            SelectChoice(MeetingMode.IN_PERSON, _l("In person")),
-            SelectChoice(MeetingMode.ONLINE, _l("Online")),
-        ],
-        default="",
-        validate_choice=False,
-    )
+    mode = meeting_mode_field()
 
     #: What the page says when its address asks for a choice the lists don't have.
     UNKNOWN = {
@@ -116,13 +109,7 @@ class SlotFilterForm(FlaskForm):
 
     def chosen(self) -> tuple[SlotFilter, list[str]]:
         """The filter asked for, and a message for each value no list has (then: any)."""
-        unknown = []
-        for field in (self.counselor, self.kind, self.mode):
-            values = {choice.value for choice in field.iter_choices()}
-            if not isinstance(field.data, str) or field.data not in values:
-                if field.data:
-                    unknown.append(str(self.UNKNOWN[field.name]))
-                field.data = ""
+        unknown = set_aside_unknown((self.counselor, self.kind, self.mode), self.UNKNOWN)
         only = SlotFilter(
             facilitator_id=int(self.counselor.data) if self.counselor.data else None,
             kind=self.kind.data or None,

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -18,6 +19,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     Email,
     InputRequired,
@@ -29,6 +31,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from scheduler.i18n import current_language, language_name, languages
 from scheduler.services.calendar_view import EARLIEST, LATEST
 from scheduler.services.households import Contact
 from scheduler.services.program import HistoryFilter, WorkshopChoice
@@ -74,7 +77,20 @@ class DetailsForm(FlaskForm):
     )
     location = place_field(_l("Address and room. Leave empty if the workshop is online only."))
     online_url = meeting_link_field()
+    language = SelectField(
+        _l("Language of the sessions"),
+        default=lambda: current_app.config["DEFAULT_LANGUAGE"],
+        validators=[AnyOf(languages(), _l("Choose the workshop's language from the list."))],
+        validate_choice=False,  # AnyOf says it in words of our own
+        description=_l("The language the facilitators speak in the sessions."),
+    )
     publish = BooleanField(_l("Publish now (families can see and book it)"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = [
+            SelectChoice(code, language_name(code, current_language())) for code in languages()
+        ]
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         ok = super().validate(extra_validators)
@@ -93,6 +109,7 @@ class DetailsForm(FlaskForm):
             location=self.location.data or "",
             online_url=self.online_url.data or "",
             publish=bool(self.publish.data),
+            language=self.language.data,
         )
 
 
@@ -362,4 +379,19 @@ class ClaimLinkForm(FlaskForm):
         _l("Their email address"),
         required=True,
         description=_l("We send a link there; with it they choose a password and log in."),
+    )
+
+
+class CofacilitatorForm(FlaskForm):
+    """Share a workshop with another facilitator, found by the address they log in with."""
+
+    email = EmailField(
+        _l("Email of the facilitator to add"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter the email address of the facilitator to add.")),
+            Length(max=254),
+            Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
+        ],
+        description=_l("The address of their Hearth account, as a facilitator or admin."),
     )

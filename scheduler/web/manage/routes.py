@@ -11,8 +11,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from scheduler.csvexport import roster_csv
-from scheduler.models import Role, WorkshopSession
-from scheduler.services import attention, counseling, program, rosters, series
+from scheduler.models import Role, Workshop, WorkshopSession
+from scheduler.services import attention, cofacilitators, counseling, program, rosters, series
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError
 from scheduler.services.seats import seat_count
@@ -22,6 +22,7 @@ from scheduler.web.forms import ConfirmForm
 from scheduler.web.manage.forms import (
     CancelSessionForm,
     CapacityForm,
+    CofacilitatorForm,
     DetailsForm,
     RescheduleForm,
     WorkshopForm,
@@ -77,8 +78,14 @@ def new_workshop() -> ResponseReturnValue:
 
 @bp.get("/workshops/<int:workshop_id>")
 @role_required(*_STAFF)
-def workshop(workshop_id: int) -> str:
-    workshop = owned_workshop(workshop_id)
+def workshop(workshop_id: int) -> tuple[str, int]:
+    return workshop_page(owned_workshop(workshop_id))
+
+
+def workshop_page(
+    workshop: Workshop, *, share: CofacilitatorForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    """A workshop's own page: its sessions, and who runs it (``share``: a refused addition)."""
     now = utcnow()
     rows = rosters.upcoming_for(current_user, now=now, workshop_id=workshop.id)
     return render_template(
@@ -86,7 +93,10 @@ def workshop(workshop_id: int) -> str:
         workshop=workshop,
         rows=rows,
         has_history=program.has_history(workshop.id, now=now),
-    )
+        runners=cofacilitators.runners_of(workshop),
+        share_form=share or CofacilitatorForm(),
+        remove_form=ConfirmForm(),
+    ), status
 
 
 @bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
@@ -268,6 +278,7 @@ def promote(booking_id: int) -> ResponseReturnValue:
 
 
 # Routes of this blueprint kept in modules of their own: acting for a household, moving a
-# booking, and the program over the terms (history, copies, added sessions, drafts).
-from scheduler.web.manage import act_for, moves  # noqa: E402, F401
+# booking, sharing a workshop, and the program over the terms (history, copies, added
+# sessions, drafts).
+from scheduler.web.manage import act_for, facilitators, moves  # noqa: E402, F401
 from scheduler.web.manage import program as _program_routes  # noqa: E402, F401

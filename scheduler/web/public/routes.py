@@ -17,6 +17,7 @@ from scheduler.web.access import safe_next, visible_workshop
 from scheduler.web.errors import bad_request, unreadable_date
 from scheduler.web.page_cache import public_page
 from scheduler.web.presenters.workshops import family_id, render_workshop
+from scheduler.web.public.forms import ListingFilterForm
 from scheduler.web.requests import id_arg
 
 bp = Blueprint("public", __name__)
@@ -50,12 +51,19 @@ def choose_language() -> Response | tuple[str, int]:
 @bp.get("/")
 @public_page
 def index() -> str:
+    # Kept pages are keyed by the whole address (web/page_cache.py), so a visitor is
+    # only ever served the page of the filters they asked for.
+    form = ListingFilterForm(formdata=request.args)
+    only, notes = form.chosen()
     listing = catalog.upcoming_workshops(
-        now=utcnow(), family_id=family_id(), page=id_arg("page") or 1
+        now=utcnow(), family_id=family_id(), page=id_arg("page") or 1, only=only
     )
     return render_template(
         "public/index.html",
         listing=listing,
+        form=form,
+        notes=notes,
+        chosen=form.args(),
         public_feed_webcal=feeds.webcal(feeds.public_feed_url()),
     )
 
