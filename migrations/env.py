@@ -99,9 +99,37 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                _check_foreign_keys(connection)
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=True)
+
+
+def _sqlite_foreign_keys(connection, *, on):
+    """Switch SQLite's foreign keys off for a migration, and on again after it.
+
+    SQLite changes a table by copying it and dropping the old one (Alembic's batch
+    mode). With foreign keys on, that DROP first deletes every row, running the ON
+    DELETE actions of the rows that point at it: sign-ins, links and queued emails
+    would be deleted, and RESTRICT would refuse the migration. The pragma only takes
+    effect outside a transaction, so it goes straight to the driver's connection.
+    """
+    connection.connection.driver_connection.execute(
+        f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}"
+    )
+
+
+def _check_foreign_keys(connection):
+    """Refuse to commit a migration that left a row pointing at nothing."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
 
 
 if context.is_offline_mode():

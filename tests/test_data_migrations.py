@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -150,3 +150,66 @@ def test_0016_makes_workshops_searchable_in_the_default_language(migrated_to):
     assert tuple(found) == ("es", "familias en recuperacion\npara madres y padres")
     downgrade(revision="0013")  # and back, on both databases
     upgrade(revision="0016")
+
+
+def _count(table: str) -> int:
+    with _db.engine.connect() as conn:
+        return int(conn.scalar(text(f"SELECT count(*) FROM {table}")))  # noqa: S608 (a constant)
+
+
+def test_rebuilding_a_table_keeps_every_row_that_points_at_it(migrated_to):
+    """SQLite rebuilds a changed table by copying it; rows referring to it must survive.
+
+    With foreign keys on, dropping the old ``users`` or ``bookings`` table would run the
+    ON DELETE CASCADE of sign-ins, emailed links and queued emails (or be refused by
+    RESTRICT), so an upgrade of a live database would lose them or fail.
+    """
+    migrated_to("0013")
+    host = _add_user("host@example.org")
+    family = _add_user("family@example.org")
+    workshop = _add_workshop(host, "Family education", "About recovery")
+    with _db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO workshop_sessions (workshop_id, starts_at, ends_at, capacity, "
+                "status, sequence, created_at, updated_at) VALUES (:w, :start, :end, 8, "
+                "'scheduled', 0, :when, :when)"
+            ),
+            {"w": workshop, "start": WHEN, "end": WHEN + timedelta(hours=2), "when": WHEN},
+        )
+        session_id = conn.scalar(text("SELECT max(id) FROM workshop_sessions"))
+        conn.execute(
+            text(
+                "INSERT INTO bookings (session_id, family_id, seats, status, "
+                "accessibility_needs, childcare_needed, interpreter_language, notes, "
+                "created_at, confirmed_at, sequence, updated_at) VALUES (:s, :f, 2, "
+                "'confirmed', '', false, '', '', :when, :when, 0, :when)"
+            ),
+            {"s": session_id, "f": family, "when": WHEN},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO login_sessions (user_id, token_hash, remember, created_at, "
+                "expires_at) VALUES (:u, 'ab12', false, :when, :when)"
+            ),
+            {"u": family, "when": WHEN},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO email_links (user_id, purpose, salt, token_hash, email, "
+                "created_at, expires_at) VALUES (:u, 'verify_email', 's', 'cd34', "
+                "'family@example.org', :when, :when)"
+            ),
+            {"u": family, "when": WHEN},
+        )
+    _add_message("confirmed:1", "confirmed", family)
+    before = {
+        t: _count(t) for t in ("bookings", "login_sessions", "email_links", "outbox_messages")
+    }
+    assert all(before.values())
+
+    upgrade(revision="head")
+
+    assert {t: _count(t) for t in before} == before
+    downgrade(revision="0013")  # and back, keeping them too
+    assert {t: _count(t) for t in before} == before
