@@ -101,18 +101,20 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
-            _sqlite_foreign_keys(connection, on=False)
+            _foreign_keys_off(connection)
 
         with context.begin_transaction():
             context.run_migrations()
             if sqlite:
                 _check_foreign_keys(connection)
         if sqlite:
-            _sqlite_foreign_keys(connection, on=True)
+            # Never hand this connection back to the pool with foreign keys off: the
+            # next one is opened afresh, with them on (scheduler/database.py).
+            connection.invalidate()
 
 
-def _sqlite_foreign_keys(connection, *, on):
-    """Switch SQLite's foreign keys off for a migration, and on again after it.
+def _foreign_keys_off(connection):
+    """Switch SQLite's foreign keys off for a migration.
 
     SQLite changes a table by copying it and dropping the old one (Alembic's batch
     mode). With foreign keys on, that DROP first deletes every row, running the ON
@@ -120,9 +122,7 @@ def _sqlite_foreign_keys(connection, *, on):
     would be deleted, and RESTRICT would refuse the migration. The pragma only takes
     effect outside a transaction, so it goes straight to the driver's connection.
     """
-    connection.connection.driver_connection.execute(
-        f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}"
-    )
+    connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
 
 
 def _check_foreign_keys(connection):
