@@ -12,11 +12,12 @@ import time_machine
 from sqlalchemy import select
 
 from scheduler.models import AuditEvent, Booking, BookingStatus, Role, User
-from scheduler.services import email_links, households
+from scheduler.services import email_links, households, series
 from scheduler.services.booking import Needs, book_seats
 from scheduler.services.households import Contact
 from scheduler.timeutil import utcnow
 from tests.support.app import PASSWORD
+from tests.support.mail import outbox
 
 START = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 
@@ -355,6 +356,35 @@ def test_staff_send_a_claim_link_from_the_households_page(client, auth, staff, s
     assert response.status_code == 303
     assert "We sent a link to garcia@example.org" in page(client.get(response.location))
     assert reload(db, User, household.id).email == "garcia@example.org"
+
+
+def test_staff_move_a_household_with_no_email_out_of_a_cancelled_session_and_phone_it(
+    client, auth, staff, session, db
+):
+    """The office's make-up: the record marks the cancelled session and offers the move;
+    the move page and its answer say nothing is emailed and give the phone to call."""
+    booked = by_phone(session.id, staff, phone="555 0142")
+    household, booking = booked.household, booked.booking
+    make_up = session.workshop.sessions[1]
+    series.cancel_sessions(session.id, scope=series.Scope.ONE, now=utcnow())
+    logged_in(auth, staff)
+
+    record = page(client.get(f"/manage/households/{household.id}"))
+    assert "Cancelled" in record
+    assert f'href="/manage/bookings/{booking.id}/move"' in record
+    form = page(client.get(f"/manage/bookings/{booking.id}/move"))
+    assert "please phone them at 555 0142 with the new time" in form
+    assert "gets one email" not in form
+
+    moved = client.post(f"/manage/bookings/{booking.id}/move", data={"session_id": make_up.id})
+
+    assert moved.status_code == 303
+    told = page(client.get(moved.location))
+    assert "Garcia household is moved to" in told
+    assert "nothing was sent: please tell them yourself" in told
+    assert reload(db, Booking, booking.id).status == BookingStatus.CANCELLED
+    assert outbox(db, recipient_id=household.id) == []
+    assert "act_for.move" in audit_actions(db)
 
 
 @pytest.mark.parametrize(
