@@ -68,6 +68,8 @@ def book(live: LiveServer, session_id: int, family: User, seats: int, **needs: o
 
 def go(page: Page, link: str) -> None:
     """Follow a link of the main menu, opening the menu first where it is folded (phones)."""
+    # Which menu shows is the stylesheet's choice: before it applies, both seem visible.
+    page.wait_for_load_state("load")
     menu = page.locator("details.nav-menu")
     if menu.is_visible():
         if not menu.evaluate("menu => menu.open"):

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 #: WCAG 2.0, 2.1 and 2.2 at levels A and AA, plus axe's best practices (landmarks, headings).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
@@ -162,8 +162,12 @@ def labels_beside_boxes(page: Page, name: str) -> None:
     )
 
 
-def shot(page: Page, name: str) -> Path | None:
-    """Save a full-page PNG as ``<name>-<phone|desktop>.png`` in $HEARTH_SCREENSHOTS, if set."""
+def shot(page: Page, name: str, *, element: Locator | None = None) -> Path | None:
+    """Save a full-page PNG as ``<name>-<phone|desktop>.png`` in $HEARTH_SCREENSHOTS, if set.
+
+    With ``element``, the picture is of that part of the page only (one section of a
+    long page).
+    """
     folder = os.environ.get("HEARTH_SCREENSHOTS")
     if not folder:
         return None
@@ -171,6 +175,9 @@ def shot(page: Page, name: str) -> Path | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # No caret blinking or hover state in the picture; the same page gives the same image.
     page.mouse.move(0, 0)
+    if element is not None:
+        element.screenshot(path=str(path), animations="disabled", caret="hide")
+        return path
     size = page.viewport_size or {"width": 1280, "height": 800}
     height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_SHOT_HEIGHT)
     page.screenshot(
