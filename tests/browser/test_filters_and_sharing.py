@@ -29,6 +29,7 @@ def test_a_family_finds_an_online_group_with_the_keyboard_and_clears_the_filters
     cards = page.locator("li.workshop-card")
     expect(cards).to_have_count(2)
 
+    page.get_by_text("Search and filter workshops").click()  # folded until used
     page.get_by_label("In person or online").select_option("online")
     search = page.get_by_label("Search")
     search.focus()
