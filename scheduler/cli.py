@@ -64,8 +64,10 @@ def deactivate_user(email: str) -> None:
             f"{upcoming.appointments} counseling appointments. Switch the account off on "
             "its admin page (/admin/accounts), which asks what happens to them."
         )
-    accounts.deactivate(user.id)
+    left = accounts.deactivate(user.id)
     click.echo(f"Deactivated {user.email}; every device it was logged in on is logged out.")
+    if left:
+        click.echo(f"It no longer runs the {len(left)} workshop(s) it shared with their leads.")
 
 
 @demo_cli.command("load")

@@ -69,8 +69,12 @@ def add_cofacilitator(workshop_id: int, email: str, *, actor_id: int, now: datet
     """
     with write_transaction() as session:
         actor = session.get_one(User, actor_id)
-        workshop = _managed(workshop_id, actor)
         person = find_by_email(email)
+        if person is not None:
+            # Their row first (an admin switching them off locks it, then workshops), so
+            # nobody is added to a workshop as their account is being switched off.
+            lock(User, [person.id], shared=True)
+        workshop = _managed(workshop_id, actor)
         if person is None or person.is_family or not person.is_active:
             raise DomainError("not_a_facilitator")
         if person.id in workshop.runner_ids:

@@ -136,11 +136,12 @@ def _booked_words(booking: Booking, existing: bool) -> str:
                 name=household.name,
             )
         )
-    words.append(_told(household))
+    words.append(told(household))
     return " ".join(words)
 
 
-def _told(household: User) -> str:
+def told(household: User) -> str:
+    """Whether the household was emailed about what staff did for it, for the staff's message."""
     if household.email:
         return _("We emailed them at %(email)s.", email=household.email)
     return _("They have no email address, so nothing was sent: please tell them yourself.")
@@ -161,7 +162,7 @@ def cancel_for(booking_id: int) -> ResponseReturnValue:
             flash(error.message, "error")
         else:
             done = _("%(name)s's booking is cancelled.", name=household.name)
-            flash(f"{done} {_told(household)}", "success")
+            flash(f"{done} {told(household)}", "success")
     return redirect(url_for("manage.roster", session_id=session_id), 303)
 
 

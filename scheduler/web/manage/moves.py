@@ -13,6 +13,7 @@ from scheduler.timetext import moment_text
 from scheduler.timeutil import utcnow
 from scheduler.web.access import managed_booking, role_required
 from scheduler.web.forms import MoveBookingForm
+from scheduler.web.manage.act_for import told
 from scheduler.web.manage.routes import _STAFF, bp
 
 
@@ -21,7 +22,7 @@ from scheduler.web.manage.routes import _STAFF, bp
 def move_booking(booking_id: int) -> ResponseReturnValue:
     """Move a booking at any time, out of a session that is over or cancelled too."""
     booking = managed_booking(booking_id)
-    source_id, household = booking.session_id, booking.family.name
+    source_id, household = booking.session_id, booking.family
     now = utcnow()
     form = MoveBookingForm()
     status, full = 200, None
@@ -36,7 +37,8 @@ def move_booking(booking_id: int) -> ResponseReturnValue:
             full = form.session_id.data if error.code == "move_target_full" else None
         else:
             when = moment_text(moved.session.starts_at, current_user.timezone)
-            flash(_("%(name)s is moved to %(when)s.", name=household, when=when), "success")
+            done = _("%(name)s is moved to %(when)s.", name=household.name, when=when)
+            flash(f"{done} {told(household)}", "success")
             return redirect(url_for("manage.roster", session_id=source_id), 303)
     elif form.errors:
         status = 422
