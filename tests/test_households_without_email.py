@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from scheduler.jobs import sweep_once
-from scheduler.models import EmailLink, Role, User
+from scheduler.models import Booking, EmailLink, Role, User
 from scheduler.services import (
     account_admin,
     accounts,
@@ -229,3 +229,12 @@ def test_staff_moving_it_are_told_to_tell_it_themselves(staff, phoned, client, a
     assert "They have no email address: please tell them the new time yourself." in form
     assert "Garcia household is moved to" in text(done)
     assert "They have no email address, so nothing was sent" in text(done)
+
+
+def test_a_booking_staff_made_stays_marked_as_theirs_when_it_moves(staff, phoned, db):
+    workshop, _, booking = phoned
+
+    moved = moves.move_booking(booking.id, workshop.sessions[1].id, actor=staff, now=utcnow())
+
+    db.session.rollback()
+    assert db.session.get_one(Booking, moved.id).booked_by_id == staff.id

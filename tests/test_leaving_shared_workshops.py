@@ -34,10 +34,12 @@ from scheduler.services import (
     households,
     invitations,
     program,
+    series,
 )
 from scheduler.services.account_admin import Upon
 from scheduler.services.booking import Needs, book_seats
 from scheduler.services.errors import DomainError
+from scheduler.services.series import Scope
 from scheduler.timeutil import to_utc, utcnow, wall_time
 from tests.support.counseling import book
 from tests.support.mail import outbox
@@ -144,20 +146,58 @@ def test_handing_over_to_someone_else_keeps_the_cofacilitator(admin, shared, mak
     assert runners(db, workshop.id) == [("Cara Diaz", True), ("Ben Cole", False)]
 
 
-def test_a_copy_of_a_workshop_whose_lead_left_is_led_by_who_copies_it(admin, shared, make_user, db):
+def test_a_leaving_leads_shared_workshop_passes_to_who_joined_it_first(
+    admin, shared, make_user, db
+):
     ana, ben, workshop = shared
     cara = make_user(Role.FACILITATOR, name="Cara Diaz")
-    cofacilitators.add_cofacilitator(workshop.id, cara.email, actor_id=ana.id, now=utcnow())
+    cofacilitators.add_cofacilitator(workshop.id, cara.email, actor_id=ben.id, now=utcnow())
+    assert account_admin.upcoming_of(ana.id, utcnow()).led_with_others == 1
+
+    done = account_admin.deactivate(admin.id, ana.id, upon=Upon.CANCEL, now=utcnow())
+
+    assert done.sessions_cancelled == 3
+    assert runners(db, workshop.id) == [("Ben Cole", True), ("Cara Diaz", False)]
+    assert (admin.id, "workshop.lead", f"workshop:{workshop.id}") in audit_trail(db)
+
+
+def test_a_shared_workshop_with_nothing_to_come_passes_on_without_a_question(
+    admin, shared, app, db
+):
+    ana, _ben, workshop = shared
     later = workshop.sessions[-1].ends_at + timedelta(hours=1)  # the term is over
+
+    account_admin.deactivate(admin.id, ana.id, now=later)
+
+    assert runners(db, workshop.id) == [("Ben Cole", True)]
+
+
+def test_the_command_line_passes_a_shared_workshop_on_too(shared, app, db):
+    ana, _ben, workshop = shared
+    series.cancel_sessions(workshop.sessions[0].id, scope=Scope.FOLLOWING, now=utcnow())
+
+    done = app.test_cli_runner().invoke(args=["users", "deactivate", "--email", ana.email])
+
+    assert done.exit_code == 0, done.output
+    assert "1 workshop(s) it led with others are led by a co-facilitator now" in done.output
+    assert runners(db, workshop.id) == [("Ben Cole", True)]
+
+
+def test_a_copy_of_a_departed_leads_workshop_is_led_by_the_admin_who_copies_it(
+    admin, make_user, make_workshop, db
+):
+    ana = make_user(Role.FACILITATOR, name="Ana Ruiz")
+    workshop = make_workshop(facilitator=ana, weeks=2)
+    later = workshop.sessions[-1].ends_at + timedelta(hours=1)
     account_admin.deactivate(admin.id, ana.id, now=later)  # nothing to come: no choice asked
     first = wall_time(workshop.sessions[0].starts_at, ZONE).date()
 
     copy = program.duplicate_workshop(
-        workshop.id, by=ben.id, first_day=first + timedelta(weeks=4), now=later
+        workshop.id, by=admin.id, first_day=first + timedelta(weeks=4), now=later
     )
 
-    assert fresh_workshop(db, copy.id).facilitator_id == ben.id
-    assert runners(db, copy.id) == [("Ben Cole", True), ("Cara Diaz", False)]
+    assert fresh_workshop(db, copy.id).facilitator_id == admin.id
+    assert fresh_workshop(db, workshop.id).facilitator_id == ana.id  # its history stays hers
 
 
 def test_a_copy_made_while_the_lead_is_active_keeps_its_lead(shared, db):

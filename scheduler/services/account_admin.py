@@ -10,6 +10,7 @@ their counseling closes and upcoming appointments are cancelled (families are to
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -27,7 +28,7 @@ from scheduler.models import (
     WorkshopFacilitator,
     WorkshopSession,
 )
-from scheduler.services import accounts, audit, counseling, permissions, series
+from scheduler.services import accounts, audit, cofacilitators, counseling, permissions, series
 from scheduler.services.catalog import PageNumbers
 from scheduler.services.errors import DomainError
 from scheduler.services.locks import lock
@@ -128,6 +129,8 @@ class Upcoming:
     appointments: int
     #: Workshops they run with the lead as a co-facilitator: they are taken off them.
     shared: int = 0
+    #: Workshops they lead with an active co-facilitator, who leads them unless handed over.
+    led_with_others: int = 0
     #: Who runs their upcoming workshops with them, by name: who could take them over.
     cofacilitators: list[str] = field(default_factory=list)
 
@@ -182,7 +185,8 @@ def upcoming_of(user_id: int, now: datetime) -> Upcoming:
         workshops=len(workshops),
         households=households,
         appointments=len(counseling.upcoming_with(user_id, now)),
-        shared=len(accounts.shared_workshops(user_id)),
+        shared=len(cofacilitators.shared_by(user_id)),
+        led_with_others=len(cofacilitators.led_with_others(user_id)),
         cofacilitators=_cofacilitators_of(workshops),
     )
 
@@ -268,7 +272,9 @@ def deactivate(
 
     A facilitator's upcoming sessions are handed over (their workshops, to
     ``successor_id``) or cancelled, as ``upon`` says; with sessions to come and no
-    choice, nothing happens (``upcoming_needs_choice``). A family's bookings stay.
+    choice, nothing happens (``upcoming_needs_choice``). They leave the workshops they
+    co-run, and those they lead with others not handed over pass to a co-facilitator
+    (``cofacilitators.step_down``). A family's bookings stay.
     """
     with write_transaction():
         others = [user_id] if successor_id in (None, user_id) else [user_id, successor_id]
@@ -279,12 +285,10 @@ def deactivate(
         _keep_an_admin(user)
         sessions = _upcoming_sessions(user.id, now)
         led = {w for _, w in sessions}
-        # Every workshop this touches, in one lock (key order): those handed over and
-        # those the person is taken off (``accounts.switch_off``).
-        lock(
-            Workshop,
-            [*(led if upon is Upon.HAND_OVER else ()), *accounts.shared_workshops(user.id)],
-        )
+        # Every workshop this touches, in one lock (key order): those handed over, and
+        # those shared with others (``cofacilitators.step_down``).
+        handing = led if upon is Upon.HAND_OVER else set()
+        lock(Workshop, [*handing, *_shared_with_others(user.id)])
         handed_over = cancelled = 0
         if sessions and upon is None:
             raise DomainError("upcoming_needs_choice", count=len(sessions))
@@ -293,11 +297,14 @@ def deactivate(
             if successor is None or not successor.is_active or successor.is_family:
                 raise DomainError("bad_successor")
             handed_over = _hand_over(led, successor)
+            _audit_workshops(admin, "workshop.lead", led, now)
         elif sessions:
             cancelled = len(series.cancel_open_sessions([s for s, _ in sessions], now=now))
         appointments = counseling.close_practice(user.id, now=now) if not user.is_family else []
-        for workshop_id in accounts.switch_off(user, now):
-            audit.add(admin, "workshop.cofacilitator_remove", f"workshop:{workshop_id}", now=now)
+        stepped = cofacilitators.step_down(user.id)
+        _audit_workshops(admin, "workshop.cofacilitator_remove", stepped.left, now)
+        _audit_workshops(admin, "workshop.lead", stepped.passed_on, now)
+        accounts.switch_off(user, now)
         audit.add(admin, "account.deactivate", f"user:{user.id}", now=now)
     return Deactivated(handed_over, cancelled, len(appointments))
 
@@ -311,6 +318,28 @@ def _hand_over(workshop_ids: set[int], successor: User) -> int:
         for row in [r for r in workshop.cofacilitators if r.user_id == successor.id]:
             workshop.cofacilitators.remove(row)  # an orphan, deleted: one row per runner
     return len(workshops)
+
+
+def _shared_with_others(user_id: int) -> list[int]:
+    return [*cofacilitators.shared_by(user_id), *cofacilitators.led_with_others(user_id)]
+
+
+def _audit_workshops(admin: User, action: str, workshop_ids: Iterable[int], now: datetime) -> None:
+    for workshop_id in sorted(workshop_ids):
+        audit.add(admin, action, f"workshop:{workshop_id}", now=now)
+
+
+def deactivate_by_command(user_id: int, *, now: datetime) -> cofacilitators.SteppedDown:
+    """``flask users deactivate``: switch an account off with no admin acting (whoever
+    runs the command), as :func:`deactivate` does for one with nothing to come."""
+    with write_transaction():
+        found = lock(User, [user_id])
+        if not found:
+            raise DomainError("account_not_found")
+        lock(Workshop, _shared_with_others(user_id))
+        stepped = cofacilitators.step_down(user_id)
+        accounts.switch_off(found[0], now)
+    return stepped
 
 
 def reactivate(admin_id: int, user_id: int, *, now: datetime) -> None:

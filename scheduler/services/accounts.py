@@ -21,13 +21,10 @@ from scheduler.models import (
     LoginFailure,
     Role,
     User,
-    Workshop,
-    WorkshopFacilitator,
     WorkshopSession,
 )
 from scheduler.services import audit, email_links, feeds, notify, sessions, tokens
 from scheduler.services.errors import DomainError
-from scheduler.services.locks import lock
 from scheduler.services.passwords import hash_password, needs_rehash, verify_password
 from scheduler.services.reminder_times import parse_offsets
 from scheduler.timeutil import is_valid_zone, utcnow
@@ -319,54 +316,19 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == address))
 
 
-def deactivate(user_id: int, now: datetime | None = None) -> list[int]:
-    """Switch an account off (``flask users deactivate``; admins use account_admin);
-    return the workshops it was taken off (see :func:`switch_off`)."""
-    with write_transaction():
-        found = lock(User, [user_id])
-        if not found:
-            raise DomainError("account_not_found")
-        return switch_off(found[0], now or utcnow())
-
-
-def switch_off(user: User, now: datetime) -> list[int]:
-    """In the caller's transaction, the account's row locked: the account can't log in,
-    every sign-in it has ends at once, its private calendar link and the links in its
-    emails stop working, and it no longer runs the workshops it shared with their leads
-    (returned, by id): nobody lists it, emails it their digest or copies it along.
+def switch_off(user: User, now: datetime) -> None:
+    """In the caller's transaction: the account can't log in, every sign-in it has ends
+    at once, its private calendar link and the links in its emails stop working.
 
     Its bookings and appointments stay as they are (a family's seats stay on the
-    rosters); what happens to the sessions of the workshops it leads is the caller's to
-    decide. Switched on again, it is added back to shared workshops by those who run them.
+    rosters); what happens to a facilitator's sessions and workshops is the caller's to
+    decide (``account_admin``).
     """
     user.active = False
     user.invited_at = None
     user.feed_salt = user.feed_token_hash = None
     sessions.end_all(user.id)
     email_links.void(db.session(), user.id, list(LinkPurpose), now)
-    return _leave_shared_workshops(user.id)
-
-
-def shared_workshops(user_id: int) -> list[int]:
-    """The workshops a person runs with their lead (as a co-facilitator), by id."""
-    return list(
-        db.session.scalars(
-            select(WorkshopFacilitator.workshop_id)
-            .where(WorkshopFacilitator.user_id == user_id)
-            .order_by(WorkshopFacilitator.workshop_id)
-        )
-    )
-
-
-def _leave_shared_workshops(user_id: int) -> list[int]:
-    """Take a person off every workshop they co-run, each workshop locked first (as a
-    change of its co-facilitators is); their own row is locked, so none is added meanwhile."""
-    left = [w.id for w in lock(Workshop, shared_workshops(user_id))]
-    for row in db.session.scalars(
-        select(WorkshopFacilitator).where(WorkshopFacilitator.user_id == user_id)
-    ).all():
-        db.session.delete(row)  # each row as such, so the feeds' counters move
-    return left
 
 
 def unsubscribe_is_valid(user: User, token: str) -> bool:

@@ -43,6 +43,7 @@ ACTIONS: dict[str, LazyString] = {
     "needs.view": _l("Saw a household's needs"),
     "workshop.cofacilitator_add": _l("Added a facilitator to a workshop"),
     "workshop.cofacilitator_remove": _l("Took a facilitator off a workshop"),
+    "workshop.lead": _l("Changed who leads a workshop"),
 }
 
 
