@@ -64,8 +64,15 @@ def deactivate_user(email: str) -> None:
             f"{upcoming.appointments} counseling appointments. Switch the account off on "
             "its admin page (/admin/accounts), which asks what happens to them."
         )
-    accounts.deactivate(user.id)
+    stepped = account_admin.deactivate_by_command(user.id, now=utcnow())
     click.echo(f"Deactivated {user.email}; every device it was logged in on is logged out.")
+    if stepped.left:
+        click.echo(f"It no longer runs the {len(stepped.left)} workshop(s) it shared.")
+    if stepped.passed_on:
+        click.echo(
+            f"{len(stepped.passed_on)} workshop(s) it led with others are led by a "
+            "co-facilitator now."
+        )
 
 
 @demo_cli.command("load")

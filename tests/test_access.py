@@ -26,7 +26,7 @@ from scheduler.models import (
     WorkshopFacilitator,
 )
 from scheduler.services import (
-    accounts,
+    account_admin,
     counseling,
     email_links,
     feeds,
@@ -475,7 +475,7 @@ def _accounts_world(admin: User, family_b: User, make_user) -> dict[str, int | s
     """A former household (switched off), a facilitator invited, family B moving address."""
     now = utcnow()
     former = make_user(name="Former household")
-    accounts.deactivate(former.id)
+    account_admin.deactivate_by_command(former.id, now=utcnow())
     invited = invitations.invite(
         admin.id, email="invited@example.org", name="Invited person", role="facilitator", now=now
     )

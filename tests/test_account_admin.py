@@ -76,7 +76,7 @@ def test_accounts_are_found_by_name_or_email_and_filtered_by_role_and_state(admi
     rivera = make_user(name="Rivera household", email="rivera@example.org")
     make_user(name="Okafor household", email="okafor@example.org")
     maya = make_user(Role.FACILITATOR, name="Maya Lee", email="maya@hearth.example")
-    accounts.deactivate(rivera.id)
+    account_admin.deactivate_by_command(rivera.id, now=utcnow())
     invited = invitations.invite(
         admin.id, email="sam@example.org", name="Sam Rivera", role=Role.FACILITATOR, now=utcnow()
     )
@@ -445,7 +445,7 @@ def test_a_leaving_facilitators_workshops_are_handed_over_whole(admin, leaving, 
 def test_workshops_go_only_to_another_active_staff_member(admin, leaving, make_user, db, successor):
     facilitator, series, families = leaving
     off = make_user(Role.FACILITATOR)
-    accounts.deactivate(off.id)
+    account_admin.deactivate_by_command(off.id, now=utcnow())
     successor_id = {
         "nobody": None,
         "themselves": facilitator.id,

@@ -8,18 +8,24 @@ the email's text, as a person would.
 from __future__ import annotations
 
 import html
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
 
+import scheduler
 from scheduler.jobs import sweep_once
 from scheduler.models import AuditEvent, EmailLink, MessageKind, Role, User, Workshop
 from scheduler.services import email_links
+from scheduler.web.admin.routes import ACTIONS
 from tests.support.app import PASSWORD, AuthActions
 from tests.support.mail import SERVICE_WORDS, link_in, outbox, received, text_of
 
 NEW_PASSWORD = "kettle river orange stone"
+#: An action code as the code writes it: ``audit.add(actor, "act_for.book", ...)``.
+AUDITED = re.compile(r'audit\.(?:add|record)\(\s*\w+,\s*"([a-z_.]+)"')
 
 
 def page(response) -> str:
@@ -257,6 +263,30 @@ def test_the_audit_page_says_each_account_change_in_words(admin, make_user, clie
     assert "Changed the role of" in shown and "(account.role)" in shown
     assert "Switched off the account of" in shown
     assert f'<a href="/admin/accounts/{maya.id}">Maya Lee</a>' in shown
+
+
+def test_every_action_the_audit_trail_records_has_words_on_the_audit_page():
+    written = set()
+    for module in Path(scheduler.__file__).parent.rglob("*.py"):
+        written |= set(AUDITED.findall(module.read_text(encoding="utf-8")))
+
+    assert written  # the pattern still finds them
+    assert sorted(written - set(ACTIONS)) == []
+
+
+def test_the_audit_page_says_what_staff_did_for_a_household_in_words(
+    admin, make_user, make_workshop, client
+):
+    session = make_workshop(facilitator=admin).sessions[0]
+    client.post(
+        f"/manage/sessions/{session.id}/book-for",
+        data={"name": "Garcia household", "phone": "555 0100", "seats": "1"},
+    )
+
+    shown = page(client.get("/admin/audit"))
+
+    assert "Booked for a household" in shown and "(act_for.book)" in shown
+    assert "Recorded a household" in shown and "(household.create)" in shown
 
 
 # --- one's own account ----------------------------------------------------------------

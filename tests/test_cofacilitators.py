@@ -25,7 +25,14 @@ from scheduler.models import (
     WorkshopFacilitator,
     WorkshopStatus,
 )
-from scheduler.services import accounts, attention, cofacilitators, counseling, digest, permissions
+from scheduler.services import (
+    account_admin,
+    attention,
+    cofacilitators,
+    counseling,
+    digest,
+    permissions,
+)
 from scheduler.services.booking import Needs
 from scheduler.services.errors import DomainError
 from scheduler.services.feeds.changes import own
@@ -183,7 +190,7 @@ def test_a_family_or_unknown_address_gets_one_answer_that_reveals_nothing(
     ana, _, workshop = shared
     family = make_user(Role.FAMILY, email="lee.family@example.org")
     closed = make_user(Role.FACILITATOR, email="gone@example.org")
-    accounts.deactivate(closed.id)
+    account_admin.deactivate_by_command(closed.id, now=utcnow())
     email = {
         "family": family.email,
         "unknown": "nobody@example.org",

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from scheduler import config
 from scheduler.models import EmailLink, LoginSession
-from scheduler.services import accounts, email_links, sessions
+from scheduler.services import account_admin, accounts, email_links, sessions
 from scheduler.timeutil import utcnow
 from tests.support.app import PASSWORD
 from tests.support.browsing import Browser
@@ -99,7 +99,7 @@ def test_deactivating_an_account_ends_its_sign_ins_at_once(browser, make_user, d
     phone = browser()
     phone.login(family.email, remember=True)
 
-    accounts.deactivate(family.id)
+    account_admin.deactivate_by_command(family.id, now=utcnow())
 
     assert not phone.signed_in()
     assert db.session.scalars(select(LoginSession)).all() == []

@@ -10,7 +10,8 @@ their counseling closes and upcoming appointments are cancelled (families are to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -18,8 +19,16 @@ from sqlalchemy import ColumnElement, distinct, false, func, or_, select
 
 from scheduler.database import write_transaction
 from scheduler.extensions import db
-from scheduler.models import Booking, Role, SessionStatus, User, Workshop, WorkshopSession
-from scheduler.services import accounts, audit, counseling, permissions, series
+from scheduler.models import (
+    Booking,
+    Role,
+    SessionStatus,
+    User,
+    Workshop,
+    WorkshopFacilitator,
+    WorkshopSession,
+)
+from scheduler.services import accounts, audit, cofacilitators, counseling, permissions, series
 from scheduler.services.catalog import PageNumbers
 from scheduler.services.errors import DomainError
 from scheduler.services.locks import lock
@@ -118,10 +127,17 @@ class Upcoming:
     workshops: int
     households: int
     appointments: int
+    #: Workshops they run with the lead as a co-facilitator: they are taken off them.
+    shared: int = 0
+    #: Workshops they lead with an active co-facilitator, who leads them unless handed over.
+    led_with_others: int = 0
+    #: Who runs their upcoming workshops with them, by name: who could take them over.
+    cofacilitators: list[str] = field(default_factory=list)
 
 
 def _upcoming_sessions(user_id: int, now: datetime) -> list[tuple[int, int]]:
-    """(session id, workshop id) of the sessions still to come in this person's workshops."""
+    """(session id, workshop id) of the sessions still to come in the workshops this
+    person leads (those they co-run go on with their lead)."""
     rows = db.session.execute(
         select(WorkshopSession.id, WorkshopSession.workshop_id)
         .join(Workshop)
@@ -135,10 +151,25 @@ def _upcoming_sessions(user_id: int, now: datetime) -> list[tuple[int, int]]:
     return [(session_id, workshop_id) for session_id, workshop_id in rows]
 
 
+def _cofacilitators_of(workshop_ids: set[int]) -> list[str]:
+    """The active co-facilitators of these workshops, by name, each once."""
+    if not workshop_ids:
+        return []
+    names = db.session.scalars(
+        select(User.name)
+        .join(WorkshopFacilitator, WorkshopFacilitator.user_id == User.id)
+        .where(WorkshopFacilitator.workshop_id.in_(workshop_ids), User.active.is_(True))
+        .group_by(User.id, User.name)
+        .order_by(func.lower(User.name), User.id)
+    )
+    return list(names)
+
+
 def upcoming_of(user_id: int, now: datetime) -> Upcoming:
-    """Count a person's upcoming sessions, the households booked in them, and their
-    upcoming counseling appointments."""
+    """Count a person's upcoming sessions, the households booked in them, their
+    upcoming counseling appointments, and the workshops they share with a lead."""
     sessions = _upcoming_sessions(user_id, now)
+    workshops = {w for _, w in sessions}
     households = 0
     if sessions:
         households = (
@@ -151,9 +182,12 @@ def upcoming_of(user_id: int, now: datetime) -> Upcoming:
         )
     return Upcoming(
         sessions=len(sessions),
-        workshops=len({w for _, w in sessions}),
+        workshops=len(workshops),
         households=households,
         appointments=len(counseling.upcoming_with(user_id, now)),
+        shared=len(cofacilitators.shared_by(user_id)),
+        led_with_others=len(cofacilitators.led_with_others(user_id)),
+        cofacilitators=_cofacilitators_of(workshops),
     )
 
 
@@ -238,7 +272,9 @@ def deactivate(
 
     A facilitator's upcoming sessions are handed over (their workshops, to
     ``successor_id``) or cancelled, as ``upon`` says; with sessions to come and no
-    choice, nothing happens (``upcoming_needs_choice``). A family's bookings stay.
+    choice, nothing happens (``upcoming_needs_choice``). They leave the workshops they
+    co-run, and those they lead with others not handed over pass to a co-facilitator
+    (``cofacilitators.step_down``). A family's bookings stay.
     """
     with write_transaction():
         others = [user_id] if successor_id in (None, user_id) else [user_id, successor_id]
@@ -248,6 +284,11 @@ def deactivate(
             raise DomainError("already_deactivated")
         _keep_an_admin(user)
         sessions = _upcoming_sessions(user.id, now)
+        led = {w for _, w in sessions}
+        # Every workshop this touches, in one lock (key order): those handed over, and
+        # those shared with others (``cofacilitators.step_down``).
+        handing = led if upon is Upon.HAND_OVER else set()
+        lock(Workshop, [*handing, *_shared_with_others(user.id)])
         handed_over = cancelled = 0
         if sessions and upon is None:
             raise DomainError("upcoming_needs_choice", count=len(sessions))
@@ -255,21 +296,50 @@ def deactivate(
             successor = rest[0] if rest else None
             if successor is None or not successor.is_active or successor.is_family:
                 raise DomainError("bad_successor")
-            handed_over = _hand_over({w for _, w in sessions}, successor)
+            handed_over = _hand_over(led, successor)
+            _audit_workshops(admin, "workshop.lead", led, now)
         elif sessions:
             cancelled = len(series.cancel_open_sessions([s for s, _ in sessions], now=now))
         appointments = counseling.close_practice(user.id, now=now) if not user.is_family else []
+        stepped = cofacilitators.step_down(user.id)
+        _audit_workshops(admin, "workshop.cofacilitator_remove", stepped.left, now)
+        _audit_workshops(admin, "workshop.lead", stepped.passed_on, now)
         accounts.switch_off(user, now)
         audit.add(admin, "account.deactivate", f"user:{user.id}", now=now)
     return Deactivated(handed_over, cancelled, len(appointments))
 
 
 def _hand_over(workshop_ids: set[int], successor: User) -> int:
-    """Give whole workshops (their past sessions too: one roster history) to another."""
+    """Give whole workshops (their past sessions too: one roster history) to another,
+    who leads them from now on: co-facilitating one already, they lead it instead."""
     workshops = lock(Workshop, workshop_ids)
     for workshop in workshops:
         workshop.facilitator_id = successor.id
+        for row in [r for r in workshop.cofacilitators if r.user_id == successor.id]:
+            workshop.cofacilitators.remove(row)  # an orphan, deleted: one row per runner
     return len(workshops)
+
+
+def _shared_with_others(user_id: int) -> list[int]:
+    return [*cofacilitators.shared_by(user_id), *cofacilitators.led_with_others(user_id)]
+
+
+def _audit_workshops(admin: User, action: str, workshop_ids: Iterable[int], now: datetime) -> None:
+    for workshop_id in sorted(workshop_ids):
+        audit.add(admin, action, f"workshop:{workshop_id}", now=now)
+
+
+def deactivate_by_command(user_id: int, *, now: datetime) -> cofacilitators.SteppedDown:
+    """``flask users deactivate``: switch an account off with no admin acting (whoever
+    runs the command), as :func:`deactivate` does for one with nothing to come."""
+    with write_transaction():
+        found = lock(User, [user_id])
+        if not found:
+            raise DomainError("account_not_found")
+        lock(Workshop, _shared_with_others(user_id))
+        stepped = cofacilitators.step_down(user_id)
+        accounts.switch_off(found[0], now)
+    return stepped
 
 
 def reactivate(admin_id: int, user_id: int, *, now: datetime) -> None:

@@ -63,6 +63,8 @@ def create_user(
     try:
         with write_transaction() as session:
             email = normalise_email(email)
+            if not email:
+                raise DomainError("email_missing")
             if session.scalar(select(User.id).where(User.email == email)) is not None:
                 raise DomainError("email_taken")
             user = User(
@@ -306,14 +308,12 @@ def unsubscribe_token(user: User) -> str:
 
 
 def find_by_email(email: str) -> User | None:
-    """The account with this address, if any (case and spaces don't matter)."""
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
-
-
-def deactivate(user_id: int, now: datetime | None = None) -> None:
-    """Switch an account off (``flask users deactivate``; admins use account_admin)."""
-    with write_transaction() as session:
-        switch_off(session.get_one(User, user_id), now or utcnow())
+    """The account with this address, if any (case and spaces don't matter); no
+    address finds nobody (a household recorded without one has none to match)."""
+    address = normalise_email(email)
+    if not address:
+        return None
+    return db.session.scalar(select(User).where(User.email == address))
 
 
 def switch_off(user: User, now: datetime) -> None:
@@ -321,7 +321,8 @@ def switch_off(user: User, now: datetime) -> None:
     at once, its private calendar link and the links in its emails stop working.
 
     Its bookings and appointments stay as they are (a family's seats stay on the
-    rosters); what happens to a facilitator's sessions is the caller's to decide.
+    rosters); what happens to a facilitator's sessions and workshops is the caller's to
+    decide (``account_admin``).
     """
     user.active = False
     user.invited_at = None

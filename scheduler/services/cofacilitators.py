@@ -5,7 +5,8 @@ runs it may add a facilitator or admin by their email address, or take a co-faci
 off (themselves too). A workshop is never left without someone to run it: the lead
 can't be taken off. Each change is in the audit trail, and a new co-facilitator is told
 by email. Rosters, the dashboard, the digest and the private feed follow through
-``permissions``: nothing else needs to know.
+``permissions``: nothing else needs to know. Someone whose account is switched off
+steps down (:func:`step_down`): a workshop someone runs is never led by such an account.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
 from scheduler.database import write_transaction
@@ -69,8 +70,12 @@ def add_cofacilitator(workshop_id: int, email: str, *, actor_id: int, now: datet
     """
     with write_transaction() as session:
         actor = session.get_one(User, actor_id)
-        workshop = _managed(workshop_id, actor)
         person = find_by_email(email)
+        if person is not None:
+            # Their row first (an admin switching them off locks it, then workshops), so
+            # nobody is added to a workshop as their account is being switched off.
+            lock(User, [person.id], shared=True)
+        workshop = _managed(workshop_id, actor)
         if person is None or person.is_family or not person.is_active:
             raise DomainError("not_a_facilitator")
         if person.id in workshop.runner_ids:
@@ -100,6 +105,67 @@ def remove_cofacilitator(workshop_id: int, user_id: int, *, actor_id: int, now: 
         session.flush()
         audit.add(actor, "workshop.cofacilitator_remove", f"workshop:{workshop.id}", now=now)
         return person
+
+
+def shared_by(user_id: int) -> list[int]:
+    """The workshops a person runs with their lead (as a co-facilitator), by id."""
+    return list(
+        db.session.scalars(
+            select(WorkshopFacilitator.workshop_id)
+            .where(WorkshopFacilitator.user_id == user_id)
+            .order_by(WorkshopFacilitator.workshop_id)
+        )
+    )
+
+
+def led_with_others(user_id: int) -> list[int]:
+    """The workshops a person leads that an active co-facilitator runs with them, by id."""
+    return list(
+        db.session.scalars(
+            select(Workshop.id)
+            .where(
+                Workshop.facilitator_id == user_id,
+                exists().where(
+                    WorkshopFacilitator.workshop_id == Workshop.id,
+                    WorkshopFacilitator.user_id == User.id,
+                    User.active.is_(True),
+                ),
+            )
+            .order_by(Workshop.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SteppedDown:
+    """What someone leaving (their account switched off) left behind, by workshop id."""
+
+    #: Workshops they ran with the lead: taken off, they go on with the others.
+    left: list[int]
+    #: Workshops they led with others: the co-facilitator who joined first leads them now.
+    passed_on: list[int]
+
+
+def step_down(user_id: int) -> SteppedDown:
+    """In the caller's write transaction, the person's row locked (nobody adds them to a
+    workshop meanwhile): take them off every workshop they co-run, and hand each they
+    lead with an active co-facilitator to the one who joined it first, so a workshop
+    someone runs is never led by an account that is switched off.
+    """
+    left, passed_on = [], []
+    for workshop in lock(Workshop, [*shared_by(user_id), *led_with_others(user_id)]):
+        if workshop.facilitator_id == user_id:
+            heir = next((r for r in workshop.cofacilitators if r.user.is_active), None)
+            if heir is not None:
+                workshop.facilitator_id = heir.user_id
+                workshop.cofacilitators.remove(heir)  # one row per runner: the lead's is none
+                passed_on.append(workshop.id)
+        else:
+            mine = [r for r in workshop.cofacilitators if r.user_id == user_id]
+            for row in mine:
+                workshop.cofacilitators.remove(row)  # deleted as such: the feeds' counters move
+            left += [workshop.id] if mine else []
+    return SteppedDown(left, passed_on)
 
 
 def still_runs(workshop_id: int, user_id: int) -> bool:

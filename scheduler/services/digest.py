@@ -83,12 +83,13 @@ def day_summary(facilitator: User, day: date) -> list[DigestLine]:
 
 
 def appointments_on(facilitator: User, day: date) -> list[Appointment]:
-    """The counselor's held appointments (confirmed or awaiting approval) on a local day."""
+    """The counselor's own held appointments (confirmed or awaiting approval) on a local
+    day (an admin's too: not everyone's, which an admin may manage)."""
     start, end = day_bounds(day, facilitator.timezone)
     return [
         a
         for a in counseling.counselor_appointments(facilitator, start=start, end=end)
-        if start <= a.slot.starts_at < end
+        if start <= a.slot.starts_at < end and a.facilitator_id == facilitator.id
     ]
 
 
@@ -98,7 +99,8 @@ def digest_day(facilitator: User, due_at: datetime) -> date:
 
 
 def queue_due(now: datetime) -> int:
-    """Queue today's digest for every facilitator whose morning it is and who has sessions.
+    """Queue today's digest for everyone on the staff whose morning it is and who has
+    sessions (an admin who runs a workshop too) or appointments of their own.
 
     Runs every hour (and after a restart); the outbox key makes repeats harmless, so
     each facilitator gets one digest a day however often this runs.
@@ -106,7 +108,7 @@ def queue_due(now: datetime) -> int:
     queued = 0
     with write_transaction() as session:
         facilitators = session.scalars(
-            select(User).where(User.role == Role.FACILITATOR, User.active.is_(True))
+            select(User).where(User.role.in_((Role.FACILITATOR, Role.ADMIN)), User.active.is_(True))
         ).all()
         for facilitator in facilitators:
             local = to_local(now, facilitator.timezone)

@@ -115,6 +115,7 @@ MESSAGES: dict[str, LazyString | Worded] = {
     ),
     # managing accounts (admins)
     "account_not_found": _l("We couldn't find that account."),
+    "email_missing": _l("Enter an email address like name@example.com."),
     "account_exists": _l(
         "This address already has an account ({name}), so no invitation was sent. "
         "Open the account to see its role and what you can do."

@@ -37,6 +37,8 @@ def invite(admin_id: int, *, email: str, name: str, role: str, now: datetime) ->
     if role not in STAFF_ROLES:
         raise DomainError("bad_role")
     email = accounts.normalise_email(email)
+    if not email:  # an account has an address, or nobody could ever accept it
+        raise DomainError("email_missing")
     # Nobody knows this password: the account opens only through its link. Hashed
     # like any other, outside the write lock, so logging in to it takes the usual time.
     unknown = hash_password(secrets.token_urlsafe(32))

@@ -167,6 +167,7 @@ def move_booking(booking_id: int, target_session_id: int, *, actor: User, now: d
             now,
             tell=False,
         )
+        moved.booked_by_id = booking.booked_by_id  # made by staff for them, it still is
         transition(booking, BookingStatus.CANCELLED, now, moved=True)
         promote_waitlisted(source, now)
         notices.booking_moved(booking, moved, now)

@@ -51,6 +51,8 @@ def request_email_change(user_id: int, new_email: str, password: str, *, now: da
     """
     _check_password(user_id, password)
     new_email = accounts.normalise_email(new_email)
+    if not new_email:
+        raise DomainError("email_missing")
     with write_transaction() as session:
         user = session.get_one(User, user_id)
         if new_email == user.email:

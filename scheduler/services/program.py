@@ -229,8 +229,10 @@ def duplicate_workshop(
 
     The copy has the same details and the same pattern of sessions: each at its wall
     time in the workshop's zone, the same number of days after the first, with its
-    length and seats. Cancelled sessions and bookings are not copied. ``first_day``
-    must fall on the first session's day of the week, so every session keeps its day.
+    length and seats, and the same facilitators (whoever copies it leads it instead of
+    a lead whose account is switched off). Cancelled sessions and bookings are not
+    copied. ``first_day`` must fall on the first session's day of the week, so every
+    session keeps its day.
     """
     with write_transaction() as session:
         original = _managed(workshop_id, by, shared=True)
@@ -252,13 +254,10 @@ def duplicate_workshop(
             online_url=original.online_url,
             publish=False,
         )
+        # Its lead leads the copy; one who has left since hands it to whoever copies it.
+        lead = original.facilitator_id if original.facilitator.is_active else by
         copy = series.add_workshop(
-            session,
-            original.facilitator_id,
-            details,
-            timezone=zone,
-            language=original.language,
-            now=now,
+            session, lead, details, timezone=zone, language=original.language, now=now
         )
         # Those who run it together this term run the copy together too.
         session.add_all(
@@ -266,6 +265,7 @@ def duplicate_workshop(
                 workshop_id=copy.id, user_id=shared.user_id, added_at=now, added_by_id=by
             )
             for shared in original.cofacilitators
+            if shared.user_id != lead and shared.user.is_active
         )
         session.add_all(
             series.new_session(

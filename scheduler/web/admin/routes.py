@@ -30,6 +30,20 @@ ACTIONS: dict[str, LazyString] = {
     "account.email_requested": _l("Asked to change their email address"),
     "account.email_changed": _l("Changed their email address"),
     "account.password": _l("Changed their password"),
+    "act_for.book": _l("Booked for a household"),
+    "act_for.cancel": _l("Cancelled a booking for a household"),
+    "act_for.move": _l("Moved a household's booking"),
+    "act_for.needs": _l("Changed a household's needs"),
+    "act_for.appointment_move": _l("Moved a counseling appointment"),
+    "household.create": _l("Recorded a household"),
+    "household.search": _l("Searched for a household"),
+    "household.view": _l("Saw a household's details"),
+    "household.claim_link": _l("Sent a household the link to claim its record"),
+    "household.claimed": _l("Claimed their household record"),
+    "needs.view": _l("Saw a household's needs"),
+    "workshop.cofacilitator_add": _l("Added a facilitator to a workshop"),
+    "workshop.cofacilitator_remove": _l("Took a facilitator off a workshop"),
+    "workshop.lead": _l("Changed who leads a workshop"),
 }
 
 
