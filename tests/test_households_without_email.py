@@ -226,7 +226,7 @@ def test_staff_moving_it_are_told_to_tell_it_themselves(staff, phoned, client, a
     )
 
     assert "gets one email" not in form
-    assert "They have no email address: please tell them the new time yourself." in form
+    assert "They have no email address, so nothing is sent: please phone them at" in form
     assert "Garcia household is moved to" in text(done)
     assert "They have no email address, so nothing was sent" in text(done)
 
