@@ -47,8 +47,10 @@ def settings(database_url: str, **overrides: Any) -> dict[str, Any]:
         # Tests travel days ahead with a client logged in; tests/test_sessions.py checks
         # that sign-ins end after the real SIGN_IN_HOURS.
         "SIGN_IN_HOURS": 24 * 3650,
-        # Enough connections for the concurrency tests' 40 threads.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 45, "max_overflow": 10, "pool_timeout": 60},
+        # Enough connections for the concurrency tests' 40 threads, but only 5 kept open
+        # between tests: two test workers each holding forty idle ones would leave
+        # PostgreSQL (100 clients by default) none for the next race.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 5, "max_overflow": 50, "pool_timeout": 60},
     }
     config.update(overrides)
     return config
