@@ -26,11 +26,12 @@ from scheduler.models import (
     WorkshopSession,
 )
 from scheduler.services import accounts, email_links, households, needs, series
-from scheduler.services.booking import Needs, book_seats, cancel_booking
+from scheduler.services.booking import Needs, book_seats, cancel_booking, enroll_series
 from scheduler.services.errors import DomainError
 from scheduler.services.households import Contact
 from scheduler.services.seats import SeatCount, seat_count
 from scheduler.services.series import Scope
+from scheduler.timetext import moment_text
 from scheduler.timeutil import utcnow, wall_time
 from tests.support import races
 from tests.support.mail import SERVICE_WORDS, outbox, received
@@ -212,6 +213,136 @@ def test_a_staff_address_is_not_taken_for_a_household(
     with pytest.raises(DomainError) as refused:
         book_by_phone(session.id, email=colleague.email)
     assert refused.value.code == "email_is_staff"
+
+
+# --- a whole series in one step, as a household enrolls itself ------------------------
+
+
+def test_staff_book_a_new_household_without_email_into_every_session_of_a_series(
+    make_workshop, staff, book_by_phone, db
+):
+    sessions = make_workshop(facilitator=staff, weeks=3, capacity=3).sessions
+
+    done = book_by_phone(sessions[1].id, seats=2, whole_series=True)
+
+    household = done.household.id
+    assert [b.session_id for b in done.bookings] == [s.id for s in sessions]
+    booked = [reload(db, Booking, b.id) for b in done.bookings]
+    assert {(b.family_id, b.status, b.seats, b.booked_by_id) for b in booked} == {
+        (household, BookingStatus.CONFIRMED, 2, staff.id)
+    }
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(User).where(User.name == "Garcia household")
+        )
+        == 1
+    )
+    assert audit_trail(db) == [
+        (staff.id, "household.create", f"user:{household}"),
+        *[(staff.id, "act_for.book", f"booking:{b.id}") for b in booked],
+    ]
+    assert rows_for(db, household) == []  # no address: staff tell them
+
+
+def test_a_full_session_refuses_the_whole_series_in_words_and_records_no_household(
+    make_workshop, make_booking, staff, book_by_phone, db
+):
+    sessions = make_workshop(facilitator=staff, weeks=3, capacity=2).sessions
+    make_booking(sessions[2].id, seats=2)
+    people_before = db.session.scalar(select(func.count()).select_from(User))
+
+    with pytest.raises(DomainError) as refused:
+        book_by_phone(sessions[0].id, whole_series=True)
+
+    assert refused.value.code == "household_series_full"
+    full_on = moment_text(sessions[2].starts_at, "America/New_York")
+    assert refused.value.message == (
+        f"Not every session has 1 seat free ({full_on}), so nothing was booked."
+    )
+    assert db.session.scalar(select(func.count()).select_from(User)) == people_before
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 1
+    assert audit_trail(db) == []
+
+
+def test_staff_may_book_a_series_with_the_waitlist_of_its_full_sessions(
+    make_workshop, make_booking, make_user, staff, book_by_phone, db
+):
+    sessions = make_workshop(facilitator=staff, weeks=3, capacity=2).sessions
+    make_booking(sessions[1].id, seats=2)
+
+    done = book_by_phone(sessions[0].id, whole_series=True, join_waitlist=True)
+
+    statuses = [reload(db, Booking, b.id).status for b in done.bookings]
+    assert statuses == [BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.CONFIRMED]
+    actions = [a for _, a, _ in audit_trail(db)]
+    assert actions == ["household.create", "act_for.book", "act_for.book", "act_for.book"]
+
+
+def test_a_household_with_email_is_mailed_for_each_booking_as_when_it_enrolls_itself(
+    make_workshop, make_user, staff, book_by_phone, db
+):
+    by_staff = make_workshop(facilitator=staff, weeks=3, capacity=5)
+    by_itself = make_workshop(facilitator=staff, weeks=3, capacity=5)
+    family = make_user()
+    enroll_series(by_itself.id, family.id, 1, Needs(), now=utcnow())
+
+    done = book_by_phone(by_staff.sessions[0].id, email="lopez@example.org", whole_series=True)
+
+    def kinds(recipient_id: int) -> list[str]:
+        return sorted(r.kind for r in rows_for(db, recipient_id))
+
+    assert kinds(done.household.id) == kinds(family.id)
+    assert kinds(family.id).count("confirmed") == 3  # one email per booking, and reminders
+
+
+def test_a_household_waitlisted_in_a_full_session_of_its_series_is_told_so_by_email(
+    make_workshop, make_booking, staff, book_by_phone, db
+):
+    sessions = make_workshop(facilitator=staff, weeks=2, capacity=1).sessions
+    make_booking(sessions[1].id)
+
+    done = book_by_phone(
+        sessions[0].id, email="lopez@example.org", whole_series=True, join_waitlist=True
+    )
+
+    first, waiting = done.bookings
+    told = {(r.booking_id, r.kind) for r in rows_for(db, done.household.id)}
+    assert {(first.id, "confirmed"), (waiting.id, "waitlisted")} <= told
+    assert (waiting.id, "confirmed") not in told
+
+
+def test_staff_book_a_series_for_a_known_household_beyond_the_unverified_limit(
+    app, make_workshop, make_user, staff
+):
+    app.config["UNVERIFIED_SEAT_LIMIT"] = 2
+    sessions = make_workshop(facilitator=staff, weeks=3, capacity=6).sessions
+    family = make_user()  # never confirmed its address
+    mine = book_seats(sessions[1].id, family.id, 2, Needs(), now=utcnow())
+    with pytest.raises(DomainError) as refused:
+        enroll_series(sessions[0].workshop_id, family.id, 2, Needs(), now=utcnow())
+    assert refused.value.code == "unverified_seat_limit"
+
+    booked = enroll_series(
+        sessions[0].workshop_id, family.id, 2, Needs(), now=utcnow(), acting=staff
+    )
+
+    assert [b.session_id for b in booked] == [sessions[0].id, sessions[2].id]  # not again
+    assert all(b.is_confirmed and b.booked_by_id == staff.id for b in booked)
+    assert mine.booked_by_id is None
+    with pytest.raises(DomainError) as again:
+        enroll_series(sessions[0].workshop_id, family.id, 2, Needs(), now=utcnow(), acting=staff)
+    assert again.value.code == "household_all_booked"
+    assert "This household is already booked into every upcoming session" in again.value.message
+
+
+def test_a_facilitator_books_a_series_only_in_workshops_they_run(make_workshop, make_user, staff):
+    workshop = make_workshop(weeks=2)  # another facilitator's
+    family = make_user()
+
+    with pytest.raises(DomainError) as refused:
+        enroll_series(workshop.id, family.id, 1, Needs(), now=utcnow(), acting=staff)
+
+    assert refused.value.code == "workshop_not_found"
 
 
 # --- mail: the usual emails, and none for a household without an address -----------

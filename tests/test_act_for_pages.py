@@ -15,6 +15,7 @@ from scheduler.models import AuditEvent, Booking, BookingStatus, Role, User
 from scheduler.services import email_links, households, series
 from scheduler.services.booking import Needs, book_seats
 from scheduler.services.households import Contact
+from scheduler.timetext import moment_text
 from scheduler.timeutil import utcnow
 from tests.support.app import PASSWORD
 from tests.support.mail import outbox
@@ -165,7 +166,7 @@ def test_a_full_session_offers_staff_the_waitlist(client, auth, make_booking, st
     make_booking(session.id, seats=3)
     logged_in(auth, staff)
     shown = page(client.get(f"/manage/sessions/{session.id}/book-for"))
-    assert "Put them on the waitlist" in shown
+    assert "Book, or put them on the waitlist where full" in shown  # a series: sessions vary
 
     response = client.post(
         f"/manage/sessions/{session.id}/book-for",
@@ -188,8 +189,134 @@ def test_a_session_that_filled_up_meanwhile_is_refused_and_offers_the_waitlist(
     )
 
     assert response.status_code == 409
-    assert "Put them on the waitlist" in page(response)
+    assert "Book, or put them on the waitlist where full" in page(response)
     assert 'name="join_waitlist" type="hidden" value="1"' in page(response)
+
+
+# --- a whole series at once -----------------------------------------------------------
+
+
+def test_staff_book_a_new_household_without_email_into_every_session_of_the_series(
+    client, auth, make_workshop, staff, db
+):
+    sessions = make_workshop(facilitator=staff, weeks=3, capacity=3).sessions
+    logged_in(auth, staff)
+    shown = page(client.get(f"/manage/sessions/{sessions[1].id}/book-for"))
+    assert "<legend>Sessions to book</legend>" in shown
+    assert '<input checked id="sessions-1" name="sessions" type="radio" value="this">' in shown
+    assert "This session only" in shown
+    assert "All 3 upcoming sessions of the series" in shown
+
+    response = client.post(
+        f"/manage/sessions/{sessions[1].id}/book-for",
+        data={"name": "Garcia household", "phone": "555 0100", "seats": "2", "sessions": "all"},
+    )
+
+    assert response.status_code == 303
+    assert response.location.endswith(f"/manage/sessions/{sessions[1].id}/roster")
+    told = page(client.get(response.location))
+    assert "Booked 2 seats for Garcia household in each of 3 sessions of the series." in told
+    assert "nothing was sent: please tell them yourself" in told
+    booked = db.session.scalars(select(Booking).order_by(Booking.session_id)).all()
+    assert [b.session_id for b in booked] == [s.id for s in sessions]
+    assert len({b.family_id for b in booked}) == 1
+    assert audit_actions(db).count("household.create") == 1
+    assert audit_actions(db).count("act_for.book") == 3
+    assert outbox(db, recipient_id=booked[0].family_id) == []
+
+
+def test_a_full_session_of_the_series_is_named_and_its_waitlist_offered(
+    client, auth, make_workshop, make_booking, staff, db
+):
+    sessions = make_workshop(facilitator=staff, weeks=3, capacity=2).sessions
+    make_booking(sessions[2].id, seats=2)
+    logged_in(auth, staff)
+    form = {"name": "Garcia household", "seats": "1", "sessions": "all"}
+    full_on = moment_text(sessions[2].starts_at, "America/New_York")
+
+    refused = client.post(f"/manage/sessions/{sessions[0].id}/book-for", data=form)
+
+    assert refused.status_code == 409
+    shown = page(refused)
+    assert f"Not every session has 1 seat free ({full_on}), so nothing was booked." in shown
+    assert "put them on the waitlist of the full ones, send the form again" in shown
+    assert 'name="join_waitlist" type="hidden" value="1"' in shown
+    assert '<input checked id="sessions-2" name="sessions" type="radio" value="all">' in shown
+    assert db.session.scalar(select(Booking.id).where(Booking.booked_by_id == staff.id)) is None
+
+    sent_again = client.post(
+        f"/manage/sessions/{sessions[0].id}/book-for", data={**form, "join_waitlist": "1"}
+    )
+
+    assert sent_again.status_code == 303
+    told = page(client.get(sent_again.location))
+    assert "Booked 1 seat for Garcia household in each of 2 sessions of the series." in told
+    assert f"Garcia household is on the waitlist for 1 seat in 1 full session: {full_on}." in told
+    statuses = db.session.scalars(
+        select(Booking.status).where(Booking.booked_by_id == staff.id).order_by(Booking.session_id)
+    ).all()
+    assert statuses == [BookingStatus.CONFIRMED, BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]
+    assert audit_actions(db).count("act_for.book") == 3
+
+
+def test_a_household_chosen_from_the_search_is_booked_into_the_series_and_emailed(
+    client, auth, make_workshop, make_user, staff, db
+):
+    sessions = make_workshop(facilitator=staff, weeks=2, capacity=3).sessions
+    family = make_user(name="Okafor household")
+    book_seats(sessions[0].id, family.id, 1, Needs(), now=utcnow())  # booked itself already
+    logged_in(auth, staff)
+
+    response = client.post(
+        f"/manage/sessions/{sessions[0].id}/book-for",
+        data={"household_id": str(family.id), "seats": "1", "sessions": "all"},
+    )
+
+    assert response.status_code == 303
+    told = page(client.get(response.location))
+    assert "Booked 1 seat for Okafor household in 1 session of the series." in told
+    assert f"We emailed them at {family.email}." in told
+    (added,) = db.session.scalars(select(Booking).where(Booking.booked_by_id == staff.id))
+    assert added.session_id == sessions[1].id
+    assert [r.kind for r in outbox(db, booking_id=added.id)].count("confirmed") == 1
+
+
+def test_the_series_choice_counts_only_the_sessions_still_to_come(
+    client, auth, make_workshop, staff
+):
+    sessions = make_workshop(facilitator=staff, weeks=3).sessions
+    series.cancel_sessions(sessions[2].id, scope=series.Scope.ONE, now=utcnow())
+    logged_in(auth, staff)
+
+    shown = page(client.get(f"/manage/sessions/{sessions[0].id}/book-for"))
+
+    assert "All 2 upcoming sessions of the series" in shown
+
+
+def test_a_single_session_workshop_offers_no_choice_of_sessions(
+    client, auth, make_workshop, make_booking, staff
+):
+    single = make_workshop(facilitator=staff, capacity=1).sessions[0]
+    make_booking(single.id)
+    logged_in(auth, staff)
+
+    shown = page(client.get(f"/manage/sessions/{single.id}/book-for"))
+
+    assert 'name="sessions"' not in shown and "of the series" not in shown
+    assert "Put them on the waitlist" in shown
+
+
+def test_a_choice_of_sessions_that_isnt_offered_is_a_clear_422(client, auth, staff, session, db):
+    logged_in(auth, staff)
+
+    response = client.post(
+        f"/manage/sessions/{session.id}/book-for",
+        data={"name": "Garcia household", "seats": "1", "sessions": "every-other-week"},
+    )
+
+    assert response.status_code == 422
+    assert "Choose this session only, or all upcoming sessions of the series." in page(response)
+    assert db.session.scalar(select(Booking.id)) is None
 
 
 @pytest.mark.parametrize(

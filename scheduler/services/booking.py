@@ -198,36 +198,96 @@ def _check_unverified_limit(family_id: int, seats: int, now: datetime) -> None:
         raise DomainError("unverified_seat_limit", limit=limit, held=held or 0)
 
 
+def upcoming_sessions(workshop: Workshop, now: datetime) -> list[WorkshopSession]:
+    """The sessions of a workshop a whole-series booking is for: scheduled, not started."""
+    return [s for s in workshop.sessions if s.is_open(now)]
+
+
 def enroll_series(
-    workshop_id: int, family_id: int, seats: int, needs: Needs, *, now: datetime
+    workshop_id: int,
+    family_id: int,
+    seats: int,
+    needs: Needs,
+    *,
+    now: datetime,
+    join_waitlist: bool = False,
+    acting: User | None = None,
 ) -> list[Booking]:
-    """Book every upcoming session of a series the household isn't in yet, or none of them."""
+    """Book every upcoming session of a series the household isn't in yet, or none of them.
+
+    Sessions without the seats refuse the whole series with ``series_full``, naming
+    them, unless ``join_waitlist``: then the household joins their waitlists and is
+    booked into the others. ``acting``: staff booking for the household, as in
+    :func:`book_seats` (no per-household seat limit; only a workshop they run).
+    """
+    check_seats(seats)
+    try:
+        with write_transaction():
+            bookings = take_series(
+                workshop_id,
+                family_id,
+                seats,
+                needs,
+                now=now,
+                join_waitlist=join_waitlist,
+                acting=acting,
+            )
+    except IntegrityError as error:
+        raise DomainError(_already_booked(acting)) from error
+    return bookings
+
+
+def take_series(
+    workshop_id: int,
+    family_id: int,
+    seats: int,
+    needs: Needs,
+    *,
+    now: datetime,
+    join_waitlist: bool = False,
+    acting: User | None = None,
+) -> list[Booking]:
+    """:func:`enroll_series`' rules, inside the caller's write transaction (as
+    :func:`take_seats`: a household staff record commits with its bookings or not at all)."""
     check_seats(seats)
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None:
         raise DomainError("workshop_not_found")
-    upcoming_ids = [s.id for s in workshop.sessions if s.is_open(now)]
-    try:
-        with write_transaction():
-            lock_family(family_id)
-            sessions = lock_sessions(upcoming_ids)
-            wanted = [s for s in sessions if _active_booking(s.id, family_id) is None]
-            if not wanted:
-                raise DomainError("nothing_to_enroll")
-            _check_unverified_limit(family_id, seats * len(wanted), now)
-            for session in wanted:
-                check_bookable(session, now)
-            short = [s for s in wanted if seats > seat_count(s).open]
-            if short:
-                dates = ", ".join(moment_text(s.starts_at, workshop.timezone) for s in short)
-                raise DomainError("series_full", seats=seats, dates=dates)
-            bookings = [
-                new_booking(s, family_id, seats, needs, BookingStatus.CONFIRMED, now)
-                for s in wanted
-            ]
-    except IntegrityError as error:
-        raise DomainError("already_booked") from error
-    return bookings
+    if acting is None:
+        lock_family(family_id)
+    else:
+        _check_household(family_id)  # staff vouch for it: no per-household seat limit
+        if not permissions.can_manage_workshop(acting, workshop):
+            raise DomainError("workshop_not_found")
+    sessions = lock_sessions(s.id for s in upcoming_sessions(workshop, now))
+    wanted = [s for s in sessions if _active_booking(s.id, family_id) is None]
+    if not wanted:
+        raise DomainError("nothing_to_enroll" if acting is None else "household_all_booked")
+    if acting is None:
+        _check_unverified_limit(family_id, seats * len(wanted), now)
+    for session in wanted:
+        check_bookable(session, now)
+    short = {s.id for s in wanted if seats > seat_count(s).open}
+    if short and not join_waitlist:
+        dates = ", ".join(
+            moment_text(s.starts_at, workshop.timezone) for s in wanted if s.id in short
+        )
+        code = "series_full" if acting is None else "household_series_full"
+        raise DomainError(code, seats=seats, dates=dates)
+    if short and (smallest := min(s.capacity for s in wanted)) < seats:
+        raise DomainError("larger_than_session", capacity=smallest)
+    return [
+        new_booking(
+            s,
+            family_id,
+            seats,
+            needs,
+            BookingStatus.WAITLISTED if s.id in short else BookingStatus.CONFIRMED,
+            now,
+            booked_by=acting,
+        )
+        for s in wanted
+    ]
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,14 @@ def _series_full(params: Mapping[str, Any]) -> str:
     ).format(seats=params["seats"], dates=params["dates"])
 
 
+def _household_series_full(params: Mapping[str, Any]) -> str:
+    return ngettext(
+        "Not every session has {seats} seat free ({dates}), so nothing was booked.",
+        "Not every session has {seats} seats free ({dates}), so nothing was booked.",
+        params["seats"],
+    ).format(seats=params["seats"], dates=params["dates"])
+
+
 def _unverified_seat_limit(params: Mapping[str, Any]) -> str:
     return ngettext(
         "Until you confirm your email address, your household can hold up to {limit} seat "
@@ -198,6 +206,10 @@ MESSAGES: dict[str, LazyString | Worded] = {
     # staff acting for a household
     "household_already_booked": _l("This household already has a booking for this session."),
     "household_not_found": _l("We couldn't find that household."),
+    "household_series_full": _household_series_full,
+    "household_all_booked": _l(
+        "This household is already booked into every upcoming session of this series."
+    ),
     "household_name_missing": _l("Write the name of the person or family to book for."),
     "household_email_missing": _l("Write the email address to send the link to."),
     "household_inactive": _l(

@@ -31,7 +31,7 @@ from scheduler.models import (
 )
 from scheduler.services import audit, email_links, feeds, permissions
 from scheduler.services.accounts import find_by_email, normalise_email
-from scheduler.services.booking import Needs, take_seats
+from scheduler.services.booking import Needs, take_seats, take_series
 from scheduler.services.errors import DomainError
 from scheduler.services.locks import lock
 from scheduler.services.passwords import hash_password
@@ -103,12 +103,18 @@ def chosen(household_id: int, viewer: User, *, now: datetime) -> User | None:
 
 @dataclass(frozen=True)
 class BookedFor:
-    """A booking staff made for a household given by its contact details."""
+    """The bookings staff made for a household given by its contact details: one, or
+    one per session of a series."""
 
-    booking: Booking
+    bookings: list[Booking]
     household: User
     #: The email given was an account's already: it was booked, and no record was made.
     existing: bool
+
+    @property
+    def booking(self) -> Booking:
+        """The first (for one session, the only) booking made."""
+        return self.bookings[0]
 
 
 def book_for_new_household(
@@ -120,12 +126,15 @@ def book_for_new_household(
     acting: User,
     now: datetime,
     join_waitlist: bool = False,
+    whole_series: bool = False,
 ) -> BookedFor:
     """Record a household (or find the account its email already has) and book for it.
 
     The record and the booking commit together or not at all: a full session leaves no
     household behind. The booking follows the same rules as a household's own
-    (:func:`~scheduler.services.booking.take_seats`).
+    (:func:`~scheduler.services.booking.take_seats`); with ``whole_series``, every
+    upcoming session of the session's series, as a household enrolls
+    (:func:`~scheduler.services.booking.take_series`).
     """
     check_seats(seats)
     name = contact.name.strip()
@@ -157,18 +166,30 @@ def book_for_new_household(
                 transaction.add(household)
                 transaction.flush()
                 audit.add(acting, "household.create", f"user:{household.id}", now=now)
-            booking = take_seats(
-                session_id,
-                household.id,
-                seats,
-                needs,
-                now=now,
-                join_waitlist=join_waitlist,
-                acting=acting,
-            )
+            if whole_series:
+                bookings = take_series(
+                    session.workshop_id,
+                    household.id,
+                    seats,
+                    needs,
+                    now=now,
+                    join_waitlist=join_waitlist,
+                    acting=acting,
+                )
+            else:
+                booking = take_seats(
+                    session_id,
+                    household.id,
+                    seats,
+                    needs,
+                    now=now,
+                    join_waitlist=join_waitlist,
+                    acting=acting,
+                )
+                bookings = [booking]
     except IntegrityError as error:  # the same address or booking sent twice at once
         raise DomainError("try_again") from error
-    return BookedFor(booking, household, existing)
+    return BookedFor(bookings, household, existing)
 
 
 def _check_bookable_account(account: User) -> None:

@@ -16,11 +16,12 @@ from scheduler.services import booking as booking_service
 from scheduler.services import households, needs
 from scheduler.services.errors import DomainError, seats_text
 from scheduler.services.seats import seat_count
+from scheduler.timetext import moment_text
 from scheduler.timeutil import utcnow
 from scheduler.web.access import managed_booking, managed_household, owned_session, role_required
 from scheduler.web.forms import ConfirmForm, NeedsForm
 from scheduler.web.limits import by_account, limit
-from scheduler.web.manage.forms import BookForForm, ClaimLinkForm, HouseholdSearchForm
+from scheduler.web.manage.household_forms import BookForForm, ClaimLinkForm, HouseholdSearchForm
 from scheduler.web.manage.routes import _STAFF, bp
 from scheduler.web.requests import id_arg
 
@@ -38,10 +39,15 @@ def _book_for_page(
     seats = seat_count(target)
     if seats.open <= 0 and not form.join_waitlist.data:
         form.join_waitlist.data = "1"  # full already: the button says it waitlists them
+    upcoming = booking_service.upcoming_sessions(target.workshop, utcnow())
+    series = [(s, seat_count(s)) for s in upcoming] if len(upcoming) > 1 else []
+    if series:
+        form.offer_series(len(series))
     return render_template(
         "manage/book_for.html",
         session=target,
         seats=seats,
+        series=series,
         form=form,
         chosen=chosen,
         search=search or HouseholdSearchForm(formdata=None),
@@ -80,10 +86,23 @@ def book_for(session_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _book_for_page(target, form, chosen=chosen, status=422)
     join = form.join_waitlist.data == "1"
+    whole = form.whole_series()
     try:
-        if chosen is not None:
-            booking = booking_service.book_seats(
+        if chosen is None:
+            done = households.book_for_new_household(
                 target.id,
+                form.contact(),
+                form.seats.data,
+                form.needs(),
+                acting=current_user,
+                now=now,
+                join_waitlist=join,
+                whole_series=whole,
+            )
+            bookings, existing = done.bookings, done.existing
+        elif whole:
+            bookings = booking_service.enroll_series(
+                target.workshop_id,
                 chosen.id,
                 form.seats.data,
                 form.needs(),
@@ -93,41 +112,32 @@ def book_for(session_id: int) -> ResponseReturnValue:
             )
             existing = False
         else:
-            done = households.book_for_new_household(
+            booking = booking_service.book_seats(
                 target.id,
-                form.contact(),
+                chosen.id,
                 form.seats.data,
                 form.needs(),
-                acting=current_user,
                 now=now,
                 join_waitlist=join,
+                acting=current_user,
             )
-            booking, existing = done.booking, done.existing
+            bookings, existing = [booking], False
     except DomainError as error:
-        full = error.code == "full"
-        if full:
+        # Full: sent again, the form puts them on the waitlist (of the full sessions).
+        offer = {"full": "session", "household_series_full": "series"}.get(error.code)
+        if offer:
             form.join_waitlist.data = "1"
         return _book_for_page(
-            target, form, chosen=chosen, status=409, error=error.message, offer_waitlist=full
+            target, form, chosen=chosen, status=409, error=error.message, offer_waitlist=offer
         )
-    flash(_booked_words(booking, existing), "success")
+    flash(_booked_words(bookings, existing, whole=whole), "success")
     return redirect(url_for("manage.roster", session_id=target.id), 303)
 
 
-def _booked_words(booking: Booking, existing: bool) -> str:
+def _booked_words(bookings: list[Booking], existing: bool, *, whole: bool) -> str:
     """What staff are told after booking for a household, and whether it was emailed."""
-    household = booking.family
-    if booking.is_confirmed:
-        done = _(
-            "Booked %(seats)s for %(name)s.", seats=seats_text(booking.seats), name=household.name
-        )
-    else:
-        done = _(
-            "%(name)s is on the waitlist for %(seats)s.",
-            name=household.name,
-            seats=seats_text(booking.seats),
-        )
-    words = [done]
+    household = bookings[0].family
+    words = _series_booked(bookings) if whole else _one_booked(bookings[0])
     if existing:
         words.append(
             _(
@@ -138,6 +148,46 @@ def _booked_words(booking: Booking, existing: bool) -> str:
         )
     words.append(told(household))
     return " ".join(words)
+
+
+def _one_booked(booking: Booking) -> list[str]:
+    name, seats = booking.family.name, seats_text(booking.seats)
+    if booking.is_confirmed:
+        return [_("Booked %(seats)s for %(name)s.", seats=seats, name=name)]
+    return [_("%(name)s is on the waitlist for %(seats)s.", name=name, seats=seats)]
+
+
+def _series_booked(bookings: list[Booking]) -> list[str]:
+    """A whole series: how many sessions were booked, and which full ones they wait for."""
+    name, seats = bookings[0].family.name, seats_text(bookings[0].seats)
+    booked = [b for b in bookings if b.is_confirmed]
+    waiting = [b for b in bookings if not b.is_confirmed]
+    words = []
+    if booked:
+        words.append(
+            ngettext(
+                "Booked %(seats)s for %(name)s in %(num)d session of the series.",
+                "Booked %(seats)s for %(name)s in each of %(num)d sessions of the series.",
+                len(booked),
+                seats=seats,
+                name=name,
+            )
+        )
+    if waiting:
+        dates = "; ".join(
+            moment_text(b.session.starts_at, b.session.workshop.timezone) for b in waiting
+        )
+        words.append(
+            ngettext(
+                "%(name)s is on the waitlist for %(seats)s in %(num)d full session: %(dates)s.",
+                "%(name)s is on the waitlist for %(seats)s in %(num)d full sessions: %(dates)s.",
+                len(waiting),
+                name=name,
+                seats=seats,
+                dates=dates,
+            )
+        )
+    return words
 
 
 def told(household: User) -> str:

@@ -10,7 +10,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -26,14 +25,12 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     StopValidation,
     ValidationError,
 )
 
 from scheduler.i18n import current_language, language_name, languages
 from scheduler.services.calendar_view import EARLIEST, LATEST
-from scheduler.services.households import Contact
 from scheduler.services.program import HistoryFilter, WorkshopChoice
 from scheduler.services.series import MAX_WEEKS, Scope, WorkshopDetails
 from scheduler.timetext import local_day_text
@@ -46,7 +43,6 @@ from scheduler.web.fields import (
     place_field,
     strip,
 )
-from scheduler.web.forms import NeedsFields
 
 _LOCAL = "%Y-%m-%dT%H:%M"
 #: How far ahead a session may be put; further is almost surely a typo in the year.
@@ -285,101 +281,6 @@ class HistoryFilterForm(FlaskForm):
         found = {"workshop": self.workshop.data or ""}
         found |= {f.name: f.data.isoformat() for f in (self.since, self.until) if f.data}
         return {name: value for name, value in found.items() if value}
-
-
-class HouseholdSearchForm(FlaskForm):
-    """Find a household to book for: a GET form, so nothing to protect with a token."""
-
-    class Meta:
-        csrf = False
-
-    # A text box (the house style styles those); the form itself is role=search.
-    q = StringField(
-        _l("Name, email or phone"),
-        filters=[strip],
-        validators=[Optional(), Length(max=100, message=_l("Keep this under 100 characters."))],
-        description=_l("At least 2 letters or 3 digits of a phone number."),
-    )
-
-
-_PHONE = r"^[0-9 +().\-/]*$"
-
-
-def _email_field(label: str, *, required: bool, description: str = "") -> EmailField:
-    presence = (
-        [DataRequired(_l("Write the email address to send the link to."))]
-        if required
-        else [Optional()]
-    )
-    return EmailField(
-        label,
-        filters=[strip],
-        validators=[
-            *presence,
-            Length(max=254),
-            Email(_l("Enter an email address like name@example.com."), check_deliverability=False),
-        ],
-        description=description,
-    )
-
-
-class BookForForm(NeedsFields):
-    """Staff book for a household: one found by search, or a new one by its contact."""
-
-    #: The household chosen from the search; empty for a new household.
-    household_id = HiddenField(default="")
-    name = StringField(
-        _l("Contact name"),
-        filters=[strip],
-        # No Optional(): it would stop the chain before validate_name says it is needed.
-        validators=[Length(max=120), PlainText()],
-        description=_l("The person or family, as they want to be called."),
-    )
-    phone = StringField(
-        _l("Phone"),
-        filters=[strip],
-        validators=[
-            Optional(),
-            Length(max=40, message=_l("Keep this under 40 characters.")),
-            Regexp(_PHONE, message=_l("Write only the number: digits, spaces, + ( ) and -.")),
-        ],
-        render_kw={"inputmode": "tel", "autocomplete": "off"},
-    )
-    email = _email_field(
-        _l("Email (if they have one)"),
-        required=False,
-        description=_l("They get their confirmation and reminders there. Leave empty if none."),
-    )
-    #: "1" once staff saw the session is full and chose the waitlist for the household.
-    join_waitlist = HiddenField(default="")
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.seats.label.text = _("Seats for the household")
-
-    def chosen_id(self) -> int | None:
-        """The id of the household chosen from the search, or None for a new one."""
-        value = (self.household_id.data or "").strip()
-        return int(value) if value.isdigit() and len(value) < 19 else None
-
-    def validate_name(self, field: StringField) -> None:
-        if self.chosen_id() is None and not field.data:
-            raise StopValidation(_("Write the name of the person or family to book for."))
-
-    def contact(self) -> Contact:
-        return Contact(
-            name=self.name.data or "", phone=self.phone.data or "", email=self.email.data or ""
-        )
-
-
-class ClaimLinkForm(FlaskForm):
-    """Give a household record an address and send it the link that claims it."""
-
-    email = _email_field(
-        _l("Their email address"),
-        required=True,
-        description=_l("We send a link there; with it they choose a password and log in."),
-    )
 
 
 class CofacilitatorForm(FlaskForm):
