@@ -6,7 +6,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, and_, text
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    and_,
+    false,
+    text,
+)
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,6 +27,18 @@ from scheduler.timeutil import utcnow
 
 if TYPE_CHECKING:
     from scheduler.models.people import User
+
+
+class Attendance(StrEnum):
+    """Who came, marked at the door. Late still came: it counts as attended."""
+
+    ATTENDED = "attended"
+    LATE = "late"
+    ABSENT = "absent"
+
+
+#: Marks that say the household came (its ``attended_seats`` say how many of it).
+CAME = (Attendance.ATTENDED, Attendance.LATE)
 
 
 class BookingStatus(StrEnum):
@@ -40,6 +62,11 @@ class Booking(Model):
     __table_args__ = (
         CheckConstraint("seats >= 1", name="seats_positive"),
         CheckConstraint("status IN ('confirmed', 'waitlisted', 'cancelled')", name="status"),
+        CheckConstraint("attendance IN ('attended', 'late', 'absent')", name="attendance"),
+        CheckConstraint(
+            "attended_seats IS NULL OR (attended_seats >= 1 AND attended_seats <= seats)",
+            name="attended_seats",
+        ),
         # One active booking per household and session, even against a stale form.
         Index(
             "uq_bookings_active_family_session",
@@ -74,6 +101,19 @@ class Booking(Model):
     #: The staff member who cancelled for the household; None when it cancelled itself
     #: (or is still booked).
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: Who came (:class:`Attendance`), marked by staff at or after the session; None
+    #: until marked.
+    attendance: Mapped[str | None] = mapped_column(String(10))
+    #: How many of the booking's seats came, when it came (attended or late).
+    attended_seats: Mapped[int | None] = mapped_column()
+    attendance_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attendance_marked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    #: Booked by staff at the door when the session began.
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Let in beyond the session's capacity because the facilitator overrode it.
+    over_capacity: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Bumped on every change of status; with the session's, the calendar SEQUENCE.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Indexed: the public pages' version reads the newest one (services/page_versions.py).

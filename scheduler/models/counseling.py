@@ -39,6 +39,11 @@ class MeetingMode(StrEnum):
     ONLINE = "online"
 
 
+class AppointmentAttendance(StrEnum):
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
 class AppointmentStatus(StrEnum):
     #: Asked for, waiting for the counselor's approval; the slot is held.
     PENDING = "pending"
@@ -169,6 +174,7 @@ class Appointment(Model):
         CheckConstraint(
             "status IN ('pending', 'confirmed', 'cancelled', 'declined')", name="status"
         ),
+        CheckConstraint("attendance IN ('attended', 'no_show')", name="attendance"),
         # Two families can never hold the same slot: the database refuses the second.
         Index(
             "uq_appointments_slot_held",
@@ -199,6 +205,14 @@ class Appointment(Model):
     #: family answers by moving it themselves. Until then, and until it starts, the
     #: family may say the new time doesn't work (:meth:`move_unanswered`).
     moved_by_counselor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    #: Whether the family came (:class:`AppointmentAttendance`), marked by the counselor
+    #: or an admin; None until marked.
+    attendance: Mapped[str | None] = mapped_column(String(10))
+    attendance_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attendance_marked_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     slot: Mapped[CounselingSlot] = relationship()
     family: Mapped[User] = relationship(foreign_keys=[family_id])

@@ -54,6 +54,8 @@ class User(UserMixin, Model):
     feed_salt: Mapped[str | None] = mapped_column(String(64))
     #: False when the family turned reminder emails off.
     reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: False when the family asked not to be invited back after missing a session.
+    invite_back: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: The family's own reminder offsets ("48h,2h"); empty means the site's default.
     reminder_offsets: Mapped[str] = mapped_column(String(100), default="", server_default="")
     #: SHA-256 of the private feed token, for lookup; the token itself is never stored.

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from scheduler.extensions import Model
@@ -54,6 +54,8 @@ class Workshop(Model):
     #: Title and description as the public list's search compares them (``fold``),
     #: kept in step by ``_searchable``: the same matches on SQLite and PostgreSQL.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: After a session, households marked absent get one gentle email inviting them back.
+    invite_back_absent: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
