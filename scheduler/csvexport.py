@@ -24,6 +24,10 @@ HEADER = (
     "accessibility_needs",
     "notes",
     "booked_at",
+    "attendance",
+    "attended_seats",
+    "walk_in",
+    "over_capacity",
 )
 
 #: Spreadsheets run cells that start with these as formulas (CSV injection).
@@ -45,6 +49,13 @@ class RosterLine:
     #: How to reach a household staff recorded (often one without email); else empty.
     #: Last here, so it may be left out; its column follows the email's.
     phone: str = ""
+    #: Who came, marked at the door, in words ("attended", "late", "absent"); empty
+    #: until marked. How many of the seats came, when it came.
+    attendance: str = ""
+    attended_seats: int | None = None
+    #: Booked at the door; let in beyond the session's capacity (the facilitator's override).
+    walk_in: bool = False
+    over_capacity: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from scheduler.csvexport import CsvWords, RosterLine
 from scheduler.extensions import db
 from scheduler.i18n import current_language
 from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
+from scheduler.models.bookings import CAME, Attendance
 from scheduler.services import audit, permissions
 from scheduler.services.catalog import PageNumbers, page_of_nexts
 from scheduler.services.seats import SeatCount, seat_count, seat_counts
@@ -129,6 +130,10 @@ def csv_words() -> CsvWords:
             pgettext("roster CSV column", "accessibility_needs"),
             pgettext("roster CSV column", "notes"),
             pgettext("roster CSV column", "booked_at"),
+            pgettext("roster CSV column", "attendance"),
+            pgettext("roster CSV column", "attended_seats"),
+            pgettext("roster CSV column", "walk_in"),
+            pgettext("roster CSV column", "over_capacity"),
         ),
         yes=pgettext("roster CSV cell", "yes"),
         no=pgettext("roster CSV cell", "no"),
@@ -144,6 +149,16 @@ def _status_word(status: str) -> str:
     return str(status)  # a roster holds active bookings only
 
 
+def _attendance_word(mark: str | None) -> str:
+    """A booking's attendance mark as a roster CSV cell says it; empty until marked."""
+    words = {
+        Attendance.ATTENDED: pgettext("roster CSV cell", "attended"),
+        Attendance.LATE: pgettext("roster CSV cell", "late"),
+        Attendance.ABSENT: pgettext("roster CSV cell", "absent"),
+    }
+    return words[Attendance(mark)] if mark else ""
+
+
 def _booked_at(instant: datetime, zone: str) -> str:
     """ "Tue 4 Mar 2026, 6:00 PM EST", with the day and month in the current language."""
     local, locale = to_local(instant, zone), current_language()
@@ -155,7 +170,8 @@ def _booked_at(instant: datetime, zone: str) -> str:
 def roster_lines(roster: Roster) -> list[RosterLine]:
     """Flatten a roster into export lines: confirmed first, then the waitlist in order.
 
-    Statuses and times are worded in the current language, as ``csv_words`` is.
+    Statuses, attendance marks and times are worded in the current language, as
+    ``csv_words`` is.
     """
     zone = roster.session.workshop.timezone
     positions = {b.id: place for place, b in enumerate(roster.waitlist, start=1)}
@@ -172,6 +188,11 @@ def roster_lines(roster: Roster) -> list[RosterLine]:
             accessibility_needs=b.accessibility_needs,
             notes=b.notes,
             booked_at=_booked_at(b.created_at, zone),
+            attendance=_attendance_word(b.attendance),
+            # A mark without a count means the whole booking came (as attendance_stats counts).
+            attended_seats=(b.attended_seats or b.seats) if b.attendance in CAME else None,
+            walk_in=b.walk_in,
+            over_capacity=b.over_capacity,
         )
         for b in roster.confirmed + roster.waitlist
     ]

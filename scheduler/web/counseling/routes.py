@@ -13,7 +13,7 @@ from flask_login import current_user
 from werkzeug import Response
 
 from scheduler.models import Appointment, Role
-from scheduler.services import calendar_view, counseling
+from scheduler.services import attendance_stats, calendar_view, counseling
 from scheduler.services.errors import DomainError
 from scheduler.timetext import day_text, local_day_text
 from scheduler.timeutil import to_local, utcnow
@@ -209,6 +209,7 @@ def _availability_page(rules_form: RulesForm, status: int = 200) -> tuple[str, i
         upcoming=upcoming,
         zone=zone,
         open_count=len(counseling.open_slots(now, facilitator_id=current_user.id)),
+        attendance=attendance_stats.counselor_counts(current_user.id, now=now),
     ), status
 
 

@@ -19,6 +19,7 @@ from scheduler.services.seats import seat_count
 from scheduler.timeutil import utcnow, wall_time
 from scheduler.web.access import managed_booking, owned_session, owned_workshop, role_required
 from scheduler.web.forms import ConfirmForm
+from scheduler.web.manage.attendance_chart import views_for
 from scheduler.web.manage.forms import (
     CancelSessionForm,
     CapacityForm,
@@ -46,6 +47,7 @@ def dashboard() -> str:
         attention=attention.needs_attention(current_user, now=now),
         listing=listing,
         appointments=appointments,
+        attendance=views_for(current_user, [b.workshop for b in listing.workshops], now=now),
     )
 
 
@@ -93,6 +95,7 @@ def workshop_page(
         workshop=workshop,
         rows=rows,
         has_history=program.has_history(workshop.id, now=now),
+        attendance=views_for(current_user, [workshop], now=now).get(workshop.id),
         runners=cofacilitators.runners_of(workshop),
         share_form=share or CofacilitatorForm(),
         remove_form=ConfirmForm(),
