@@ -23,6 +23,7 @@ from scheduler.timeutil import utcnow
 from scheduler.web import page_cache
 from scheduler.web.feeds import routes as feed_routes
 from tests.support import bulk
+from tests.support.attendance import add_marked_bookings
 from tests.support.counseling import slot_after
 from tests.support.feeds import counting_queries, token_of
 
@@ -108,6 +109,27 @@ def test_the_dashboard_runs_the_same_statements_at_10_and_10000_sessions(client,
     facilitator, _, _ = people
     auth.login(facilitator)
     assert_same_statements(db, client, facilitator, "/manage")
+
+
+def test_the_dashboard_with_attendance_runs_the_same_statements_at_10_and_10000_sessions(
+    client, auth, db, people, make_user
+):
+    """Every workshop on the page has sessions held and checked in (a household absent from
+    each), so each shows its totals, chart, table and who missed two in a row."""
+    facilitator, _, _ = people
+    families = [make_user().id for _ in range(3)]
+    auth.login(facilitator)
+    began = utcnow() - timedelta(weeks=5)  # each term's first 5 weeks are past
+    counts = []
+    for more in (10, 10_000 - 10):
+        ids = bulk.add_sessions(facilitator.id, more, now=began)
+        held = [sid for n, sid in enumerate(ids) if n % bulk.TERM < 5]
+        add_marked_bookings(held, families, ["attended", "absent", None])
+        seen, response = measured(db, lambda: client.get("/manage"))
+        counts.append(len(seen))
+        html = response.get_data(as_text=True)
+        assert "Show rate: 33%" in html and "missed their last two sessions" in html
+    assert counts[0] == counts[1]
 
 
 def test_past_sessions_run_the_same_statements_at_10_and_10000_sessions(client, auth, db, people):
