@@ -21,7 +21,9 @@ from scheduler.timeutil import utcnow
 from tests.browser.actions import book, publish
 from tests.browser.checks import cells_readable, check_page, no_horizontal_scroll
 from tests.browser.conftest import LiveServer, log_in
+from tests.support import bulk
 from tests.support import counseling as counseling_support
+from tests.support.attendance import add_marked_bookings
 
 #: Just above the 40rem breakpoint: the narrowest screen that still shows tables as tables.
 NARROW_TABLE: ViewportSize = {"width": 656, "height": 800}
@@ -187,3 +189,36 @@ def test_counselors_appointment_page_with_a_very_long_email(page: Page, live: Li
     expect(page.get_by_text(LONG_EMAIL)).to_be_visible()
     _fits(page, "counseling-appointment-long", "main dd, main dt, main h1")
     _and_just_above_the_breakpoint(page, "counseling-appointment-long", "main dd, main dt, main h1")
+
+
+def test_dashboard_attendance_chart_fits_a_phone(page: Page, live: LiveServer) -> None:
+    """The dashboard's attendance: the totals, a chart that shrinks to a 360 px screen with
+    its name, the numbers by session as cards, and a long household name that wraps."""
+    maya = live.user(Role.FACILITATOR, name="Maya Okafor")
+    names = ["The Chen family", LONG_NAME, "The Novak-Petrović family"]
+    families = [live.user(name=name).id for name in names]
+    with live.data():
+        ids = bulk.add_sessions(maya.id, bulk.TERM, now=utcnow() - timedelta(weeks=9))
+        held = ids[:9]  # nine Thursdays held; the chart shows the last eight
+        add_marked_bookings(held[:-1], families, ["attended", "absent", "late"])
+        add_marked_bookings(held[-1:], families, [None])  # the last not checked in yet
+    if _is_phone(page):
+        page.set_viewport_size({"width": 360, "height": 800})
+
+    log_in(page, maya.email)
+    page.goto("/manage")
+    name = "Seats booked and attended at the last 8 sessions of Family group 0"
+    chart = page.get_by_role("img", name=name)
+    expect(chart).to_be_visible()
+    box = chart.bounding_box()
+    size = page.viewport_size
+    assert box and size and box["x"] >= 0 and box["x"] + box["width"] <= size["width"]
+    expect(page.get_by_text("9 sessions held, 1 not checked in yet")).to_be_visible()
+    expect(page.get_by_text("Show rate: 67%")).to_be_visible()
+    expect(page.get_by_role("link", name=LONG_NAME)).to_be_visible()
+    page.get_by_text("The numbers by session").click()
+    table = page.get_by_role("table", name="Attendance by session: Family group 0")
+    expect(table.get_by_role("rowheader")).to_have_count(8)
+    _fits(page, "dashboard-attendance")
+    _cards_on_a_phone(page, "dashboard-attendance")
+    _and_just_above_the_breakpoint(page, "dashboard-attendance")
