@@ -109,8 +109,22 @@ def test_before_any_check_in_there_is_no_show_rate(maya, term, make_booking):
 
     stats = stats_of(maya, term)
 
-    assert (stats.held, stats.marked, stats.booked, stats.attended) == (3, 0, 3, 0)
+    assert (stats.held, stats.marked, stats.unmarked, stats.booked, stats.attended) == (
+        3, 0, 1, 3, 0
+    )  # fmt: skip
     assert stats.show_rate is None
+
+
+def test_a_session_nobody_booked_has_nobody_to_check_in(maya, term, make_booking):
+    first, _nobody, third, _ = term.sessions
+    mark_booking(make_booking(first.id, seats=2).id, "attended")
+    make_booking(third.id)
+
+    stats = stats_of(maya, term)
+
+    assert (stats.held, stats.marked, stats.unmarked) == (3, 1, 1)
+    assert [s.to_check_in for s in stats.recent] == [False, False, True]
+    assert stats.recent[1].booked == stats.recent[1].attended == 0
 
 
 def test_only_confirmed_seats_of_sessions_held_count(maya, term, make_booking):

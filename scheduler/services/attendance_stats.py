@@ -59,6 +59,11 @@ class SessionAttendance:
     marked: bool
 
     @property
+    def to_check_in(self) -> bool:
+        """Booked, and nobody marked yet (a session nobody booked has nobody to check in)."""
+        return not self.marked and self.booked > 0
+
+    @property
     def show_rate(self) -> float | None:
         """Attended ÷ booked once checked in; None before, or with nobody booked."""
         return self.attended / self.booked if self.marked and self.booked else None
@@ -77,9 +82,11 @@ class WorkshopAttendance:
     """A workshop's sessions held so far (started, not cancelled), added up."""
 
     workshop_id: int
-    #: Sessions held; ``marked`` of them have been checked in.
+    #: Sessions held; ``marked`` of them have been checked in, ``unmarked`` had bookings
+    #: but nobody marked yet (the rest had nobody booked: nothing to check in).
     held: int
     marked: int
+    unmarked: int
     #: Seats booked in every session held.
     booked: int
     #: Seats booked in the sessions checked in: what the show rate is taken over.
@@ -89,11 +96,6 @@ class WorkshopAttendance:
     recent: list[SessionAttendance]
     #: Households that missed their last two sessions, by name.
     missed_twice: list[MissedHousehold] = field(default_factory=list)
-
-    @property
-    def unmarked(self) -> int:
-        """Sessions held that nobody has checked in yet."""
-        return self.held - self.marked
 
     @property
     def show_rate(self) -> float | None:
@@ -133,6 +135,7 @@ def _added_up(
         workshop_id=workshop_id,
         held=int(totals.held),
         marked=int(totals.marked_sessions),
+        unmarked=int(totals.unmarked_sessions),
         booked=int(totals.total_booked),
         booked_in_marked=int(totals.booked_in_marked),
         attended=int(totals.total_attended),
@@ -200,6 +203,9 @@ def _session_rows(
         .label("place"),
         func.count().over(partition_by=whole).label("held"),
         func.sum(case((checked_in, 1), else_=0)).over(partition_by=whole).label("marked_sessions"),
+        func.sum(case((and_(~checked_in, s.booked > 0), 1), else_=0))
+        .over(partition_by=whole)
+        .label("unmarked_sessions"),
         func.sum(s.booked).over(partition_by=whole).label("total_booked"),
         func.sum(case((checked_in, s.booked), else_=0))
         .over(partition_by=whole)

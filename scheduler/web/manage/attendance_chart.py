@@ -63,8 +63,11 @@ class Column:
     day: str
     date: str
     booked: Bar
-    #: None until the session is checked in: no bar at all, rather than a bar of nothing.
+    #: None until the session is checked in: no bar at all, rather than a bar of nothing
+    #: (a session nobody booked has a bar of nothing: nobody was missing).
     attended: Bar | None
+    #: Booked, and nobody marked yet: drawn dashed, said in words.
+    to_check_in: bool
     #: "80%", or None until checked in (or with nobody booked).
     show_rate: str | None
     day_x: float
@@ -93,7 +96,7 @@ class AttendanceView:
     @property
     def has_unmarked(self) -> bool:
         """Whether a session drawn is not checked in yet (the legend then says how it looks)."""
-        return any(column.attended is None for column in self.columns)
+        return any(column.to_check_in for column in self.columns)
 
 
 def percent(part: int, whole: int) -> str:
@@ -119,7 +122,8 @@ def _column(n: int, session: SessionAttendance, zone: str, tallest: int) -> Colu
         day=str(format_skeleton("MMMd", local, locale=locale)),
         date=str(format_skeleton("MMMEd", local, locale=locale)),
         booked=_bar(left, session.booked, tallest),
-        attended=_bar(left + BAR + 2, session.attended, tallest) if session.marked else None,
+        attended=(None if session.to_check_in else _bar(left + BAR + 2, session.attended, tallest)),
+        to_check_in=session.to_check_in,
         show_rate=_rate(session.attended, session.booked, session.marked),
         day_x=n * COLUMN + COLUMN / 2,
     )
