@@ -70,7 +70,7 @@ def test_how_many_seats_came_is_kept_from_one_to_the_seats_booked(lead, chens):
                 lambda w=wrong: mark_booking(chens.id, "attended", seats=w, acting=lead, now=DOOR)
             )
             == "seats_came_range"
-        )  # noqa: E501
+        )
     assert reload(Booking, chens.id).attended_seats == 2
 
 
@@ -264,16 +264,16 @@ def test_appointment_marks_keep_the_same_window(visit):
     assert (
         refused(lambda: mark_appointment(appointment_id, "attended", acting=counselor, now=early))
         == "marks_not_open"
-    )  # noqa: E501
+    )
     late = ends + timedelta(days=7)
     assert (
         refused(lambda: mark_appointment(appointment_id, "attended", acting=counselor, now=late))
         == "marks_closed"
-    )  # noqa: E501
+    )
     assert (
         refused(lambda: mark_appointment(appointment_id, "late", acting=counselor, now=starts))
         == "unknown_appointment_mark"
-    )  # noqa: E501
+    )
 
 
 def test_only_its_counselor_or_an_admin_marks_an_appointment(visit, make_user):
