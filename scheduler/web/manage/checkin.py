@@ -141,7 +141,7 @@ def mark(booking_id: int) -> ResponseReturnValue:
     booking = managed_booking(booking_id)
     form = MarkForm()
     if not form.validate_on_submit():
-        problems = [e for errors in form.errors.values() for e in errors]
+        problems = [str(e) for errors in form.errors.values() for e in errors]
         return _refused(booking, " ".join(problems), 400)
     try:
         marked = attendance.mark_booking(
