@@ -135,7 +135,7 @@
 
   // Back from a form posted without this script's help: start at the household's row.
   document.addEventListener("DOMContentLoaded", () => {
-    const row = location.hash && document.getElementById(location.hash.slice(1));
+    const row = location.hash ? document.getElementById(location.hash.slice(1)) : null;
     if (row?.matches(".checkin-row") && !document.querySelector(".error-summary")) row.focus();
   });
 })();

@@ -161,5 +161,10 @@ class WalkInForm(BookForForm):
     #: "1" when the facilitator chose to let the household in beyond the capacity.
     override = HiddenField(default="")
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Nothing is emailed about a walk-in: the address is for later bookings.
+        self.email.description = _("For the emails of later bookings. Leave empty if none.")
+
     def let_in(self) -> bool:
         return self.override.data == "1"
