@@ -327,3 +327,19 @@ def test_marks_from_one_account_are_rate_limited(make_app, at_the_door, chens, l
     answers = [client.post(url, data={"status": "late"}, headers=JSON) for _ in range(4)]
 
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
+
+
+def test_household_searches_for_walk_ins_count_against_the_act_for_limit(
+    make_app, at_the_door, evening, lead
+):
+    limited = make_app(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", RATELIMIT_ACT_FOR="2 per minute"
+    )
+    client = limited.test_client()
+    assert AuthActions(client).login(lead).status_code == 303
+
+    plain = [client.get(check_in(evening)).status_code for _ in range(3)]
+    searches = [client.get(f"{check_in(evening)}?q=chen").status_code for _ in range(3)]
+
+    assert plain == [200, 200, 200], "opening the page again and again is not searching"
+    assert searches == [200, 200, 429]
