@@ -80,13 +80,14 @@
         }
         if (queue.get(key) !== item) continue; // changed while on its way: send the new one
         queue.delete(key);
-        if (response.ok) {
+        // A page instead of JSON (signed out: the login page) is not a saved mark.
+        if (response.ok && answer.ok) {
           show(item.form, answer.message, "saved");
           say(answer.message);
           const tally = document.querySelector("[data-tally]");
           if (tally && answer.summary) tally.textContent = answer.summary;
         } else {
-          // Refused (marks closed, the form expired): said, and not sent again.
+          // Refused (marks closed, the form expired, signed out): said, not sent again.
           const text = answer.message || words().failed || "";
           show(item.form, text, "error");
           say(text);
