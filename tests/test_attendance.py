@@ -2,7 +2,7 @@
 no-show for an appointment; the same mark twice is one; marks open an hour before and
 close ATTENDANCE_CLOSE_DAYS after the end; only those who run it (or admins) mark."""
 
-# ruff: noqa: F811  (the fixtures imported from tests.support.attendance are used by name)
+# ruff: noqa: F811  (the fixtures imported from tests.support.checkin are used by name)
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -19,7 +19,7 @@ from scheduler.services.booking import cancel_booking
 from scheduler.services.errors import DomainError
 from scheduler.web.admin.routes import ACTIONS
 from tests.support import counseling as counseling_support
-from tests.support.attendance import (  # noqa: F401  (fixtures)
+from tests.support.checkin import (  # noqa: F401  (fixtures)
     CLOSES,
     DOOR,
     ENDS,

@@ -3,7 +3,7 @@ mark that works as a plain form and answers JSON to the page's script; walk-ins 
 override offered in words; the roster showing the marks; the counselor's buttons; and the
 settings that turn the invitation back off."""
 
-# ruff: noqa: F811  (the fixtures imported from tests.support.attendance are used by name)
+# ruff: noqa: F811  (the fixtures imported from tests.support.checkin are used by name)
 from __future__ import annotations
 
 import html
@@ -18,7 +18,7 @@ from scheduler.services import counseling
 from scheduler.services.attendance import mark_booking
 from tests.support import counseling as counseling_support
 from tests.support.app import AuthActions
-from tests.support.attendance import (  # noqa: F401  (fixtures)
+from tests.support.checkin import (  # noqa: F401  (fixtures)
     CLOSES,
     DOOR,
     MONDAY,

@@ -3,7 +3,7 @@ session is over, with the workshop's next sessions, through the outbox and a rea
 server; withdrawn when the mark changes to came before it goes; never when the family or
 the workshop turned these emails off, nor to a household without an address."""
 
-# ruff: noqa: F811  (the fixtures imported from tests.support.attendance are used by name)
+# ruff: noqa: F811  (the fixtures imported from tests.support.checkin are used by name)
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,7 +18,7 @@ from scheduler.services.attendance import mark_booking
 from scheduler.services.booking import Needs
 from scheduler.services.households import Contact
 from scheduler.services.series import WorkshopDetails
-from tests.support.attendance import (  # noqa: F401  (fixtures)
+from tests.support.checkin import (  # noqa: F401  (fixtures)
     DOOR,
     ENDS,
     MONDAY,

@@ -2,7 +2,7 @@
 booking, is marked came at once, and gets past a full room only by the facilitator's
 override, which is recorded on the booking and in the audit log."""
 
-# ruff: noqa: F811  (the fixtures imported from tests.support.attendance are used by name)
+# ruff: noqa: F811  (the fixtures imported from tests.support.checkin are used by name)
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -19,7 +19,7 @@ from scheduler.services.households import Contact
 from scheduler.services.seats import seat_count
 from scheduler.services.walk_ins import walk_in
 from tests.support import races
-from tests.support.attendance import (  # noqa: F401  (fixtures)
+from tests.support.checkin import (  # noqa: F401  (fixtures)
     CLOSES,
     DOOR,
     MONDAY,

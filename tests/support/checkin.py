@@ -1,4 +1,4 @@
-"""A weekly evening group on fixed dates, for the attendance tests (marks, walk-ins,
+"""A weekly evening group on fixed dates, for the check-in tests (marks, walk-ins,
 invitations back). Import the fixtures into a test module to use them."""
 
 from __future__ import annotations
