@@ -27,6 +27,9 @@ RATE_LIMITS = {
     # Staff acting for households: searches, bookings, households recorded, claim links,
     # by one staff account (a busy phone line books one household a minute or so).
     "RATELIMIT_ACT_FOR": "30 per minute;300 per hour",
+    # Attendance marks sent by one staff account (a check-in page retries a mark until
+    # it arrives; 40 households marked and changed twice is 120).
+    "RATELIMIT_ATTENDANCE": "120 per minute;1000 per hour",
     # Invitations (new and sent again) by one admin.
     "RATELIMIT_INVITE": "10 per minute;50 per day",
     # Wrong current passwords typed to change one's address or password (a browser left
@@ -63,6 +66,7 @@ _INT_SETTINGS = (
     "TRUSTED_PROXIES",
     "SIGN_IN_HOURS",
     "INVITE_LINK_HOURS",
+    "ATTENDANCE_CLOSE_DAYS",
 )
 #: Environment variables read as numbers of seconds, fractions allowed (tests use them).
 _SECONDS_SETTINGS = (
@@ -109,6 +113,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # A family moves its own booking to another session of the workshop until this
         # many hours before the booked session starts; later, the facilitator can.
         "BOOKING_MOVE_CUTOFF_HOURS": 2,
+        # Who came to a session (or an appointment) can be marked, and changed, until this
+        # many days after it ends; then the marks are closed and shown read-only.
+        "ATTENDANCE_CLOSE_DAYS": 7,
         # Failed logins for one account from one address before each next try waits:
         # LOGIN_FIRST_DELAY_SECONDS, doubling with each failure, up to
         # LOGIN_LOCKOUT_MINUTES. Failures count for LOGIN_FAILURE_MEMORY_HOURS. One

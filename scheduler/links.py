@@ -76,6 +76,11 @@ def reminder_settings() -> str:
     return absolute("/account#reminders")
 
 
+def invite_back_settings() -> str:
+    """Where a family turns off the emails inviting it back after a missed session."""
+    return absolute("/account#invite-back")
+
+
 def roster(session_id: int) -> str:
     """A session's roster: who comes and what they need, for its facilitator."""
     return absolute(f"/manage/sessions/{session_id}/roster")

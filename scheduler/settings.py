@@ -69,6 +69,11 @@ class Settings:
         return timedelta(hours=self._config["BOOKING_MOVE_CUTOFF_HOURS"])
 
     @property
+    def attendance_close(self) -> timedelta:
+        """How long after a session or appointment ends its attendance marks may change."""
+        return timedelta(days=self._config["ATTENDANCE_CLOSE_DAYS"])
+
+    @property
     def reminder_offsets(self) -> str:
         """The reminder offsets of a household that set none ("48h,2h")."""
         return str(self._config["REMINDER_OFFSETS"])

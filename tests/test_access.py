@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -39,7 +40,7 @@ from scheduler.services.accounts import unsubscribe_token
 from scheduler.services.booking import Needs, cancel_booking
 from scheduler.services.households import Contact
 from scheduler.services.series import WorkshopDetails
-from scheduler.timeutil import utcnow
+from scheduler.timeutil import utcnow, wall_time
 from tests.support.app import PASSWORD, AuthActions, csrf_token_from, local_start
 
 ROLES = ("anonymous", "family_a", "family_b", "owner", "other_facilitator", "admin")
@@ -219,6 +220,21 @@ ACCESS_TABLE = [
     ("POST", "/manage/counseling/appointments/{appointment}/cancel",  302, 403, 403, 303, 404, 303),
     ("GET",  "/manage/counseling/appointments/{appointment}/move",    302, 403, 403, 200, 404, 200),
     ("POST", "/manage/counseling/appointments/{appointment}/move",    302, 403, 403, 303, 404, 303),
+    # Check-in (issue 17): {checkin_session} began ten minutes ago, {checkin_booking} is
+    # booked in it; {session} is ten days off, so its marks aren't open yet (409).
+    # {past_appointment} is another family's confirmed appointment with the owner yesterday.
+    ("GET",  "/manage/sessions/{checkin_session}/attendance", 302, 403, 403, 200,  404,  200),
+    ("GET",  "/manage/sessions/{session}/attendance",     302,  403,  403,  200,  404,  200),
+    ("GET",  "/manage/sessions/{past_session}/attendance", 302, 403,  403,  200,  404,  200),
+    ("GET",  "/manage/sessions/{missing}/attendance",     302,  403,  403,  404,  404,  404),
+    ("POST", "/manage/bookings/{checkin_booking}/attendance", 302, 403, 403, 303,  404,  303),
+    ("POST", "/manage/bookings/{booking}/attendance",     302,  403,  403,  409,  404,  409),
+    ("POST", "/manage/bookings/{missing}/attendance",     302,  403,  403,  404,  404,  404),
+    ("POST", "/manage/sessions/{checkin_session}/walk-in", 302, 403,  403,  303,  404,  303),
+    ("POST", "/manage/sessions/{session}/walk-in",        302,  403,  403,  409,  404,  409),
+    ("POST", "/manage/sessions/{missing}/walk-in",        302,  403,  403,  404,  404,  404),
+    ("POST", "/manage/counseling/appointments/{past_appointment}/attendance", 302, 403, 403, 303, 404, 303),  # noqa: E501
+    ("POST", "/manage/counseling/appointments/{appointment}/attendance",      302, 403, 403, 409, 404, 409),  # noqa: E501
 ]
 
 # Every POST form, posted by someone allowed to, with the token from the page that
@@ -279,6 +295,9 @@ CSRF_TABLE = [
     ("/manage/bookings/{booking}/move",       "owner",     "/manage/bookings/{booking}/move"),
     ("/manage/workshops/{workshop}/facilitators", "owner", "/manage/workshops/{workshop}"),
     ("/manage/workshops/{workshop}/facilitators/{cofacilitator}/remove", "owner", "/manage/workshops/{workshop}"),  # noqa: E501
+    ("/manage/bookings/{checkin_booking}/attendance", "owner", "/manage/sessions/{checkin_session}/attendance"),  # noqa: E501
+    ("/manage/sessions/{checkin_session}/walk-in",    "owner", "/manage/sessions/{checkin_session}/attendance"),  # noqa: E501
+    ("/manage/counseling/appointments/{past_appointment}/attendance", "owner", "/manage/counseling/appointments/{past_appointment}"),  # noqa: E501
 ]
 # fmt: on
 
@@ -430,11 +449,70 @@ class World:
             "/manage/workshops/{workshop}/facilitators": {
                 "email": self.people["other_facilitator"].email
             },
+            **_ATTENDANCE_FORMS,
         }
         return forms.get(route, {})
 
 
 MEETING_LINK = "https://meet.example.org/private-room-8812"
+
+#: The check-in's forms (issue 17): a mark, and a household at the door.
+_ATTENDANCE_FORMS = {
+    **{
+        f"/manage/bookings/{{{booking}}}/attendance": {"status": "attended"}
+        for booking in ("checkin_booking", "booking", "missing")
+    },
+    **{
+        f"/manage/sessions/{{{session}}}/walk-in": {
+            "name": "Walked-in household",
+            "phone": "555 0123",
+            "seats": "1",
+        }
+        for session in ("checkin_session", "session", "missing")
+    },
+    **{
+        f"/manage/counseling/appointments/{{{appointment}}}/attendance": {"status": "attended"}
+        for appointment in ("past_appointment", "appointment")
+    },
+}
+
+
+def _attendance_world(owner: User, make_user, make_booking) -> dict[str, int]:
+    """A session of the owner's that began ten minutes ago, with a household booked a month
+    back; and another family's appointment with the owner yesterday afternoon."""
+    now = utcnow()
+    then = now - timedelta(days=30)
+    started = wall_time(now - timedelta(minutes=10), "America/New_York").replace(
+        second=0, microsecond=0
+    )
+    tonight = series.create_workshop(
+        owner.id,
+        WorkshopDetails("Tonight's group", "About recovery", "Room 3", "", publish=True),
+        timezone="America/New_York",
+        capacity=4,
+        first_start=started,
+        duration_minutes=90,
+        weeks=1,
+        now=then,
+    ).sessions[0]
+    booked = make_booking(tonight.id, family=make_user(name="Kim household"), now=then)
+    asked = now - timedelta(days=3)
+    yesterday = wall_time(now - timedelta(days=1), "America/New_York").date()
+    with time_machine.travel(asked, tick=False):
+        counseling.add_window(owner.id, day=yesterday, starts=time(14), ends=time(18), now=asked)
+        (first, *_) = [
+            s.slot.id
+            for s in counseling.open_slots(asked, facilitator_id=owner.id)
+            if wall_time(s.slot.starts_at, "America/New_York").date() == yesterday
+        ]
+        ortiz = make_user(name="Ortiz household")
+        visit = counseling.book_slot(first, ortiz.id, note="", now=asked)
+        counseling.approve(visit.id, owner, now=asked)
+    return {
+        "checkin_session": tonight.id,
+        "checkin_booking": booked.id,
+        "past_appointment": visit.id,
+    }
 
 
 def _counseling_world(owner: User, family_a: User, family_b: User) -> dict[str, int]:
@@ -615,6 +693,7 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
             "account": users["other_facilitator"].id,
             **_accounts_world(users["admin"], family_b, make_user),
             **_counseling_world(owner, family_a, family_b),
+            **_attendance_world(owner, make_user, make_booking),
         },
         auth=auth,
     )

@@ -145,6 +145,7 @@ def _pages(db) -> list[tuple[str, str | None]]:
         (f"/manage/workshops/{session.workshop_id}", COUNSELOR),
         (f"/manage/sessions/{session.id}", COUNSELOR),
         (f"/manage/sessions/{session.id}/roster", COUNSELOR),
+        (f"/manage/sessions/{session.id}/attendance", COUNSELOR),
         ("/manage/history", COUNSELOR),
         (f"/manage/workshops/{session.workshop_id}/duplicate", COUNSELOR),
         (f"/manage/workshops/{session.workshop_id}/sessions/new", COUNSELOR),

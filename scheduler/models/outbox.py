@@ -65,6 +65,9 @@ class MessageKind(StrEnum):
     WORKSHOP_CHANGED = "workshop_changed"
     #: To a facilitator: someone shared a workshop with them (co-facilitator).
     COFACILITATOR_ADDED = "cofacilitator_added"
+    #: To a household marked absent: the workshop's next sessions, once the one it
+    #: missed is over (one per booking, withdrawn if the mark changes to came).
+    INVITE_BACK = "invite_back"
 
 
 class WorkshopChange(StrEnum):

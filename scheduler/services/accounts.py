@@ -243,9 +243,11 @@ def update_settings(
     descriptive_titles: bool = False,
     reminders_enabled: bool = True,
     reminder_offsets: str = "",
+    invite_back: bool | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Save a person's zone, calendar wording and reminder choices.
+    """Save a person's zone, calendar wording and reminder choices (and a family's
+    choice of emails inviting it back after a missed session; None leaves it).
 
     New reminder times apply to bookings made from now on; reminders already queued
     keep their times (the email links here to change them). Turning reminders off
@@ -267,6 +269,8 @@ def update_settings(
         user.descriptive_titles = descriptive_titles
         user.reminders_enabled = reminders_enabled
         user.reminder_offsets = offsets
+        if invite_back is not None:
+            user.invite_back = invite_back
         if not reminders_enabled:
             notify.cancel_family_reminders(user_id)
         elif turned_on:

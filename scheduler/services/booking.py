@@ -13,7 +13,7 @@ from scheduler import settings
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
-from scheduler.services import audit, notify, permissions
+from scheduler.services import attendance, audit, notify, permissions
 from scheduler.services.errors import DomainError
 from scheduler.services.lifecycle import transition
 from scheduler.services.locks import lock, lock_family, lock_session, lock_sessions
@@ -32,13 +32,15 @@ class Needs:
     notes: str = ""
 
 
-def check_bookable(session: WorkshopSession, now: datetime) -> None:
-    """Refuse a session that can't take a booking: a draft's, cancelled, or started."""
+def check_bookable(session: WorkshopSession, now: datetime, *, walk_in: bool = False) -> None:
+    """Refuse a draft's session, a cancelled one, or one started (a walk-in: marks closed)."""
     if not session.workshop.is_published:
         raise DomainError("not_published")
     if session.is_cancelled:
         raise DomainError("session_cancelled")
-    if session.starts_at <= now:
+    if walk_in:
+        attendance.session_window(session).check(now)
+    elif session.starts_at <= now:
         raise DomainError("session_started")
 
 
@@ -134,11 +136,14 @@ def take_seats(
     now: datetime,
     join_waitlist: bool = False,
     acting: User | None = None,
+    walk_in: bool = False,
+    override: bool = False,
 ) -> Booking:
     """:func:`book_seats`' rules, inside the caller's write transaction.
 
-    For a service that records something in the same transaction as the booking (a
-    household staff recorded for it): the two commit together or not at all.
+    For a service that records something with the booking, all or nothing (a household
+    staff recorded, a walk-in marked came). ``walk_in``: at the door while marks are open,
+    nothing emailed (they are there); only then may ``override`` pass the capacity.
     """
     check_seats(seats)
     if acting is None:
@@ -148,18 +153,22 @@ def take_seats(
     session = lock_session(session_id)
     if acting is not None and not permissions.can_manage_workshop(acting, session.workshop):
         raise DomainError("session_not_found")  # another's session doesn't exist for staff
-    check_bookable(session, now)
-    if seats > session.capacity:
+    check_bookable(session, now, walk_in=walk_in)
+    let_in = walk_in and override
+    if seats > session.capacity and not let_in:
         raise DomainError("larger_than_session", capacity=session.capacity)
     if _active_booking(session.id, family_id) is not None:
         raise DomainError(_already_booked(acting))
-    if seats <= seat_count(session).open:
+    room = seat_count(session).open
+    if seats <= room or let_in:
         status = BookingStatus.CONFIRMED
     elif join_waitlist:
         status = BookingStatus.WAITLISTED
     else:
         raise DomainError("full", seats=seats)
-    return new_booking(session, family_id, seats, needs, status, now, booked_by=acting)
+    booking = new_booking(session, family_id, seats, needs, status, now, acting, tell=not walk_in)
+    booking.walk_in, booking.over_capacity = walk_in, seats > room and let_in
+    return booking
 
 
 def _already_booked(acting: User | None) -> str:

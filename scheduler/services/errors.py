@@ -263,6 +263,17 @@ MESSAGES: dict[str, LazyString | Worded] = {
     "past_change_cutoff": _l(
         "It's too close to the appointment to change it here. Please contact {name}: {contact}."
     ),
+    # attendance: marks at the door (services/attendance.py) and walk-ins
+    "marks_not_open": _l("You can mark who came from {opens}, an hour before it starts."),
+    "marks_closed": _l("Marks closed on {closed}. They can't be changed any more."),
+    "mark_waitlisted": _l(
+        "This household is on the waitlist, so it can't be marked. Give them a seat first."
+    ),
+    "mark_cancelled": _l("This booking is cancelled, so it can't be marked."),
+    "unknown_mark": _l("Choose came, late or absent."),
+    "seats_came_range": _l("Choose how many seats came: a number from 1 to {most}."),
+    "appointment_not_markable": _l("Only a confirmed appointment can be marked."),
+    "unknown_appointment_mark": _l("Choose came or didn't come."),
 }
 
 

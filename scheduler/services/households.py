@@ -137,35 +137,15 @@ def book_for_new_household(
     (:func:`~scheduler.services.booking.take_series`).
     """
     check_seats(seats)
-    name = contact.name.strip()
-    if not name:
-        raise DomainError("household_name_missing")
+    check_contact(contact)
     session = db.session.get(WorkshopSession, session_id)
     if session is None:
         raise DomainError("session_not_found")
-    zone = session.workshop.timezone
-    address = normalise_email(contact.email) or None
     try:
-        with write_transaction() as transaction:
-            household = find_by_email(address) if address else None
-            existing = household is not None
-            if household is not None:
-                _check_bookable_account(household)
-            else:
-                household = User(
-                    email=address,
-                    name=name,
-                    phone=contact.phone.strip(),
-                    password_hash=NO_PASSWORD,
-                    role=Role.FAMILY,
-                    timezone=zone,
-                    created_by_id=acting.id,
-                    created_at=now,
-                )
-                feeds.give_feed_token(household)
-                transaction.add(household)
-                transaction.flush()
-                audit.add(acting, "household.create", f"user:{household.id}", now=now)
+        with write_transaction():
+            household, existing = record(
+                contact, acting=acting, zone=session.workshop.timezone, now=now
+            )
             if whole_series:
                 bookings = take_series(
                     session.workshop_id,
@@ -190,6 +170,41 @@ def book_for_new_household(
     except IntegrityError as error:  # the same address or booking sent twice at once
         raise DomainError("try_again") from error
     return BookedFor(bookings, household, existing)
+
+
+def check_contact(contact: Contact) -> None:
+    """Refuse a new household without a name (staff need something to call it)."""
+    if not contact.name.strip():
+        raise DomainError("household_name_missing")
+
+
+def record(contact: Contact, *, acting: User, zone: str, now: datetime) -> tuple[User, bool]:
+    """Record a household by its contact details, inside the caller's write transaction.
+
+    Returns it, and whether its email was an account's already (that account is used, and
+    no record is made). The record is audited with who made it.
+    """
+    check_contact(contact)
+    address = normalise_email(contact.email) or None
+    household = find_by_email(address) if address else None
+    if household is not None:
+        _check_bookable_account(household)
+        return household, True
+    household = User(
+        email=address,
+        name=contact.name.strip(),
+        phone=contact.phone.strip(),
+        password_hash=NO_PASSWORD,
+        role=Role.FAMILY,
+        timezone=zone,
+        created_by_id=acting.id,
+        created_at=now,
+    )
+    feeds.give_feed_token(household)
+    db.session.add(household)
+    db.session.flush()
+    audit.add(acting, "household.create", f"user:{household.id}", now=now)
+    return household, False
 
 
 def _check_bookable_account(account: User) -> None:

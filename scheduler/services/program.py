@@ -253,6 +253,7 @@ def duplicate_workshop(
             location=original.location,
             online_url=original.online_url,
             publish=False,
+            invite_back_absent=original.invite_back_absent,
         )
         # Its lead leads the copy; one who has left since hands it to whoever copies it.
         lead = original.facilitator_id if original.facilitator.is_active else by

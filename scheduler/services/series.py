@@ -52,6 +52,9 @@ class WorkshopDetails:
     #: The language the sessions are held in; None: DEFAULT_LANGUAGE for a new workshop,
     #: unchanged for an edit.
     language: str | None = None
+    #: Whether households marked absent are invited back by email; None: on for a new
+    #: workshop, unchanged for an edit.
+    invite_back_absent: bool | None = None
 
 
 def _language(details: WorkshopDetails, default: str) -> str:
@@ -138,6 +141,7 @@ def add_workshop(
         timezone=timezone,
         language=language,
         status=WorkshopStatus.PUBLISHED if details.publish else WorkshopStatus.DRAFT,
+        invite_back_absent=details.invite_back_absent is not False,
         created_at=now,
         updated_at=now,
     )
@@ -201,6 +205,8 @@ def update_details(workshop_id: int, details: WorkshopDetails, *, now: datetime)
         workshop.location = details.location.strip()
         workshop.online_url = details.online_url.strip()
         workshop.language = _language(details, workshop.language)
+        if details.invite_back_absent is not None:
+            workshop.invite_back_absent = details.invite_back_absent
         workshop.status = WorkshopStatus.PUBLISHED if details.publish else WorkshopStatus.DRAFT
         workshop.updated_at = now
         for session in workshop.sessions:

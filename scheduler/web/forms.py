@@ -25,6 +25,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     Optional,
+    Regexp,
     StopValidation,
     ValidationError,
 )
@@ -148,6 +149,24 @@ class WorkshopBookingForm(NeedsFields):
 
 class ConfirmForm(FlaskForm):
     """A POST-only button (cancel, promote): carries nothing but the CSRF token."""
+
+
+class MarkForm(FlaskForm):
+    """An attendance mark from a check-in page's buttons (``status``: the button pressed),
+    and for a booking how many of its seats came; the service says which marks exist."""
+
+    status = StringField(
+        _l("Came, late or absent"),
+        validators=[DataRequired(_l("Choose came, late or absent.")), Length(max=20)],
+    )
+    seats_present = StringField(
+        _l("Seats that came"),
+        validators=[Optional(), Regexp(r"^\d{1,3}$", message=_l("Choose how many seats came."))],
+    )
+
+    def seats(self) -> int | None:
+        """The seats that came, when said; None means all of them."""
+        return int(self.seats_present.data) if self.seats_present.data else None
 
 
 class SessionBookingForm(WorkshopBookingForm):

@@ -41,12 +41,15 @@ def limit(
     key: Callable[[], str] = by_address,
     failures_only: bool = False,
     methods: tuple[str, ...] = ("POST",),
+    exempt_when: Callable[[], bool] | None = None,
 ) -> Any:
-    """Limit a view's POSTs (or the ``methods`` given) by the named setting."""
+    """Limit a view's POSTs (or the ``methods`` given) by the named setting; requests
+    ``exempt_when`` says are harmless don't count."""
     return limiter.limit(
         lambda: current_app.config[setting],
         key_func=key,
         methods=list(methods),
         deduct_when=_failed if failures_only else None,
         scope=setting.lower(),
+        exempt_when=exempt_when,
     )

@@ -36,6 +36,13 @@ def id_arg(name: str) -> int | None:
     return value
 
 
+def wants_json() -> bool:
+    """Whether the request asked for JSON (a page's script) rather than a page."""
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    )
+
+
 def register(app: Flask) -> None:
     """Install the id converter (before any route is added) and the file-part guard."""
     app.url_map.converters["int"] = RecordId

@@ -44,6 +44,14 @@ ACTIONS: dict[str, LazyString] = {
     "workshop.cofacilitator_add": _l("Added a facilitator to a workshop"),
     "workshop.cofacilitator_remove": _l("Took a facilitator off a workshop"),
     "workshop.lead": _l("Changed who leads a workshop"),
+    # attendance at the door (services/attendance.py)
+    "attendance.attended": _l("Marked a household as came"),
+    "attendance.late": _l("Marked a household as came late"),
+    "attendance.absent": _l("Marked a household as absent"),
+    "attendance.walk_in": _l("Added a household at the door"),
+    "attendance.over_capacity": _l("Let a household in over the session's capacity"),
+    "attendance.appointment_attended": _l("Marked that a family came to an appointment"),
+    "attendance.no_show": _l("Marked that a family didn't come to an appointment"),
 }
 
 

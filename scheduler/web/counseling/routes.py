@@ -13,6 +13,7 @@ from flask_login import current_user
 from werkzeug import Response
 
 from scheduler.models import Appointment, Role
+from scheduler.services import attendance as attendance_service
 from scheduler.services import attendance_stats, calendar_view, counseling
 from scheduler.services.errors import DomainError
 from scheduler.timetext import day_text, local_day_text
@@ -207,6 +208,7 @@ def _availability_page(rules_form: RulesForm, status: int = 200) -> tuple[str, i
         every=EVERY_WEEKDAY,
         blackouts=counseling.blackouts_for(current_user.id),
         upcoming=upcoming,
+        to_mark=attendance_service.appointments_to_mark(current_user, now),
         zone=zone,
         open_count=len(counseling.open_slots(now, facilitator_id=current_user.id)),
         attendance=attendance_stats.counselor_counts(current_user.id, now=now),
@@ -293,17 +295,8 @@ def remove_blackout(blackout_id: int) -> Response:
 
 @manage_bp.get("/appointments/<int:appointment_id>")
 @role_required(*STAFF)
-def appointment(appointment_id: int) -> str:
-    found = managed_appointment(appointment_id)
-    now = utcnow()
-    counseling.view_appointment(found, current_user, now=now)
-    return render_template(
-        "counseling/appointment.html",
-        appointment=found,
-        when=counseling.when(found, current_user.timezone),
-        movable=found.is_open(now),
-        form=ConfirmForm(),
-    )
+def appointment(appointment_id: int) -> tuple[str, int]:
+    return attendance.appointment_page(managed_appointment(appointment_id))
 
 
 def _staff_action(appointment_id: int, action: str) -> Response:
@@ -341,4 +334,4 @@ def cancel_appointment(appointment_id: int) -> Response:
     return _staff_action(appointment_id, "cancel")
 
 
-from scheduler.web.counseling import moves  # noqa: E402, F401
+from scheduler.web.counseling import attendance, moves  # noqa: E402, F401

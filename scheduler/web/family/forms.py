@@ -72,6 +72,10 @@ class AccountForm(FlaskForm):
             "Use m for minutes, h for hours, d for days. Leave empty for the usual 48h, 2h."
         ),
     )
+    invite_back = BooleanField(
+        _l("After a session I miss, email me the next dates"),
+        description=_l("One short email, only when the facilitator marked us absent."),
+    )
     descriptive_titles = BooleanField(
         _l("Show workshop names in my calendar"),
         # Translators: quote the private title as the calendar entries word it.

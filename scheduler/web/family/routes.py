@@ -211,6 +211,7 @@ def account() -> Response | tuple[str, int]:
             descriptive_titles=bool(form.descriptive_titles.data),
             reminders_enabled=bool(form.reminders_enabled.data),
             reminder_offsets=form.reminder_offsets.data or "",
+            invite_back=bool(form.invite_back.data) if current_user.is_family else None,
         )
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("family.account"), 303)

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app
@@ -107,6 +108,21 @@ class DetailsForm(FlaskForm):
             publish=bool(self.publish.data),
             language=self.language.data,
         )
+
+
+class EditDetailsForm(DetailsForm):
+    """A workshop's details once it exists, and whether it invites absent households back."""
+
+    invite_back_absent = BooleanField(
+        _l("Invite households that miss a session back by email"),
+        description=_l(
+            "One short, kind email after the session, with the next dates. It names no "
+            "service. Families can turn these emails off."
+        ),
+    )
+
+    def details(self) -> WorkshopDetails:
+        return replace(super().details(), invite_back_absent=bool(self.invite_back_absent.data))
 
 
 class WorkshopForm(DetailsForm):

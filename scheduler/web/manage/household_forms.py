@@ -150,3 +150,21 @@ class ClaimLinkForm(FlaskForm):
         required=True,
         description=_l("We send a link there; with it they choose a password and log in."),
     )
+
+
+class WalkInForm(BookForForm):
+    """A household at the door: one found by search, or a new one by its contact; its
+    seats. Booked as by phone, without needs (they are here) or a series."""
+
+    childcare_needed = interpreter_language = accessibility_needs = notes = None
+    sessions = join_waitlist = None
+    #: "1" when the facilitator chose to let the household in beyond the capacity.
+    override = HiddenField(default="")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # Nothing is emailed about a walk-in: the address is for later bookings.
+        self.email.description = _("For the emails of later bookings. Leave empty if none.")
+
+    def let_in(self) -> bool:
+        return self.override.data == "1"

@@ -12,7 +12,15 @@ from flask_login import current_user
 
 from scheduler.csvexport import roster_csv
 from scheduler.models import Role, Workshop, WorkshopSession
-from scheduler.services import attention, cofacilitators, counseling, program, rosters, series
+from scheduler.services import (
+    attendance,
+    attention,
+    cofacilitators,
+    counseling,
+    program,
+    rosters,
+    series,
+)
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError
 from scheduler.services.seats import seat_count
@@ -24,7 +32,7 @@ from scheduler.web.manage.forms import (
     CancelSessionForm,
     CapacityForm,
     CofacilitatorForm,
-    DetailsForm,
+    EditDetailsForm,
     RescheduleForm,
     WorkshopForm,
 )
@@ -106,7 +114,7 @@ def workshop_page(
 @role_required(*_STAFF)
 def edit_workshop(workshop_id: int) -> ResponseReturnValue:
     workshop = owned_workshop(workshop_id)
-    form = DetailsForm(obj=workshop, publish=workshop.is_published)
+    form = EditDetailsForm(obj=workshop, publish=workshop.is_published)
     if form.validate_on_submit():
         try:
             series.update_details(workshop.id, form.details(), now=utcnow())
@@ -244,6 +252,7 @@ def roster(session_id: int) -> str:
         sign_in=rosters.sign_in_sheet(data),
         promote_form=ConfirmForm(),
         ended=target.ends_at <= now,
+        marks_closed=attendance.session_window(target).has_closed(now),
         # Booking, cancelling or changing needs for a household, until the session starts.
         open=target.is_open(now),
     )
@@ -282,6 +291,6 @@ def promote(booking_id: int) -> ResponseReturnValue:
 
 # Routes of this blueprint kept in modules of their own: acting for a household, moving a
 # booking, sharing a workshop, and the program over the terms (history, copies, added
-# sessions, drafts).
-from scheduler.web.manage import act_for, facilitators, moves  # noqa: E402, F401
+# sessions, drafts); check-in at the door.
+from scheduler.web.manage import act_for, checkin, facilitators, moves  # noqa: E402, F401
 from scheduler.web.manage import program as _program_routes  # noqa: E402, F401
