@@ -44,6 +44,8 @@ ACTIONS: dict[str, LazyString] = {
     "workshop.cofacilitator_add": _l("Added a facilitator to a workshop"),
     "workshop.cofacilitator_remove": _l("Took a facilitator off a workshop"),
     "workshop.lead": _l("Changed who leads a workshop"),
+    # Messages to a group (services/group_messages.py).
+    "group_message.send": _l("Wrote to the families of a session or series"),
 }
 
 
