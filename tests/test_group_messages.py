@@ -337,9 +337,9 @@ def test_a_spanish_household_reads_the_frame_in_spanish_and_the_words_as_written
     )
 
     assert shown.email is not None
-    assert shown.email.subject == "Hearth: un mensaje sobre tu próxima sesión"
+    assert shown.email.subject == "Hearth: un mensaje sobre su próxima sesión"
     assert "Hola, Familia García:" in shown.email.text
-    assert "Un mensaje de Maya Ruiz al grupo de tu sesión del " in shown.email.text
+    assert "Un mensaje de Maya Ruiz al grupo de su sesión del " in shown.email.text
     assert WORDS in shown.email.text  # the facilitator's words, untranslated
 
 

@@ -20,6 +20,7 @@ from email.headerregistry import Address
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from scheduler import links
 from scheduler.extensions import db
 from scheduler.mail import Message
 from scheduler.models import GroupMessage, OutboxMessage, User, Workshop, WorkshopSession
@@ -121,7 +122,9 @@ def letter_email(row: OutboxMessage, letter: Letter, family: User) -> Message:
             "Replies to this email are not read. To answer, please contact {name} the "
             "way you usually do."
         )
-    shown, _unsubscribe = family_links(family, reminder=False)
+    # The bookings page keeps every message the household was sent, under its bookings.
+    here = (_("See this message with your bookings"), f"{links.bookings()}#messages")
+    shown, _unsubscribe = family_links(family, reminder=False, bookings_link=here)
     email = render_message(
         row,
         family,
