@@ -35,6 +35,9 @@ RATE_LIMITS = {
     # Wrong current passwords typed to change one's address or password (a browser left
     # signed in must not let anyone guess the password).
     "RATELIMIT_CURRENT_PASSWORD": "10 per hour",
+    # Messages to a group sent by one facilitator (counted in the database, per account:
+    # services/group_messages.py), so a slip or a stolen session can't flood families.
+    "RATELIMIT_GROUP_MESSAGE": "10 per hour",
 }
 
 #: Environment variables read as plain strings.

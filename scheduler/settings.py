@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from limits import parse_many
 
 
 class Settings:
@@ -77,6 +78,15 @@ class Settings:
     def reminder_offsets(self) -> str:
         """The reminder offsets of a household that set none ("48h,2h")."""
         return str(self._config["REMINDER_OFFSETS"])
+
+    @property
+    def group_message_limits(self) -> list[tuple[int, timedelta]]:
+        """How many messages to a group one person may send in how long: "10 per hour"
+        (RATELIMIT_GROUP_MESSAGE, in the rate limits' notation) is [(10, one hour)]."""
+        return [
+            (item.amount, timedelta(seconds=item.get_expiry()))
+            for item in parse_many(str(self._config["RATELIMIT_GROUP_MESSAGE"]))
+        ]
 
     # --- signing in ----------------------------------------------------------------------
 

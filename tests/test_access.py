@@ -152,6 +152,12 @@ ACCESS_TABLE = [
     # {cofacilitator} shares {workshop} with the owner (someone not among the roles here).
     ("POST", "/manage/workshops/{workshop}/facilitators", 302,  403,  403,  303,  404,  303),
     ("POST", "/manage/workshops/{workshop}/facilitators/{cofacilitator}/remove", 302, 403, 403, 303, 404, 303),  # noqa: E501
+    # Writing to the group of {workshop} (its households: A, B and the Garcias); a draft has
+    # nobody booked to write to.
+    ("GET",  "/manage/workshops/{workshop}/messages/new", 302,  403,  403,  200,  404,  200),
+    ("POST", "/manage/workshops/{workshop}/messages/new", 302,  403,  403,  303,  404,  303),
+    ("POST", "/manage/workshops/{draft}/messages/new",    302,  403,  403,  409,  404,  409),
+    ("GET",  "/manage/workshops/{missing}/messages/new",  302,  403,  403,  404,  404,  404),
     ("GET",  "/admin/audit",                              302,  403,  403,  403,  403,  200),
     # Accounts: {account} is the other facilitator's, {switched_off} a former household's,
     # {invited} a facilitator invited and not joined yet ({invite}: their link's token).
@@ -294,6 +300,7 @@ CSRF_TABLE = [
     ("/claim/{claim}",                        "anonymous", "/claim/{claim}"),
     ("/manage/bookings/{booking}/move",       "owner",     "/manage/bookings/{booking}/move"),
     ("/manage/workshops/{workshop}/facilitators", "owner", "/manage/workshops/{workshop}"),
+    ("/manage/workshops/{workshop}/messages/new", "owner", "/manage/workshops/{workshop}/messages/new"),  # noqa: E501
     ("/manage/workshops/{workshop}/facilitators/{cofacilitator}/remove", "owner", "/manage/workshops/{workshop}"),  # noqa: E501
     ("/manage/bookings/{checkin_booking}/attendance", "owner", "/manage/sessions/{checkin_session}/attendance"),  # noqa: E501
     ("/manage/sessions/{checkin_session}/walk-in",    "owner", "/manage/sessions/{checkin_session}/attendance"),  # noqa: E501
@@ -450,6 +457,16 @@ class World:
                 "email": self.people["other_facilitator"].email
             },
             **_ATTENDANCE_FORMS,
+            "/manage/workshops/{workshop}/messages/new": {
+                "session": "all",
+                "body": "Parking is closed on Monday; please use the lot behind.",
+                "step": "send",
+            },
+            "/manage/workshops/{draft}/messages/new": {
+                "session": "all",
+                "body": "Hello",
+                "step": "send",
+            },
         }
         return forms.get(route, {})
 

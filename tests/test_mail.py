@@ -292,6 +292,45 @@ def test_the_sender_must_be_exactly_one_address(sender: str) -> None:
         build(sender=sender)
 
 
+# --- build_email: Reply-To ----------------------------------------------------------
+
+
+def test_mail_without_a_reply_to_answers_the_sender() -> None:
+    assert "Reply-To" not in build()
+
+
+def test_a_reply_to_names_one_address_and_adds_no_recipient() -> None:
+    email = reparse(build(message(reply_to="Maya Ruiz <maya.ruiz@example.org>")))
+
+    assert email["Reply-To"].addresses[0].addr_spec == "maya.ruiz@example.org"
+    assert email["Reply-To"].addresses[0].display_name == "Maya Ruiz"
+    assert email["To"] == FAMILY
+    assert "Cc" not in email and "Bcc" not in email
+
+
+@pytest.mark.parametrize(
+    "reply_to",
+    [
+        "",
+        "Maya",
+        "maya@example.org, other@example.org",
+        "Maya <maya@example.org>, Other <other@example.org>",
+        "mayá@example.org",
+    ],
+)
+def test_a_reply_to_must_be_exactly_one_ascii_address(reply_to: str) -> None:
+    with pytest.raises(ValueError, match="Reply-To"):
+        build(message(reply_to=reply_to))
+
+
+@pytest.mark.parametrize(
+    "reply_to", ["maya@example.org\r\nBcc: everyone@example.org", "Maya\n<maya@example.org>"]
+)
+def test_line_breaks_in_a_reply_to_are_refused(reply_to: str) -> None:
+    with pytest.raises(ValueError, match="line breaks"):
+        build(message(reply_to=reply_to))
+
+
 # --- build_email: List-Unsubscribe ---------------------------------------------------
 
 

@@ -98,6 +98,9 @@ def assert_same_as_build_email(msg: Message, sender: str, domain: str, date: dat
     text=st.one_of(st.text(), st.text(alphabet=st.sampled_from("ab .=\r\n-é")), HEADER_TEXT),
     html=st.text(),
     unsubscribe=st.one_of(st.none(), st.text(max_size=90).map("https://example.org/".__add__)),
+    reply_to=st.one_of(
+        st.none(), st.emails(), HEADER_TEXT.map(lambda name: f"{name} <maya@example.org>")
+    ),
     calendar=st.one_of(st.none(), st.sampled_from(INVITES)),
     sender=st.sampled_from(SENDERS),
     domain=st.sampled_from(DOMAINS),
@@ -109,12 +112,20 @@ def test_wire_email_sends_the_bytes_smtplib_flattens_build_emails_message_to(
     text: str,
     html: str,
     unsubscribe: str | None,
+    reply_to: str | None,
     calendar: bytes | None,
     sender: str,
     domain: str,
     date: datetime,
 ) -> None:
-    msg = message(subject=subject, to=to, text=text, html=html, list_unsubscribe=unsubscribe)
+    msg = message(
+        subject=subject,
+        to=to,
+        text=text,
+        html=html,
+        list_unsubscribe=unsubscribe,
+        reply_to=reply_to,
+    )
     if calendar is not None:
         method = "CANCEL" if b"METHOD:CANCEL" in calendar else "REQUEST"
         msg = replace(msg, ics=calendar, ics_method=method)
@@ -131,6 +142,10 @@ def test_wire_email_sends_the_bytes_smtplib_flattens_build_emails_message_to(
         {"subject": "Hearth: reminder, your appointment on Tue 4 Mar at 6:00 PM EST, " * 2},
         {"subject": "Hearth : à mardi", "text": "Caf\u00e9 \u2014 " * 40, "html": "x" * 100},
         {"to": '"a b"@example.org'},
+        {"reply_to": "maya@example.org"},
+        {"reply_to": "Maya Ruiz <maya.ruiz@example.org>"},
+        {"reply_to": '"Núñez-Ortega, María José (facilitadora)" <maria.jose@example.org>'},
+        {"reply_to": "Daniel <" + "d" * 60 + "@community-centre.example.org>"},
     ],
 )
 def test_the_messages_hearth_sends_are_the_same_bytes(changes: dict[str, Any]) -> None:

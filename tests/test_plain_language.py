@@ -143,6 +143,7 @@ def _pages(db) -> list[tuple[str, str | None]]:
         ("/manage", COUNSELOR),
         ("/manage/workshops/new", COUNSELOR),
         (f"/manage/workshops/{session.workshop_id}", COUNSELOR),
+        (f"/manage/workshops/{session.workshop_id}/messages/new", COUNSELOR),  # to the group
         (f"/manage/sessions/{session.id}", COUNSELOR),
         (f"/manage/sessions/{session.id}/roster", COUNSELOR),
         (f"/manage/sessions/{session.id}/attendance", COUNSELOR),

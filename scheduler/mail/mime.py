@@ -63,6 +63,9 @@ class Message:
     ics_method: str | None = None
     #: URL for ``List-Unsubscribe`` (reminders).
     list_unsubscribe: str | None = None
+    #: One address replies go to (``Reply-To``), when not the no-reply sender: a
+    #: facilitator who chose to hear back from the families they wrote to.
+    reply_to: str | None = None
 
 
 class _VerbatimHeader(str):
@@ -126,6 +129,8 @@ def check(message: Message, *, sender: str, domain: str, date: datetime | None =
     if moment.tzinfo is None:
         raise ValueError("the Date of an email must be an aware datetime")
     _sender(sender)
+    if message.reply_to is not None:
+        _reply_to(message.reply_to)
     if message.list_unsubscribe is not None:
         _refuse_line_breaks("List-Unsubscribe URL", message.list_unsubscribe)
         if not _URL.fullmatch(message.list_unsubscribe):
@@ -144,6 +149,8 @@ def build_email(
     email = EmailMessage(policy=POLICY)
     email["From"] = sender
     email["To"] = checked.recipient
+    if message.reply_to is not None:
+        email["Reply-To"] = message.reply_to
     email["Subject"] = message.subject
     email["Date"] = format_datetime(checked.date)
     email["Message-ID"] = message_id(message.key, domain)
@@ -192,6 +199,21 @@ def _sender(sender: str) -> str:
     if header.defects or len(addresses) != 1 or not addresses[0].domain:
         raise ValueError(f"the sender must be one address, like 'Hearth <no-reply@…>': {sender!r}")
     return sender
+
+
+def _reply_to(value: str) -> None:
+    """Refuse a Reply-To that is not exactly one ASCII address with a domain.
+
+    Only the envelope's addresses can ask the server for SMTPUTF8 (smtplib does it for
+    From and To); a Reply-To is written as it is, so its address must be ASCII.
+    """
+    _refuse_line_breaks("Reply-To", value)
+    header = POLICY.header_factory("Reply-To", value)
+    addresses: tuple[Address, ...] = getattr(header, "addresses", ())
+    if header.defects or len(addresses) != 1 or not addresses[0].domain:
+        raise ValueError(f"the Reply-To must be one address: {value!r}")
+    if not addresses[0].addr_spec.isascii():
+        raise ValueError(f"the Reply-To address must be ASCII: {value!r}")
 
 
 def body_cte(body: str) -> str:

@@ -81,9 +81,10 @@ def wire_email(
     if not (envelope_sender + "".join(envelope)).isascii() or len(envelope) != 1:
         return build_email(message, sender=sender, domain=domain, date=date)
     ident = message_id(message.key, domain)
-    head = [
-        from_line,
-        to_line,
+    head = [from_line, to_line]
+    if message.reply_to is not None:
+        head.append(_header("Reply-To", message.reply_to))
+    head += [
         _header("Subject", message.subject),
         _date(checked.date),
         _header("Message-ID", ident),
@@ -135,7 +136,7 @@ def _header(name: str, value: str) -> str:
     """One header line, folded as the email package folds it."""
     fits = len(name) + 2 + len(value) <= MAX_LINE
     if fits and "=?" not in value:
-        plain = PLAIN_ADDRESS if name == "To" else _PLAIN_TEXT
+        plain = PLAIN_ADDRESS if name in ("To", "Reply-To") else _PLAIN_TEXT
         if plain.fullmatch(value):
             return f"{name}: {value}\r\n"
     return str(POLICY.header_factory(name, value).fold(policy=_WIRE))

@@ -14,6 +14,7 @@ from scheduler.models.counseling import (
     SessionKind,
 )
 from scheduler.models.feeds import FeedState
+from scheduler.models.group_messages import GroupMessage, GroupMessageRecipient
 from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus, WorkshopChange
 from scheduler.models.people import (
     NO_PASSWORD,
@@ -47,6 +48,8 @@ __all__ = [
     "CounselingSlot",
     "EmailLink",
     "FeedState",
+    "GroupMessage",
+    "GroupMessageRecipient",
     "LinkPurpose",
     "LoginFailure",
     "LoginSession",

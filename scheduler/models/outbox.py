@@ -68,6 +68,9 @@ class MessageKind(StrEnum):
     #: To a household marked absent: the workshop's next sessions, once the one it
     #: missed is over (one per booking, withdrawn if the mark changes to came).
     INVITE_BACK = "invite_back"
+    #: To a household: a facilitator's message to the group of a session or a series
+    #: it is booked in (one email per household, however many of its sessions).
+    GROUP_MESSAGE = "group_message"
 
 
 class WorkshopChange(StrEnum):
@@ -103,6 +106,10 @@ class OutboxMessage(Model):
     #: The workshop a message about a whole workshop is about (being made its co-facilitator).
     workshop_id: Mapped[int | None] = mapped_column(
         ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    #: The message to a group this email carries (``group_messages``).
+    group_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_messages.id", ondelete="CASCADE"), index=True
     )
     #: The emailed link a message carries (reset, verification, invitation, new address),
     #: or that a change-of-address notice is about.

@@ -104,6 +104,20 @@ def _login_throttled(params: Mapping[str, Any]) -> str:
     ).format(wait=wait_text(params["seconds"]) if "seconds" in params else params["wait"])
 
 
+def _group_message_limit(params: Mapping[str, Any]) -> str:
+    return ngettext(
+        "You have sent {count} message to groups recently, as many as Hearth allows in "
+        "{period}. You can send the next one in {wait}.",
+        "You have sent {count} messages to groups recently, as many as Hearth allows in "
+        "{period}. You can send the next one in {wait}.",
+        params["count"],
+    ).format(
+        count=params["count"],
+        period=wait_text(params["period"]),
+        wait=wait_text(params["seconds"]),
+    )
+
+
 #: Plain-spoken text for each failure, worded in the reader's language when shown.
 MESSAGES: dict[str, LazyString | Worded] = {
     # accounts
@@ -186,6 +200,25 @@ MESSAGES: dict[str, LazyString | Worded] = {
     "runs_already": _l("{name} already runs this workshop."),
     "lead_stays": _l("{name} made this workshop and leads it, so they stay on it."),
     "cofacilitator_not_found": _l("That person no longer runs this workshop."),
+    # messages to a group
+    "group_message_empty": _l("Write your message first: it can't be empty."),
+    "group_message_too_long": _l(
+        "Your message has {length} characters, and it can have up to {limit}. "
+        "Please make it shorter."
+    ),
+    "group_message_subject_too_long": _l(
+        "The subject can have up to {limit} characters. Please make it shorter."
+    ),
+    "group_message_session": _l(
+        "That isn't one of this workshop's sessions still to come. Choose one from the list."
+    ),
+    "group_message_nobody": _l(
+        "Nobody is booked there yet, so there is nobody to write to. Nothing was sent."
+    ),
+    "group_message_limit": _group_message_limit,
+    "group_message_sent_already": _l(
+        "You sent this same message a few minutes ago, so it was not sent again."
+    ),
     # booking
     "too_many_seats": _l("You can book at most {maximum} at once."),
     "too_few_seats": _l("Book at least 1 seat."),

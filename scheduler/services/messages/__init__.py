@@ -2,8 +2,9 @@
 
 One module per kind of email: ``bookings``, ``changes`` (a booking moved, a workshop
 changed), ``appointments`` (counseling), ``account`` (emailed links, sign-up attempts),
-``digests``, ``sharing`` (a workshop shared with a facilitator) and ``invite_back`` (a
-household that missed a session), on what ``common`` gives them all.
+``digests``, ``sharing`` (a workshop shared with a facilitator), ``invite_back`` (a
+household that missed a session) and ``group`` (a facilitator's message to a group), on
+what ``common`` gives them all.
 :func:`compose` picks the one a queued row needs; ``loading`` reads what a whole batch of
 rows is worded from at once.
 
@@ -35,6 +36,7 @@ from scheduler.services.messages.bookings import HEADLINES, INVITES, SUBJECTS, b
 from scheduler.services.messages.changes import CHANGE_KINDS, change_message
 from scheduler.services.messages.common import unsubscribe_url, when_text
 from scheduler.services.messages.digests import digest_message
+from scheduler.services.messages.group import group_message
 from scheduler.services.messages.invite_back import invite_back_message
 from scheduler.services.messages.loading import (
     Loaded,
@@ -103,6 +105,8 @@ def _compose(row: OutboxMessage, recipient: User, loaded: Loaded | None) -> Mess
         return cofacilitator_message(row, recipient)
     if kind is MessageKind.INVITE_BACK:
         return invite_back_message(row, recipient)
+    if kind is MessageKind.GROUP_MESSAGE:
+        return group_message(row, recipient)
     if row.appointment_id is not None:
         return appointment_message(row, kind, recipient, loaded or Loaded())
     if kind in CHANGE_KINDS:

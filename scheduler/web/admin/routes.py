@@ -52,6 +52,8 @@ ACTIONS: dict[str, LazyString] = {
     "attendance.over_capacity": _l("Let a household in over the session's capacity"),
     "attendance.appointment_attended": _l("Marked that a family came to an appointment"),
     "attendance.no_show": _l("Marked that a family didn't come to an appointment"),
+    # Messages to a group (services/group_messages.py).
+    "group_message.send": _l("Wrote to the families of a session or series"),
 }
 
 

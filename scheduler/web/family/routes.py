@@ -14,6 +14,7 @@ from scheduler.models import Role, User, WorkshopSession
 from scheduler.services import accounts, catalog, email_links, feeds, needs, sessions
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError
+from scheduler.services.group_messages import received as group_messages_received
 from scheduler.services.moves import movable
 from scheduler.timeutil import utcnow
 from scheduler.web.access import own_booking, role_required, visible_workshop
@@ -152,6 +153,7 @@ def bookings() -> str:
         appointments=appointments,
         cancel_form=ConfirmForm(),
         movable=movable(mine.upcoming, now),
+        group_messages=group_messages_received(current_user.id),
     )
 
 

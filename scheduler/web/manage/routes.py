@@ -23,6 +23,7 @@ from scheduler.services import (
 )
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError
+from scheduler.services.group_messages import history as group_message_history
 from scheduler.services.seats import seat_count
 from scheduler.timeutil import utcnow, wall_time
 from scheduler.web.access import managed_booking, owned_session, owned_workshop, role_required
@@ -107,6 +108,7 @@ def workshop_page(
         runners=cofacilitators.runners_of(workshop),
         share_form=share or CofacilitatorForm(),
         remove_form=ConfirmForm(),
+        group_messages=group_message_history(workshop.id),
     ), status
 
 
@@ -293,4 +295,5 @@ def promote(booking_id: int) -> ResponseReturnValue:
 # booking, sharing a workshop, and the program over the terms (history, copies, added
 # sessions, drafts); check-in at the door.
 from scheduler.web.manage import act_for, checkin, facilitators, moves  # noqa: E402, F401
+from scheduler.web.manage import group_messages as _group_message_routes  # noqa: E402, F401
 from scheduler.web.manage import program as _program_routes  # noqa: E402, F401
