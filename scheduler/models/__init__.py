@@ -14,6 +14,7 @@ from scheduler.models.counseling import (
     SessionKind,
 )
 from scheduler.models.feeds import FeedState
+from scheduler.models.letters import AttendanceLetter, LetterKind, LetterWording
 from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus, WorkshopChange
 from scheduler.models.people import (
     NO_PASSWORD,
@@ -38,6 +39,7 @@ __all__ = [
     "NO_PASSWORD",
     "Appointment",
     "AppointmentStatus",
+    "AttendanceLetter",
     "AuditEvent",
     "AvailabilityWindow",
     "BlackoutDate",
@@ -47,6 +49,8 @@ __all__ = [
     "CounselingSlot",
     "EmailLink",
     "FeedState",
+    "LetterKind",
+    "LetterWording",
     "LinkPurpose",
     "LoginFailure",
     "LoginSession",
