@@ -44,7 +44,14 @@ ACTIONS: dict[str, LazyString] = {
     "workshop.cofacilitator_add": _l("Added a facilitator to a workshop"),
     "workshop.cofacilitator_remove": _l("Took a facilitator off a workshop"),
     "workshop.lead": _l("Changed who leads a workshop"),
+    # Letters of attendance: asked for and taken back by a family, checked by anyone.
+    "letter.issue": _l("Asked for a letter of attendance"),
+    "letter.revoke": _l("Took back a letter of attendance"),
+    "letter.verify": _l("Checked a letter of attendance by its code"),
 }
+
+#: Who did it when nobody was signed in (a letter checked by its code).
+NOBODY = _l("Someone not signed in")
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ class EventRow:
     event: AuditEvent
     what: str
     account: User | None
+    who: str
 
 
 def _rows(events: list[AuditEvent]) -> list[EventRow]:
@@ -69,6 +77,7 @@ def _rows(events: list[AuditEvent]) -> list[EventRow]:
             event=e,
             what=str(ACTIONS.get(e.action, e.action)),
             account=named.get(int(e.subject[5:])) if e.subject[5:].isdigit() else None,
+            who=e.actor_name or str(NOBODY),
         )
         for e in events
     ]
