@@ -88,14 +88,15 @@ def render(text: LetterText, *, created_at: datetime) -> bytes:
     pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
-    footer = pdf.notice_height + FOOTER_GAP if text.notice else 0
-    pdf.set_auto_page_break(True, margin=MARGIN + footer)
     # No clock inside: the same letter is the same file whenever it is made again.
     pdf.set_creation_date(created_at)
     pdf.set_lang(text.language)
     pdf.set_title(text.title)
     pdf.set_author(text.organisation)
     pdf.add_page()
+    # The notice is measured on a page; the text stops above it on every page.
+    footer = pdf.notice_height + FOOTER_GAP if text.notice else 0
+    pdf.set_auto_page_break(True, margin=MARGIN + footer)
 
     def paragraph(words: str, *, size: float = 11, bold: bool = False, after: float = 3) -> None:
         pdf.set_font(FONT, "B" if bold else "", size)

@@ -271,9 +271,7 @@ def test_a_revoked_letter_cannot_be_downloaded(program):
     assert refused.value.code == "letter_revoked"
 
 
-def test_a_check_says_valid_with_the_facts_and_each_look_is_audited_without_an_actor(
-    program, db
-):
+def test_a_check_says_valid_with_the_facts_and_each_look_is_audited_without_an_actor(program, db):
     letter = issue(program)
     typed = letter.code.lower().replace("-", " ").replace("0", "o")
 
@@ -301,9 +299,7 @@ def test_a_made_up_code_of_the_right_shape_is_not_found(program):
     assert letters.check(new_code(), now=program.after).verdict == Verdict.NOT_FOUND
 
 
-def test_a_letter_whose_household_is_gone_checks_as_issued_and_no_longer_available(
-    program, db
-):
+def test_a_letter_whose_household_is_gone_checks_as_issued_and_no_longer_available(program, db):
     letter = issue(program)
     with write_transaction() as session:  # as an account's deletion will leave it
         session.get_one(AttendanceLetter, letter.id).family_id = None
