@@ -9,6 +9,7 @@ is the letter the family first downloaded.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -82,7 +83,15 @@ class _Letter(FPDF):
         return len(lines) * SMALL_LINE
 
 
+@functools.lru_cache(maxsize=64)
 def render(text: LetterText, *, created_at: datetime) -> bytes:
+    """The letter's PDF, kept for the next download (~25 kB each): laying one out takes
+    about half a second of CPU, mostly reading the font, and the same words and moment
+    always give the same bytes."""
+    return build(text, created_at=created_at)
+
+
+def build(text: LetterText, *, created_at: datetime) -> bytes:
     """Lay the letter out on US Letter pages and return the PDF's bytes."""
     pdf = _Letter(text.notice)
     pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
