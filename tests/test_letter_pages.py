@@ -15,6 +15,7 @@ import time_machine
 from pypdf import PdfReader
 
 from scheduler.extensions import db as _db
+from scheduler.logs import redact
 from scheduler.models import AttendanceLetter, AuditEvent
 from scheduler.models.bookings import Attendance
 from scheduler.services.letters.facts import new_code
@@ -274,3 +275,16 @@ def test_a_letter_a_minute_before_the_last_session_counts_only_what_took_place(
         letter = ask_for_letter(client, program.session_ids[:2])
 
     assert (letter.attended, letter.out_of) == (2, 5)
+
+
+def test_a_code_never_reaches_a_log_in_its_link_or_typed_into_the_form():
+    lines = [
+        '127.0.0.1 - - "GET /proof/7KQ2-M9XD-4HTR-WB3P HTTP/1.1" 200 -',
+        '127.0.0.1 - - "GET /proof?code=7kq2+m9xd+4htr+wb3p HTTP/1.1" 303 -',
+    ]
+
+    assert [("7KQ2" in redact(line).upper(), "[token]" in redact(line)) for line in lines] == [
+        (False, True),
+        (False, True),
+    ]
+    assert redact('"GET /proof HTTP/1.1" 200') == '"GET /proof HTTP/1.1" 200'
