@@ -16,12 +16,14 @@ from pypdf import PdfReader
 
 from scheduler.extensions import db as _db
 from scheduler.logs import redact
-from scheduler.models import AttendanceLetter, AuditEvent
+from scheduler.models import Appointment, AttendanceLetter, AuditEvent
 from scheduler.models.bookings import Attendance
 from scheduler.services.letters.facts import new_code
 from scheduler.timetext import moment_text
 from scheduler.timeutil import to_local
 from tests.support.app import AuthActions
+from tests.support.attendance import mark_appointment
+from tests.support.counseling import book
 from tests.support.letters import FACILITATOR, FAMILY, OTHERS, took_place
 
 ATTENDED, ABSENT = Attendance.ATTENDED, Attendance.ABSENT
@@ -288,3 +290,23 @@ def test_a_code_never_reaches_a_log_in_its_link_or_typed_into_the_form():
         (False, True),
     ]
     assert redact('"GET /proof HTTP/1.1" 200') == '"GET /proof HTTP/1.1" 200'
+
+
+def test_the_page_offers_a_letter_per_workshop_and_per_counselor_each_with_its_words(
+    program, make_counselor, client, auth, db
+):
+    counselor = make_counselor(name="Dr Rivera")
+    appointment = db.session.get_one(Appointment, book(counselor, program.family, days=3))
+    mark_appointment(appointment.id, now=appointment.slot.starts_at)
+    with time_machine.travel(program.after, tick=False):
+        auth.login(program.family)
+        html = page(client.get("/account/proofs"))
+        preview = client.get(
+            "/account/proofs/preview",
+            query_string={"appointment_ids": appointment.id, "wording": "counseling"},
+        )
+
+    assert "Appointments with Dr Rivera" in html and "“Counseling appointments”" in html
+    assert html.count("“Sessions of a family education program”") == 1
+    assert f"{FAMILY} attended 1 of 1 counseling appointment at Hearth." in page(preview)
+    assert "Counselor: Dr Rivera" in page(preview)

@@ -50,8 +50,8 @@ def _page(status: int = 200, *, error: str | None = None, **shown: Any) -> tuple
     groups = letters.attended_groups(current_user.id, now=now)
     return render_template(
         "family/proofs.html",
-        groups=groups,
-        wordings={g.key: letters.wording_choices(g.kind, g.name) for g in groups},
+        # Each group with the wordings it offers (a workshop's and a counselor's differ).
+        groups=[(g, letters.wording_choices(g.kind, g.name)) for g in groups],
         rows=rows,
         revoke_form=RevokeLetterForm(),
         error=error,
