@@ -38,7 +38,17 @@ RATE_LIMITS = {
     # Messages to a group sent by one facilitator (counted in the database, per account:
     # services/group_messages.py), so a slip or a stolen session can't flood families.
     "RATELIMIT_GROUP_MESSAGE": "10 per hour",
+    # Letters of attendance one family asks for (each is a document to keep track of).
+    "RATELIMIT_PROOF_LETTERS": "10 per hour;30 per day",
+    # Letter checks from one address: a caseworker checks a few; a code (80 random bits)
+    # can't be guessed at any rate, and this keeps guessing from filling the audit log.
+    "RATELIMIT_PROOF_CHECKS": "30 per minute;300 per day",
 }
+
+#: What 42 CFR part 2 (section 2.32(a)(2), as amended in 2024) lets a program print on
+#: a record it discloses with the patient's consent, in its own words: the short one of
+#: the two statements the rule allows (README, "Letters of attendance", says why).
+PART2_SHORT_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
 
 #: Environment variables read as plain strings.
 _STRING_SETTINGS = (
@@ -51,6 +61,7 @@ _STRING_SETTINGS = (
     "MAIL_FROM",
     "REMINDER_OFFSETS",
     "DEFAULT_LANGUAGE",
+    "ORGANISATION_NAME",
     "RATELIMIT_STORAGE_URI",
     "RATELIMIT_KEY_PREFIX",
     *RATE_LIMITS,
@@ -97,6 +108,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # The language of a visitor whose browser asks for none Hearth speaks, and of
         # mail to an account that never chose one (scheduler/i18n.py).
         "DEFAULT_LANGUAGE": "en",
+        # Who issues letters of attendance: it heads each letter and names where the
+        # sessions were ("attended 6 of 6 sessions of a program at ...").
+        "ORGANISATION_NAME": "Hearth",
+        # Printed at the foot of every letter of attendance. Empty: no notice (for an
+        # organisation that is not a 42 CFR part 2 program).
+        "LETTER_REDISCLOSURE_NOTICE": PART2_SHORT_NOTICE,
         "SCHEDULER_IN_PROCESS": False,
         # Seconds between outbox sweeps, and the first retry delay after a failed send
         # (it doubles with each attempt, up to six hours).
@@ -172,6 +189,8 @@ def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, An
             settings[name] = float(environ[name])
     if environ.get("DATABASE_URL"):
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
+    if "LETTER_REDISCLOSURE_NOTICE" in environ:  # set but empty means no notice
+        settings["LETTER_REDISCLOSURE_NOTICE"] = environ["LETTER_REDISCLOSURE_NOTICE"].strip()
     if "SCHEDULER_IN_PROCESS" in environ:
         settings["SCHEDULER_IN_PROCESS"] = environ["SCHEDULER_IN_PROCESS"] == "1"
     if "SESSION_COOKIE_SECURE" in environ:

@@ -115,3 +115,13 @@ def email_link(purpose: LinkPurpose, token: str) -> str:
 def unsubscribe(user_id: int, token: str) -> str:
     """A family's one-click "no more reminders" link (RFC 8058), no login needed."""
     return absolute(f"/reminders/off/{user_id}/{token}")
+
+
+def letter_check(code: str) -> str:
+    """The page that tells anyone holding a letter of attendance whether it is valid."""
+    return absolute(f"/proof/{code}")
+
+
+def letter_check_form() -> str:
+    """Where a letter's code can be typed in, for a reader who can't follow a link."""
+    return absolute("/proof")

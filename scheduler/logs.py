@@ -1,7 +1,8 @@
 """Logging that never writes a secret from a URL: every token in a path is a bearer secret.
 
 Private feeds, password-reset, address-confirmation, change-of-address, claim and
-invitation links and one-click unsubscribe links all carry their secret in the path, and
+invitation links, one-click unsubscribe links and letters of attendance' codes all carry
+their secret in the path (a code typed into ``/proof`` in the query), and
 access logs write paths. This is the one place that knows those paths; tests/test_logs.py
 checks it against every route that takes a ``<token>``, so a new secret route can't be
 forgotten here.
@@ -24,6 +25,9 @@ SECRET_PATHS = (
     r"/claim/",
     r"/invite/",
     r"/reminders/off/\d+/",
+    # A letter of attendance's code, in its link or typed into the form.
+    r"/proof/",
+    r"/proof\?code=",
 )
 TOKEN_IN_PATH = re.compile(rf"({'|'.join(SECRET_PATHS)})[^/.\s?\"]+")
 

@@ -50,6 +50,18 @@ class Settings:
         """Mail and feeds of people who chose none, and new workshops unless told."""
         return str(self._config["DEFAULT_LANGUAGE"])
 
+    # --- letters of attendance --------------------------------------------------------
+
+    @property
+    def organisation_name(self) -> str:
+        """Who issues letters of attendance: their heading, and where the sessions were."""
+        return str(self._config["ORGANISATION_NAME"])
+
+    @property
+    def letter_redisclosure_notice(self) -> str:
+        """The notice at the foot of each letter (42 CFR 2.32); empty: none."""
+        return str(self._config["LETTER_REDISCLOSURE_NOTICE"] or "")
+
     # --- booking rules -------------------------------------------------------------------
 
     @property

@@ -33,6 +33,7 @@ from scheduler.services import (
     feeds,
     households,
     invitations,
+    letters,
     profile,
     series,
 )
@@ -42,6 +43,7 @@ from scheduler.services.households import Contact
 from scheduler.services.series import WorkshopDetails
 from scheduler.timeutil import utcnow, wall_time
 from tests.support.app import PASSWORD, AuthActions, csrf_token_from, local_start
+from tests.support.attendance import mark_booking
 
 ROLES = ("anonymous", "family_a", "family_b", "owner", "other_facilitator", "admin")
 HOUSEHOLDS = (
@@ -241,6 +243,19 @@ ACCESS_TABLE = [
     ("POST", "/manage/sessions/{missing}/walk-in",        302,  403,  403,  404,  404,  404),
     ("POST", "/manage/counseling/appointments/{past_appointment}/attendance", 302, 403, 403, 303, 404, 303),  # noqa: E501
     ("POST", "/manage/counseling/appointments/{appointment}/attendance",      302, 403, 403, 409, 404, 409),  # noqa: E501
+    # Letters of attendance: {letter} is family A's, code {letter_code}, about last
+    # term's session {letter_session}, where it was marked present (family B wasn't there).
+    ("GET",  "/account/proofs",                           302,  200,  200,  403,  403,  403),
+    ("GET",  "/account/proofs/preview",                   302,  422,  422,  403,  403,  403),
+    ("POST", "/account/proofs",                           302,  303,  409,  403,  403,  403),
+    ("GET",  "/account/proofs/{letter}.pdf",              302,  200,  404,  403,  403,  403),
+    ("GET",  "/account/proofs/{missing}.pdf",             302,  404,  404,  403,  403,  403),
+    ("POST", "/account/proofs/{letter}/revoke",           302,  303,  404,  403,  403,  403),
+    ("POST", "/account/proofs/{missing}/revoke",          302,  404,  404,  403,  403,  403),
+    # Anyone holding a letter checks it by its code, signed in or not.
+    ("GET",  "/proof",                                    200,  200,  200,  200,  200,  200),
+    ("GET",  "/proof/{letter_code}",                      200,  200,  200,  200,  200,  200),
+    ("GET",  "/proof/ABCD-ABCD-ABCD-ABCD",                404,  404,  404,  404,  404,  404),
 ]
 
 # Every POST form, posted by someone allowed to, with the token from the page that
@@ -305,6 +320,8 @@ CSRF_TABLE = [
     ("/manage/bookings/{checkin_booking}/attendance", "owner", "/manage/sessions/{checkin_session}/attendance"),  # noqa: E501
     ("/manage/sessions/{checkin_session}/walk-in",    "owner", "/manage/sessions/{checkin_session}/attendance"),  # noqa: E501
     ("/manage/counseling/appointments/{past_appointment}/attendance", "owner", "/manage/counseling/appointments/{past_appointment}"),  # noqa: E501
+    ("/account/proofs",                       "family_a",  "/account/proofs"),
+    ("/account/proofs/{letter}/revoke",       "family_a",  "/account/proofs"),
 ]
 # fmt: on
 
@@ -467,6 +484,9 @@ class World:
                 "body": "Hello",
                 "step": "send",
             },
+            "/account/proofs": {"session_ids": str(self.ids["letter_session"])},
+            "/account/proofs/{letter}/revoke": {"confirm": "y"},
+            "/account/proofs/{missing}/revoke": {"confirm": "y"},
         }
         return forms.get(route, {})
 
@@ -591,6 +611,26 @@ def _accounts_world(admin: User, family_b: User, make_user) -> dict[str, int | s
     }
 
 
+def _letters_world(owner: User, family_a: User, make_booking) -> dict[str, int | str]:
+    """Last term's session, where family A was marked present and asked for a letter."""
+    then = utcnow() - timedelta(days=60)
+    term = series.create_workshop(
+        owner.id,
+        WorkshopDetails("Spring term", "", "Room 3", "", publish=True),
+        timezone="America/New_York",
+        capacity=4,
+        first_start=local_start(days=-56),
+        duration_minutes=90,
+        weeks=1,
+        now=then,
+    )
+    session = term.sessions[0]
+    booking = make_booking(session.id, family=family_a, now=then)
+    mark_booking(booking.id, now=session.starts_at)
+    letter = letters.issue(family_a.id, session_ids=[session.id], wording="discreet", now=utcnow())
+    return {"letter": letter.id, "letter_code": letter.code, "letter_session": session.id}
+
+
 def _reset_token(user: User) -> str:
     with write_transaction() as session:
         link = email_links.issue(session, user, LinkPurpose.PASSWORD_RESET, utcnow())
@@ -708,6 +748,7 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
             "household": garcia.id,
             "claim": email_links.link_token(claim),
             "account": users["other_facilitator"].id,
+            **_letters_world(owner, family_a, make_booking),
             **_accounts_world(users["admin"], family_b, make_user),
             **_counseling_world(owner, family_a, family_b),
             **_attendance_world(owner, make_user, make_booking),

@@ -154,6 +154,8 @@ def _pages(db) -> list[tuple[str, str | None]]:
         (f"/manage/workshops/{session.workshop_id}/delete", COUNSELOR),
         ("/manage/counseling", COUNSELOR),
         (f"/manage/counseling/appointments/{appointment.id}", COUNSELOR),
+        ("/account/proofs", FAMILY),  # letters of attendance
+        ("/proof", None),
         # Not the list of accounts: a table of names and email addresses, no prose.
         (f"/admin/accounts/{counselor.id}", ADMIN),  # sessions and appointments to come
     ]

@@ -15,6 +15,7 @@ from scheduler.models.counseling import (
 )
 from scheduler.models.feeds import FeedState
 from scheduler.models.group_messages import GroupMessage, GroupMessageRecipient
+from scheduler.models.letters import AttendanceLetter, LetterKind, LetterWording
 from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus, WorkshopChange
 from scheduler.models.people import (
     NO_PASSWORD,
@@ -39,6 +40,7 @@ __all__ = [
     "NO_PASSWORD",
     "Appointment",
     "AppointmentStatus",
+    "AttendanceLetter",
     "AuditEvent",
     "AvailabilityWindow",
     "BlackoutDate",
@@ -50,6 +52,8 @@ __all__ = [
     "FeedState",
     "GroupMessage",
     "GroupMessageRecipient",
+    "LetterKind",
+    "LetterWording",
     "LinkPurpose",
     "LoginFailure",
     "LoginSession",

@@ -26,15 +26,22 @@ def record(actor: User, action: str, subject: str, *, now: datetime) -> None:
         )
 
 
-def add(actor: User, action: str, subject: str, *, now: datetime) -> None:
+def add(actor: User | None, action: str, subject: str, *, now: datetime) -> None:
     """Write one audit event inside the caller's write transaction.
 
     For changes made on someone's behalf (an account change, a booking made for a
-    household): the change and its trail commit together or not at all.
+    household): the change and its trail commit together or not at all. ``None`` is
+    someone not signed in (a letter of attendance checked by its code): the event keeps
+    no id and an empty name, which the audit page words as such (an account removed
+    later keeps its name, so the two never look alike).
     """
     db.session.add(
         AuditEvent(
-            actor_id=actor.id, actor_name=actor.name, action=action, subject=subject, created_at=now
+            actor_id=actor.id if actor else None,
+            actor_name=actor.name if actor else "",
+            action=action,
+            subject=subject,
+            created_at=now,
         )
     )
 

@@ -307,6 +307,19 @@ MESSAGES: dict[str, LazyString | Worded] = {
     "seats_came_range": _l("Choose how many seats came: a number from 1 to {most}."),
     "appointment_not_markable": _l("Only a confirmed appointment can be marked."),
     "unknown_appointment_mark": _l("Choose came or didn't come."),
+    # letters of attendance
+    "letter_nothing_chosen": _l("Tick at least one session you attended."),
+    "letter_not_attended": _l(
+        "A letter can only list sessions you were marked as attending. Please choose "
+        "from the list again."
+    ),
+    "letter_mixed": _l(
+        "One letter covers one workshop, or appointments with one counselor. Ask for a "
+        "letter for each."
+    ),
+    "letter_wording": _l("Choose what the letter says from the list."),
+    "letter_not_found": _l("We couldn't find that letter."),
+    "letter_revoked": _l("You took this letter back, so it can't be downloaded any more."),
 }
 
 

@@ -18,11 +18,18 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Subquery, exists, or_, select, true, union_all
 from sqlalchemy.orm import QueryableAttribute
 
-from scheduler.models import Appointment, Booking, User, Workshop, WorkshopFacilitator
+from scheduler.models import (
+    Appointment,
+    AttendanceLetter,
+    Booking,
+    User,
+    Workshop,
+    WorkshopFacilitator,
+)
 
 
-def owns(family_id: int | None, reservation: Booking | Appointment) -> bool:
-    """Tell whether the reservation is this family's own."""
+def owns(family_id: int | None, reservation: Booking | Appointment | AttendanceLetter) -> bool:
+    """Tell whether the reservation (or a letter of attendance) is this family's own."""
     return family_id is not None and reservation.family_id == family_id
 
 

@@ -16,12 +16,13 @@ from sqlalchemy import insert
 from scheduler.database import write_transaction
 from scheduler.models import Appointment, Booking, User
 from scheduler.models.bookings import CAME, Attendance
+from scheduler.models.counseling import AppointmentAttendance
 from scheduler.timeutil import utcnow
 
 
 def mark_booking(
     booking_id: int,
-    mark: str,
+    mark: str = Attendance.ATTENDED,
     *,
     seats: int | None = None,
     by: User | None = None,
@@ -45,7 +46,11 @@ def mark_booking(
 
 
 def mark_appointment(
-    appointment_id: int, mark: str, *, by: User | None = None, now: datetime | None = None
+    appointment_id: int,
+    mark: str = AppointmentAttendance.ATTENDED,
+    *,
+    by: User | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Mark a counseling appointment attended or no-show."""
     with write_transaction() as session:

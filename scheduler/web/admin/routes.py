@@ -54,7 +54,14 @@ ACTIONS: dict[str, LazyString] = {
     "attendance.no_show": _l("Marked that a family didn't come to an appointment"),
     # Messages to a group (services/group_messages.py).
     "group_message.send": _l("Wrote to the families of a session or series"),
+    # Letters of attendance: asked for and taken back by a family, checked by anyone.
+    "letter.issue": _l("Asked for a letter of attendance"),
+    "letter.revoke": _l("Took back a letter of attendance"),
+    "letter.verify": _l("Checked a letter of attendance by its code"),
 }
+
+#: Who did it when nobody was signed in (a letter checked by its code).
+NOBODY = _l("Someone not signed in")
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class EventRow:
     event: AuditEvent
     what: str
     account: User | None
+    who: str
 
 
 def _rows(events: list[AuditEvent]) -> list[EventRow]:
@@ -79,6 +87,7 @@ def _rows(events: list[AuditEvent]) -> list[EventRow]:
             event=e,
             what=str(ACTIONS.get(e.action, e.action)),
             account=named.get(int(e.subject[5:])) if e.subject[5:].isdigit() else None,
+            who=e.actor_name or str(NOBODY),
         )
         for e in events
     ]

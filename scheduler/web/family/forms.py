@@ -8,12 +8,13 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from scheduler.services.reminder_times import parse_offsets
 from scheduler.web.fields import PlainText, TimezoneField, strip
 from scheduler.web.forms import address_field, new_password_field, password_again_field
+from scheduler.web.requests import MAX_ID
 
 #: A number and a unit: refused only for its size (a reminder 1 minute to 30 days ahead).
 _LOOKS_LIKE_AN_OFFSET = re.compile(r"\d+\s*[mhd]", re.ASCII)
@@ -111,3 +112,54 @@ class AccountForm(FlaskForm):
                 else:
                     message = _("'%(part)s' is not like 48h, 2h, 30m or 1d.", part=shown)
                 raise ValidationError(message) from None
+
+
+# --- letters of attendance ---------------------------------------------------------------
+
+#: More sessions than any one workshop has: a bound on what a letter's form may carry.
+MOST_LETTER_SESSIONS = 200
+
+
+def _record_ids(form: FlaskForm, field: SelectMultipleField) -> None:
+    values = field.data or []
+    if len(values) > MOST_LETTER_SESSIONS or not all(
+        v.isdigit() and 1 <= int(v) <= MAX_ID for v in values
+    ):
+        raise ValidationError(_("Choose sessions from the list."))
+
+
+class LetterForm(FlaskForm):
+    """What a letter of attendance lists (sessions, or appointments) and what it calls
+    them: the same fields see a letter first and then ask for it."""
+
+    session_ids = SelectMultipleField(
+        _l("Sessions"), coerce=str, validate_choice=False, validators=[_record_ids]
+    )
+    appointment_ids = SelectMultipleField(
+        _l("Appointments"), coerce=str, validate_choice=False, validators=[_record_ids]
+    )
+    wording = StringField(
+        _l("What the letter says"), default="discreet", validators=[Length(max=20)]
+    )
+
+    def chosen(self) -> dict[str, Any]:
+        """The choice as ``services.letters`` takes it."""
+        return {
+            "session_ids": [int(v) for v in self.session_ids.data or []],
+            "appointment_ids": [int(v) for v in self.appointment_ids.data or []],
+            "wording": self.wording.data or "discreet",
+        }
+
+
+class LetterPreviewForm(LetterForm):
+    """Seeing a letter first: a GET, which changes nothing, so it carries no token."""
+
+    class Meta:
+        csrf = False
+
+
+class RevokeLetterForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I understand that anyone who checks this letter will be told it was taken back."),
+        validators=[DataRequired(_l("Tick the box to take the letter back."))],
+    )

@@ -98,3 +98,6 @@ def healthz() -> tuple[Response, int]:
         db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200
+
+
+from scheduler.web.public import proofs  # noqa: E402, F401  (its routes are on this blueprint)
