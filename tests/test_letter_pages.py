@@ -237,16 +237,6 @@ def test_a_spanish_letter_prints_accented_names_and_spanish_words(
     assert "Código de verificación" in text
 
 
-def test_the_same_letter_is_the_same_file_every_time(program, after, client, auth):
-    auth.login(program.family)
-    letter = ask_for_letter(client, program.session_ids[:3])
-
-    first = client.get(f"/account/proofs/{letter.id}.pdf").data
-    again = client.get(f"/account/proofs/{letter.id}.pdf").data
-
-    assert first == again
-
-
 def test_checking_letters_is_rate_limited(program, make_app, after):
     limited = make_app(RATELIMIT_ENABLED=True, RATELIMIT_PROOF_CHECKS="3 per minute")
     checker = limited.test_client()

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from scheduler.config import from_environment
 from scheduler.database import write_transaction
 from scheduler.models import AttendanceLetter, AuditEvent
 from scheduler.models.bookings import Attendance
@@ -364,3 +365,11 @@ def test_a_spanish_speaking_family_gets_its_letter_in_spanish(
     assert "hora" in text.sessions[0] and "dic" in text.sessions[0]  # Spanish words, zone
     assert text.notice.startswith("42 CFR part 2 prohibits")  # the rule's own words first
     assert "(La parte 2 del título 42 del CFR" in text.notice
+
+
+def test_the_notice_and_organisation_come_from_the_environment_and_empty_means_no_notice():
+    none = {"LETTER_REDISCLOSURE_NOTICE": ""}
+    named = {"ORGANISATION_NAME": "Riverside"}
+
+    assert (from_environment(none), from_environment(named)) == (none, named)
+    assert from_environment({}) == {}
