@@ -21,9 +21,13 @@ from scheduler.timeutil import utcnow
 from scheduler.web.access import managed_booking, managed_household, owned_session, role_required
 from scheduler.web.forms import ConfirmForm, NeedsForm
 from scheduler.web.limits import by_account, limit
-from scheduler.web.manage.household_forms import BookForForm, ClaimLinkForm, HouseholdSearchForm
+from scheduler.web.manage.household_forms import (
+    BookForForm,
+    ClaimLinkForm,
+    HouseholdSearchForm,
+    household_lookup,
+)
 from scheduler.web.manage.routes import _STAFF, bp
-from scheduler.web.requests import id_arg
 
 
 def _book_for_page(
@@ -65,15 +69,7 @@ def book_for(session_id: int) -> ResponseReturnValue:
     target = owned_session(session_id)
     now = utcnow()
     if request.method == "GET":
-        search = HouseholdSearchForm(formdata=request.args)
-        searched = search.validate() and bool(search.q.data)
-        found = (
-            households.search(search.q.data, current_user, session_id=target.id, now=now)
-            if searched
-            else None
-        )
-        chosen_id = id_arg("household")
-        chosen = households.chosen(chosen_id, current_user, now=now) if chosen_id else None
+        search, found, chosen = household_lookup(target.id, now)
         form = BookForForm(household_id=str(chosen.id) if chosen else "")
         return _book_for_page(target, form, chosen=chosen, search=search, found=found)
     form = BookForForm()

@@ -25,9 +25,13 @@ from scheduler.timeutil import utcnow
 from scheduler.web.access import managed_booking, owned_session, role_required
 from scheduler.web.forms import MarkForm
 from scheduler.web.limits import by_account, limit
-from scheduler.web.manage.household_forms import HouseholdSearchForm, WalkInForm
+from scheduler.web.manage.household_forms import (
+    HouseholdSearchForm,
+    WalkInForm,
+    household_lookup,
+)
 from scheduler.web.manage.routes import _STAFF, bp
-from scheduler.web.requests import id_arg, wants_json
+from scheduler.web.requests import wants_json
 
 #: Refusals that are about what was sent (400); the others are rules saying no now (409).
 _BAD_INPUT = frozenset({"unknown_mark", "seats_came_range"})
@@ -92,15 +96,7 @@ def check_in(session_id: int) -> tuple[str, int]:
     """The session's households with a button for each mark; the walk-in search and form."""
     target = owned_session(session_id)
     now = utcnow()
-    search = HouseholdSearchForm(formdata=request.args)
-    searched = search.validate() and bool(search.q.data)
-    found = (
-        households.search(search.q.data, current_user, session_id=target.id, now=now)
-        if searched
-        else None
-    )
-    chosen_id = id_arg("household")
-    chosen = households.chosen(chosen_id, current_user, now=now) if chosen_id else None
+    search, found, chosen = household_lookup(target.id, now)
     form = WalkInForm(formdata=None, household_id=str(chosen.id) if chosen else "")
     return _page(target, walk_in=form, search=search, found=found, chosen=chosen)
 

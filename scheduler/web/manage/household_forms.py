@@ -3,16 +3,23 @@ or its whole series), and sending it the link that claims its record."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation
 
+from scheduler.services import households
 from scheduler.services.households import Contact
 from scheduler.web.fields import PlainText, strip
 from scheduler.web.forms import NeedsFields
+from scheduler.web.requests import id_arg
 
 #: The ``sessions`` choices of booking for a household: the page's session, or every
 #: upcoming session of its series (as a household's own "All N sessions" box).
@@ -168,3 +175,29 @@ class WalkInForm(BookForForm):
 
     def let_in(self) -> bool:
         return self.override.data == "1"
+
+
+class HouseholdLookup(NamedTuple):
+    """The household search on a staff page: the form, what it found, the one chosen."""
+
+    search: HouseholdSearchForm
+    found: Any
+    chosen: Any
+
+
+def household_lookup(session_id: int, now: datetime) -> HouseholdLookup:
+    """Read the search (``q``) and the chosen household (``household``) from the query.
+
+    Booking by phone and adding a walk-in find a household the same way (and audit the
+    search the same way), so both pages ask here.
+    """
+    search = HouseholdSearchForm(formdata=request.args)
+    searched = search.validate() and bool(search.q.data)
+    found = (
+        households.search(search.q.data, current_user, session_id=session_id, now=now)
+        if searched
+        else None
+    )
+    chosen_id = id_arg("household")
+    chosen = households.chosen(chosen_id, current_user, now=now) if chosen_id else None
+    return HouseholdLookup(search, found, chosen)
