@@ -128,11 +128,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from scheduler.cli import demo_cli, reminders_cli, users_cli
+    from scheduler.cli import demo_cli, reminders_cli, retention_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(retention_cli)
 
 
 def register_errors(app: Flask) -> None:

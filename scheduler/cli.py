@@ -17,6 +17,7 @@ from scheduler.timeutil import utcnow
 users_cli = AppGroup("users", help="Manage accounts.")
 reminders_cli = AppGroup("reminders", help="Send queued email: confirmations, changes, reminders.")
 demo_cli = AppGroup("demo", help="Demo data for trying Hearth out.")
+retention_cli = AppGroup("retention", help="Purge what Hearth no longer needs to keep.")
 
 
 @users_cli.command("create")
@@ -110,3 +111,16 @@ def run_dispatcher() -> None:
     seconds = current_app.config["OUTBOX_SWEEP_SECONDS"]
     click.echo(f"Sweeping the outbox every {seconds} seconds. Ctrl+C stops.", err=True)
     build_scheduler(current_app._get_current_object(), blocking=True).start()  # type: ignore[attr-defined]
+
+
+@retention_cli.command("run")
+def run_retention() -> None:
+    """Run today's retention purge (the dispatcher runs it daily); print what it purged."""
+    from scheduler.services import retention
+
+    run = retention.run_daily(utcnow())
+    if run is None:
+        click.echo("Today's purge has already run (see /admin/retention).")
+        return
+    for name, count in run.counts.items():
+        click.echo(f"{name}: {'failed (see the log)' if count is None else count}")

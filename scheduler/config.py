@@ -81,6 +81,11 @@ _INT_SETTINGS = (
     "SIGN_IN_HOURS",
     "INVITE_LINK_HOURS",
     "ATTENDANCE_CLOSE_DAYS",
+    "RETENTION_NEEDS_DAYS",
+    "RETENTION_MESSAGE_DAYS",
+    "RETENTION_AUDIT_DAYS",
+    "RETENTION_UNCONFIRMED_DAYS",
+    "RETENTION_LINK_DAYS",
 )
 #: Environment variables read as numbers of seconds, fractions allowed (tests use them).
 _SECONDS_SETTINGS = (
@@ -136,6 +141,20 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Who came to a session (or an appointment) can be marked, and changed, until this
         # many days after it ends; then the marks are closed and shown read-only.
         "ATTENDANCE_CLOSE_DAYS": 7,
+        # The daily purge (services/retention.py), each in days. A booking's needs and
+        # notes, and a counseling appointment's note, are cleared this long after the
+        # session or appointment ended (planning it is long over).
+        "RETENTION_NEEDS_DAYS": 90,
+        # The words of messages to a group, and the outbox's error texts, are cleared
+        # this long after they were written; who was written to, when, stays.
+        "RETENTION_MESSAGE_DAYS": 90,
+        # The access trail (who saw or changed whose data) is deleted after this long.
+        "RETENTION_AUDIT_DAYS": 730,
+        # A self-made family account whose address was never confirmed, with nothing
+        # booked or asked for, is deleted this long after it was made (and last used).
+        "RETENTION_UNCONFIRMED_DAYS": 30,
+        # Emailed links that were used or ran out are deleted this long after.
+        "RETENTION_LINK_DAYS": 7,
         # Failed logins for one account from one address before each next try waits:
         # LOGIN_FIRST_DELAY_SECONDS, doubling with each failure, up to
         # LOGIN_LOCKOUT_MINUTES. Failures count for LOGIN_FAILURE_MEMORY_HOURS. One

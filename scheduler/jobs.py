@@ -18,12 +18,15 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
 from scheduler.mail import transport_from_config
-from scheduler.services import counseling, digest
+from scheduler.services import counseling, digest, retention
 from scheduler.services.dispatch import LazyConnection, SweepResult, send_due, worker_name
 from scheduler.settings import Settings
 from scheduler.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+
+#: The hour (UTC) of the daily retention purge: the small hours in the Americas.
+RETENTION_HOUR_UTC = 7
 
 
 def sweep_once(worker: str | None = None) -> SweepResult:
@@ -72,6 +75,18 @@ def _refresh_slots(app: Flask) -> None:
             log.exception("expiring counseling requests failed")
 
 
+def _purge(app: Flask) -> None:
+    """Daily: the retention purge, run once a day by whichever dispatcher comes first."""
+    with app.app_context():
+        try:
+            run = retention.run_daily(utcnow())
+        except Exception:  # tomorrow's run tries again; the sweep must go on
+            log.exception("the retention purge failed")
+            return
+        if run is not None:
+            log.info("retention purge: %s", run.counts)
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     """A scheduler with the outbox sweep as an interval job (one run at a time).
 
@@ -111,6 +126,20 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         id="counseling-slots",
         max_instances=1,
         coalesce=True,
+    )
+    # The retention purge, once a day at a quiet hour, and at start-up so a dispatcher
+    # that was down at that hour still purges that day; the day's row in
+    # retention_runs lets only one dispatcher (and one start-up) run it.
+    scheduler.add_job(
+        _purge,
+        "cron",
+        hour=RETENTION_HOUR_UTC,
+        minute=15,
+        args=[app],
+        id="retention",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
     )
     return scheduler
 

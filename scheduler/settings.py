@@ -139,6 +139,33 @@ class Settings:
         """How long the link in an invitation works."""
         return timedelta(hours=self._config["INVITE_LINK_HOURS"])
 
+    # --- how long data is kept (services/retention.py) ---------------------------------
+
+    @property
+    def retention_needs(self) -> timedelta:
+        """How long after a session or appointment ends its needs and notes are kept."""
+        return timedelta(days=self._config["RETENTION_NEEDS_DAYS"])
+
+    @property
+    def retention_messages(self) -> timedelta:
+        """How long the words of a message to a group (and outbox errors) are kept."""
+        return timedelta(days=self._config["RETENTION_MESSAGE_DAYS"])
+
+    @property
+    def retention_audit(self) -> timedelta:
+        """How long the access trail is kept."""
+        return timedelta(days=self._config["RETENTION_AUDIT_DAYS"])
+
+    @property
+    def retention_unconfirmed(self) -> timedelta:
+        """How long a self-made account whose address was never confirmed is kept unused."""
+        return timedelta(days=self._config["RETENTION_UNCONFIRMED_DAYS"])
+
+    @property
+    def retention_links(self) -> timedelta:
+        """How long an emailed link is kept once it was used or ran out."""
+        return timedelta(days=self._config["RETENTION_LINK_DAYS"])
+
     # --- the outbox ----------------------------------------------------------------------
 
     @property

@@ -26,6 +26,7 @@ from scheduler.models.people import (
     Role,
     User,
 )
+from scheduler.models.retention import RetentionRun
 from scheduler.models.workshops import (
     SessionStatus,
     Workshop,
@@ -61,6 +62,7 @@ __all__ = [
     "MessageKind",
     "OutboxMessage",
     "OutboxStatus",
+    "RetentionRun",
     "Role",
     "SessionKind",
     "SessionStatus",
