@@ -182,6 +182,8 @@ ACCESS_TABLE = [
     ("POST", "/email/change/{change_b}",                  303,  303,  303,  303,  303,  303),
     ("GET",  "/email/change/" + "ab12" * 11,              404,  404,  404,  404,  404,  404),
     ("GET",  "/admin/outbox",                             302,  403,  403,  403,  403,  200),
+    ("GET",  "/admin/retention",                          302,  403,  403,  403,  403,  200),
+    ("GET",  "/privacy",                                  200,  200,  200,  200,  200,  200),
     ("GET",  "/calendar/workshops.ics",                   200,  200,  200,  200,  200,  200),
     ("GET",  "/calendar/feeds/" + "ab12" * 11 + ".ics",   404,  404,  404,  404,  404,  404),
     ("GET",  "/bookings/{booking}.ics",                   302,  200,  404,  403,  403,  403),

@@ -156,6 +156,8 @@ def _pages(db) -> list[tuple[str, str | None]]:
         (f"/manage/counseling/appointments/{appointment.id}", COUNSELOR),
         ("/account/proofs", FAMILY),  # letters of attendance
         ("/proof", None),
+        ("/privacy", None),  # what is kept, for how long, who sees it
+        ("/admin/retention", ADMIN),
         # Not the list of accounts: a table of names and email addresses, no prose.
         (f"/admin/accounts/{counselor.id}", ADMIN),  # sessions and appointments to come
     ]

@@ -72,24 +72,34 @@ def _for_anyone() -> bool:
     return not current_user.is_authenticated and "_flashes" not in session
 
 
-def public_page(view: Callable[..., Any]) -> Callable[..., Response]:
-    """Serve ``view``'s page from memory for signed-out visitors while nothing changed."""
+def kept_page(
+    version: Callable[[], Hashable],
+) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
+    """Serve a view's page from memory for signed-out visitors while ``version()`` stays."""
 
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Response:
-        if not _for_anyone():
-            return make_response(view(*args, **kwargs))
-        # The whole address is in the key, query string and all: each search, filter
-        # and page of the home page is kept apart (tests/test_public_filters.py).
-        key = (request.full_path, current_language(), page_versions.public_pages(utcnow()))
-        body = _pages.get(key)
-        if body is not None:
-            return Response(body, mimetype="text/html")
-        response = make_response(view(*args, **kwargs))
-        # A page whose rendering wrote to the session (a CSRF token, say) is that
-        # visitor's: it is not kept.
-        if response.status_code == 200 and not session.modified:
-            _pages.put(key, response.get_data())
-        return response
+    def decorator(view: Callable[..., Any]) -> Callable[..., Response]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Response:
+            if not _for_anyone():
+                return make_response(view(*args, **kwargs))
+            # The whole address is in the key, query string and all: each search, filter
+            # and page of the home page is kept apart (tests/test_public_filters.py).
+            key = (request.full_path, current_language(), version())
+            body = _pages.get(key)
+            if body is not None:
+                return Response(body, mimetype="text/html")
+            response = make_response(view(*args, **kwargs))
+            # A page whose rendering wrote to the session (a CSRF token, say) is that
+            # visitor's: it is not kept.
+            if response.status_code == 200 and not session.modified:
+                _pages.put(key, response.get_data())
+            return response
 
-    return wrapped
+        return wrapped
+
+    return decorator
+
+
+#: The home page, the calendar and the workshop pages: kept per version of what they
+#: show (workshops, names, seats taken, the minute).
+public_page = kept_page(lambda: page_versions.public_pages(utcnow()))

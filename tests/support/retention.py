@@ -124,6 +124,8 @@ class World:
     #: Per setting, the rows just past its limit and just inside it, by table.
     past: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     inside: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: The household the old message to a group was for.
+    household: int = 0
 
     def expect(self, table: str, key: int | str, **columns: Any) -> None:
         change = self.expected.setdefault(table, Change())
@@ -189,6 +191,7 @@ def build_world(
     world.past["RETENTION_NEEDS_DAYS"] = [("bookings", past.id), ("appointments", noted[0])]
     world.inside["RETENTION_NEEDS_DAYS"] = [("bookings", inside.id), ("appointments", noted[1])]
 
+    world.household = past.family_id
     _messages(world, old.id, past.family_id)
     _audit(world)
     _accounts(world, make_user, facilitator)

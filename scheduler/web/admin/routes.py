@@ -1,4 +1,5 @@
-"""Admin pages: the audit trail, the outbox, and accounts (``accounts.py``)."""
+"""Admin pages: the audit trail, the outbox, accounts (``accounts.py``) and the
+retention purge (``retention.py``)."""
 
 from __future__ import annotations
 
@@ -105,4 +106,4 @@ def outbox() -> str:
     return render_template("admin/outbox.html", overview=dispatch.overview())
 
 
-from scheduler.web.admin import accounts  # noqa: E402, F401
+from scheduler.web.admin import accounts, retention  # noqa: E402, F401

@@ -100,4 +100,4 @@ def healthz() -> tuple[Response, int]:
     return jsonify(status="ok", database="ok"), 200
 
 
-from scheduler.web.public import proofs  # noqa: E402, F401  (its routes are on this blueprint)
+from scheduler.web.public import privacy, proofs  # noqa: E402, F401  (their routes are on this blueprint)
