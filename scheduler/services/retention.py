@@ -47,6 +47,7 @@ from scheduler.models import (
     RetentionRun,
     Role,
     User,
+    Workshop,
     WorkshopSession,
 )
 from scheduler.services import locks
@@ -215,6 +216,9 @@ def _unconfirmed(cutoff: datetime) -> ColumnElement[bool]:
         ~exists().where(Booking.family_id == User.id),
         ~exists().where(Appointment.family_id == User.id),
         ~exists().where(AttendanceLetter.family_id == User.id),
+        # Staff records (an account once staff, its role changed) are kept by their FKs.
+        ~exists().where(Workshop.facilitator_id == User.id),
+        ~exists().where(Appointment.facilitator_id == User.id),
     )
 
 

@@ -194,7 +194,7 @@ def build_world(
     world.household = past.family_id
     _messages(world, old.id, past.family_id)
     _audit(world)
-    _accounts(world, make_user, facilitator)
+    _accounts(world, make_user, make_workshop, facilitator)
     _links_and_sign_ins(world, past.family_id)
     return world
 
@@ -261,13 +261,21 @@ def _audit(world: World) -> None:
     world.inside["RETENTION_AUDIT_DAYS"] = [("audit_events", kept)]
 
 
-def _accounts(world: World, make_user: Callable[..., User], facilitator: User) -> None:
+def _accounts(
+    world: World,
+    make_user: Callable[..., User],
+    make_workshop: Callable[..., Any],
+    facilitator: User,
+) -> None:
     cutoff = limit("RETENTION_UNCONFIRMED_DAYS")
     with time_machine.travel(cutoff - MINUTE, tick=False):
         gone = make_user(name="Never confirmed")
         make_user(verified=True)  # confirmed: kept
         recorded = make_user(name="Recorded by phone")
         came_back = make_user()
+        # Staff once (made by the command, so never confirmed), who leads a workshop.
+        former_staff = make_user(Role.FACILITATOR)
+        make_workshop(facilitator=former_staff)
     with time_machine.travel(cutoff + MINUTE, tick=False):
         kept = make_user()
     with write_transaction() as session:
@@ -279,6 +287,7 @@ def _accounts(world: World, make_user: Callable[..., User], facilitator: User) -
         session.execute(
             update(User).where(User.id == came_back.id).values(last_login_at=cutoff + MINUTE)
         )
+        session.execute(update(User).where(User.id == former_staff.id).values(role=Role.FAMILY))
     world.expect("users", gone.id)
     if db.session.get(FeedState, own(gone.id)) is not None:
         world.expect("feed_states", own(gone.id))
