@@ -157,3 +157,11 @@ def test_a_family_sees_that_an_old_messages_words_are_no_longer_kept(
     assert "See you Tuesday" in before
     assert "See you Tuesday" not in after
     assert "The words of this message are no longer kept." in after
+
+
+def test_the_account_page_leads_to_the_privacy_page(client, auth, make_user):
+    auth.login(make_user())
+
+    page = client.get("/account").get_data(as_text=True)
+
+    assert 'href="/privacy">Read how Hearth keeps your data</a>' in page
