@@ -18,7 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
 from scheduler.mail import transport_from_config
-from scheduler.services import counseling, digest
+from scheduler.services import counseling, data_export, digest
 from scheduler.services.dispatch import LazyConnection, SweepResult, send_due, worker_name
 from scheduler.settings import Settings
 from scheduler.timeutil import utcnow
@@ -72,6 +72,15 @@ def _refresh_slots(app: Flask) -> None:
             log.exception("expiring counseling requests failed")
 
 
+def _expire_exports(app: Flask) -> None:
+    """Hourly: drop the families' copies of their data whose time is up."""
+    with app.app_context():
+        try:
+            data_export.expire_due(utcnow())
+        except Exception:  # the next hour tries again; downloads check the time anyway
+            log.exception("expiring copies of families' data failed")
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     """A scheduler with the outbox sweep as an interval job (one run at a time).
 
@@ -109,6 +118,15 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         minute=30,
         args=[app],
         id="counseling-slots",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        _expire_exports,
+        "cron",
+        minute=45,
+        args=[app],
+        id="data-exports",
         max_instances=1,
         coalesce=True,
     )
