@@ -29,7 +29,7 @@ from scheduler.models import (
     User,
     WorkshopSession,
 )
-from scheduler.services import data_export, group_messages, letters, rosters
+from scheduler.services import accounts, data_export, group_messages, letters, rosters
 from scheduler.services.booking import Needs
 from scheduler.services.dispatch import send_due
 from scheduler.services.group_messages import Draft
@@ -366,17 +366,18 @@ def test_asking_for_copies_is_rate_limited_per_family(make_app, world):
     assert answers == [303, 409, 429]
 
 
-def test_the_readme_and_csv_titles_are_in_the_familys_language(app, db, mail_to, world):
-    from scheduler.services import accounts
-
+def test_the_copy_and_its_email_are_in_the_familys_language(app, db, mail_to, world):
     accounts.set_language(world.alvarez.id, "es")
     data_export.request_export(world.alvarez.id, utcnow())
     sweep_once()
     export = _export(db, world.alvarez)
     files = _files(export.content or b"")
 
-    assert "Tu información" in files["README.txt"].decode() or "información" in (
-        files["README.txt"].decode()
-    )
+    subjects = [
+        m.message["Subject"] for m in mail_to.messages if m.rcpt_tos == [world.alvarez.email]
+    ]
+    assert "Hearth: la copia que pidió está lista" in subjects
+    assert files["README.txt"].decode().startswith("Su información en Hearth")
     header = files["bookings.csv"].decode("utf-8-sig").splitlines()[0]
-    assert header.startswith("Taller")
+    assert header.startswith("Taller,Empieza,Termina,Zona horaria")
+    assert json.loads(files["data.json"])["about"].startswith("Esto es todo lo que Hearth guarda")
