@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from sqlalchemy import select, update
 
+from scheduler.csvexport import CsvWords
 from scheduler.database import write_transaction
 from scheduler.jobs import sweep_once
 from scheduler.models import (
@@ -381,3 +382,27 @@ def test_the_copy_and_its_email_are_in_the_familys_language(app, db, mail_to, wo
     header = files["bookings.csv"].decode("utf-8-sig").splitlines()[0]
     assert header.startswith("Taller,Empieza,Termina,Zona horaria")
     assert json.loads(files["data.json"])["about"].startswith("Esto es todo lo que Hearth guarda")
+
+
+def test_the_zip_builder_is_pure_and_keeps_spreadsheets_from_running_cells():
+    contents = data_export.Contents(
+        data={"account": {"name": "Zoë Alvarez"}},
+        booking_rows=[['=HYPERLINK("http://evil")', True, "+1 note"]],
+        csv_words=CsvWords(header=("Workshop", "Childcare", "Notes"), yes="sí", no="no"),
+        events=[],
+        readme="Your information\n\ndata.json: everything",
+    )
+    made = datetime(2027, 3, 9, 12, 0, tzinfo=UTC)
+
+    body = data_export.zip_bytes(contents, made_at=made)
+
+    assert body == data_export.zip_bytes(contents, made_at=made)  # the same bytes each time
+    files = _files(body)
+    assert json.loads(files["data.json"]) == {"account": {"name": "Zoë Alvarez"}}
+    rows = list(csv.reader(io.StringIO(files["bookings.csv"].decode("utf-8-sig"))))
+    assert rows == [
+        ["Workshop", "Childcare", "Notes"],
+        ['\'=HYPERLINK("http://evil")', "sí", "'+1 note"],
+    ]
+    assert files["README.txt"] == b"Your information\r\n\r\ndata.json: everything"
+    assert files["calendar.ics"].startswith(b"BEGIN:VCALENDAR\r\n")

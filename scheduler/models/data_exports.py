@@ -58,7 +58,8 @@ class DataExport(Model):
     #: When the link stops working and the zip is dropped (DATA_EXPORT_HOURS after ready).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The zip itself, while it lasts; None before it is built and once it expired.
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Deferred: only a download reads it, not the account page showing the copy's state.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     #: The zip's size in bytes (kept after the zip is dropped).
     size: Mapped[int | None] = mapped_column()
     #: Random salt the download token is derived from (``services/tokens.py``).
