@@ -43,6 +43,8 @@ RATE_LIMITS = {
     # Letter checks from one address: a caseworker checks a few; a code (80 random bits)
     # can't be guessed at any rate, and this keeps guessing from filling the audit log.
     "RATELIMIT_PROOF_CHECKS": "30 per minute;300 per day",
+    # Copies of its data one family asks for (each is built in full by the dispatcher).
+    "RATELIMIT_DATA_EXPORT": "3 per day",
 }
 
 #: What 42 CFR part 2 (section 2.32(a)(2), as amended in 2024) lets a program print on
@@ -86,6 +88,7 @@ _INT_SETTINGS = (
     "RETENTION_AUDIT_DAYS",
     "RETENTION_UNCONFIRMED_DAYS",
     "RETENTION_LINK_DAYS",
+    "DATA_EXPORT_HOURS",
 )
 #: Environment variables read as numbers of seconds, fractions allowed (tests use them).
 _SECONDS_SETTINGS = (
@@ -155,6 +158,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RETENTION_UNCONFIRMED_DAYS": 30,
         # Emailed links that were used or ran out are deleted this long after.
         "RETENTION_LINK_DAYS": 7,
+        # A copy of its data a family asked for can be downloaded for this many hours
+        # after it is ready; then the zip is dropped and the link stops working.
+        "DATA_EXPORT_HOURS": 48,
         # Failed logins for one account from one address before each next try waits:
         # LOGIN_FIRST_DELAY_SECONDS, doubling with each failure, up to
         # LOGIN_LOCKOUT_MINUTES. Failures count for LOGIN_FAILURE_MEMORY_HOURS. One

@@ -1,14 +1,14 @@
-"""Roster CSV: a pure builder, safe to open in a spreadsheet.
+"""CSV files (rosters, a family's own bookings): pure builders, safe to open in a spreadsheet.
 
-Its words (column titles, yes and no) are given by the caller in the reader's language
-(``services.rosters.csv_words``); without them it writes the field names, in English.
+Their words (column titles, yes and no) are given by the caller in the reader's language
+(``services.rosters.csv_words``); without them a roster has the field names, in English.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 #: The fields of a line, in column order; also the English column titles.
@@ -75,14 +75,29 @@ def _cell(value: object, words: CsvWords) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def table_csv(
+    titles: Sequence[str], rows: Iterable[Sequence[object]], words: CsvWords | None = None
+) -> bytes:
+    """Return a table as UTF-8 CSV with a BOM, so Excel reads accents correctly.
+
+    Every cell, titles too, is guarded against formula injection; ``words`` gives the
+    yes and no that true and false are written as.
+    """
+    words = words or CsvWords()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(_cell(title, words) for title in titles)
+    for row in rows:
+        if len(row) != len(titles):
+            raise ValueError("a CSV row needs one value per column")
+        writer.writerow(_cell(value, words) for value in row)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
 def roster_csv(lines: Iterable[RosterLine], words: CsvWords | None = None) -> bytes:
-    """Return the roster as UTF-8 CSV with a BOM, so Excel reads accents correctly."""
+    """Return the roster as CSV (:func:`table_csv`), its columns in ``HEADER``'s order."""
     words = words or CsvWords()
     if len(words.header) != len(HEADER):
         raise ValueError("a roster CSV needs one title per column")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(_cell(title, words) for title in words.header)
-    for line in lines:
-        writer.writerow(_cell(getattr(line, name), words) for name in HEADER)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    rows = ([getattr(line, name) for name in HEADER] for line in lines)
+    return table_csv(words.header, rows, words)

@@ -18,7 +18,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 
 from scheduler.mail import transport_from_config
-from scheduler.services import counseling, digest, retention
+from scheduler.services import counseling, data_export, digest, retention
 from scheduler.services.dispatch import LazyConnection, SweepResult, send_due, worker_name
 from scheduler.settings import Settings
 from scheduler.timeutil import utcnow
@@ -87,6 +87,15 @@ def _purge(app: Flask) -> None:
             log.info("retention purge: %s", run.counts)
 
 
+def _expire_exports(app: Flask) -> None:
+    """Hourly: drop the families' copies of their data whose time is up."""
+    with app.app_context():
+        try:
+            data_export.expire_due(utcnow())
+        except Exception:  # the next hour tries again; downloads check the time anyway
+            log.exception("expiring copies of families' data failed")
+
+
 def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
     """A scheduler with the outbox sweep as an interval job (one run at a time).
 
@@ -140,6 +149,16 @@ def build_scheduler(app: Flask, *, blocking: bool) -> BaseScheduler:
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(UTC),
+    )
+    # Copies of families' data are dropped within the hour their link runs out.
+    scheduler.add_job(
+        _expire_exports,
+        "cron",
+        minute=45,
+        args=[app],
+        id="data-exports",
+        max_instances=1,
+        coalesce=True,
     )
     return scheduler
 

@@ -125,3 +125,13 @@ def letter_check(code: str) -> str:
 def letter_check_form() -> str:
     """Where a letter's code can be typed in, for a reader who can't follow a link."""
     return absolute("/proof")
+
+
+def data_export(export_id: int, token: str) -> str:
+    """A family's copy of its data, for its owner signed in (the token makes it unguessable)."""
+    return absolute(f"/account/export/{export_id}/{token}.zip")
+
+
+def data_export_page() -> str:
+    """Where a family sees its copy's state and its link (through the login page if need be)."""
+    return absolute("/account/export")

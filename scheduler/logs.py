@@ -28,6 +28,8 @@ SECRET_PATHS = (
     # A letter of attendance's code, in its link or typed into the form.
     r"/proof/",
     r"/proof\?code=",
+    # A family's copy of its data.
+    r"/account/export/\d+/",
 )
 TOKEN_IN_PATH = re.compile(rf"({'|'.join(SECRET_PATHS)})[^/.\s?\"]+")
 

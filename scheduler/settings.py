@@ -62,6 +62,11 @@ class Settings:
         """The notice at the foot of each letter (42 CFR 2.32); empty: none."""
         return str(self._config["LETTER_REDISCLOSURE_NOTICE"] or "")
 
+    @property
+    def data_export_lifetime(self) -> timedelta:
+        """How long a family's copy of its data can be downloaded once it is ready."""
+        return timedelta(hours=self._config["DATA_EXPORT_HOURS"])
+
     # --- booking rules -------------------------------------------------------------------
 
     @property

@@ -29,6 +29,7 @@ from scheduler.models import (
 from scheduler.services import (
     account_admin,
     counseling,
+    data_export,
     email_links,
     feeds,
     households,
@@ -258,6 +259,12 @@ ACCESS_TABLE = [
     ("GET",  "/proof",                                    200,  200,  200,  200,  200,  200),
     ("GET",  "/proof/{letter_code}",                      200,  200,  200,  200,  200,  200),
     ("GET",  "/proof/ABCD-ABCD-ABCD-ABCD",                404,  404,  404,  404,  404,  404),
+    # A family's copy of its data: {export} is family A's, ready, opened by {export_token};
+    # the zip is for its family signed in, and nobody else learns that it exists.
+    ("GET",  "/account/export",                           302,  200,  200,  403,  403,  403),
+    ("POST", "/account/export",                           302,  303,  303,  403,  403,  403),
+    ("GET",  "/account/export/{export}/{export_token}.zip",  404, 200, 404, 404,  404,  404),
+    ("GET",  "/account/export/{missing}/{export_token}.zip", 404, 404, 404, 404,  404,  404),
 ]
 
 # Every POST form, posted by someone allowed to, with the token from the page that
@@ -324,6 +331,7 @@ CSRF_TABLE = [
     ("/manage/counseling/appointments/{past_appointment}/attendance", "owner", "/manage/counseling/appointments/{past_appointment}"),  # noqa: E501
     ("/account/proofs",                       "family_a",  "/account/proofs"),
     ("/account/proofs/{letter}/revoke",       "family_a",  "/account/proofs"),
+    ("/account/export",                       "family_a",  "/account"),
 ]
 # fmt: on
 
@@ -633,6 +641,17 @@ def _letters_world(owner: User, family_a: User, make_booking) -> dict[str, int |
     return {"letter": letter.id, "letter_code": letter.code, "letter_session": session.id}
 
 
+def _export_world(family_a: User) -> dict[str, int | str]:
+    """Family A's copy of its data, asked for and built (as the dispatcher builds it)."""
+    now = utcnow()
+    export = data_export.request_export(family_a.id, now)
+    with write_transaction():
+        built = data_export.build(export.id, now)
+        assert built is not None
+        token = data_export.token(built)
+    return {"export": export.id, "export_token": token}
+
+
 def _reset_token(user: User) -> str:
     with write_transaction() as session:
         link = email_links.issue(session, user, LinkPurpose.PASSWORD_RESET, utcnow())
@@ -751,6 +770,7 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
             "claim": email_links.link_token(claim),
             "account": users["other_facilitator"].id,
             **_letters_world(owner, family_a, make_booking),
+            **_export_world(family_a),
             **_accounts_world(users["admin"], family_b, make_user),
             **_counseling_world(owner, family_a, family_b),
             **_attendance_world(owner, make_user, make_booking),

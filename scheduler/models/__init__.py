@@ -13,6 +13,7 @@ from scheduler.models.counseling import (
     MeetingMode,
     SessionKind,
 )
+from scheduler.models.data_exports import LIVE_EXPORT_STATUSES, DataExport, DataExportStatus
 from scheduler.models.feeds import FeedState
 from scheduler.models.group_messages import GroupMessage, GroupMessageRecipient
 from scheduler.models.letters import AttendanceLetter, LetterKind, LetterWording
@@ -38,6 +39,7 @@ from scheduler.models.workshops import (
 __all__ = [
     "ACTIVE_APPOINTMENT_STATUSES",
     "ACTIVE_BOOKING_STATUSES",
+    "LIVE_EXPORT_STATUSES",
     "NO_PASSWORD",
     "Appointment",
     "AppointmentStatus",
@@ -49,6 +51,8 @@ __all__ = [
     "BookingStatus",
     "CounselingSettings",
     "CounselingSlot",
+    "DataExport",
+    "DataExportStatus",
     "EmailLink",
     "FeedState",
     "GroupMessage",

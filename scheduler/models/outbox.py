@@ -71,6 +71,9 @@ class MessageKind(StrEnum):
     #: To a household: a facilitator's message to the group of a session or a series
     #: it is booked in (one email per household, however many of its sessions).
     GROUP_MESSAGE = "group_message"
+    #: To a family: the copy of its data it asked for is built; the email has its link.
+    #: Handling it builds the copy (``services/data_export``), once, before wording it.
+    DATA_EXPORT = "data_export"
 
 
 class WorkshopChange(StrEnum):
@@ -110,6 +113,10 @@ class OutboxMessage(Model):
     #: The message to a group this email carries (``group_messages``).
     group_message_id: Mapped[int | None] = mapped_column(
         ForeignKey("group_messages.id", ondelete="CASCADE"), index=True
+    )
+    #: The copy of a family's data this email says is ready (``data_exports``).
+    data_export_id: Mapped[int | None] = mapped_column(
+        ForeignKey("data_exports.id", ondelete="CASCADE"), index=True
     )
     #: The emailed link a message carries (reset, verification, invitation, new address),
     #: or that a change-of-address notice is about.

@@ -320,6 +320,14 @@ MESSAGES: dict[str, LazyString | Worded] = {
     "letter_wording": _l("Choose what the letter says from the list."),
     "letter_not_found": _l("We couldn't find that letter."),
     "letter_revoked": _l("You took this letter back, so it can't be downloaded any more."),
+    # a family's copy of its data
+    "data_export_in_progress": _l(
+        "We are still making the copy you asked for. We'll email you when it is ready."
+    ),
+    "data_export_not_found": _l("We couldn't find that copy of your information."),
+    "data_export_expired": _l(
+        "This copy has expired and was deleted. You can ask for a new one on your account page."
+    ),
 }
 
 

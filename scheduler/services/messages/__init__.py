@@ -3,8 +3,8 @@
 One module per kind of email: ``bookings``, ``changes`` (a booking moved, a workshop
 changed), ``appointments`` (counseling), ``account`` (emailed links, sign-up attempts),
 ``digests``, ``sharing`` (a workshop shared with a facilitator), ``invite_back`` (a
-household that missed a session) and ``group`` (a facilitator's message to a group), on
-what ``common`` gives them all.
+household that missed a session), ``group`` (a facilitator's message to a group) and
+``data_export`` (a family's copy of its data is ready), on what ``common`` gives them all.
 :func:`compose` picks the one a queued row needs; ``loading`` reads what a whole batch of
 rows is worded from at once.
 
@@ -35,6 +35,7 @@ from scheduler.services.messages.appointments import (
 from scheduler.services.messages.bookings import HEADLINES, INVITES, SUBJECTS, booking_message
 from scheduler.services.messages.changes import CHANGE_KINDS, change_message
 from scheduler.services.messages.common import unsubscribe_url, when_text
+from scheduler.services.messages.data_export import data_export_message
 from scheduler.services.messages.digests import digest_message
 from scheduler.services.messages.group import group_message
 from scheduler.services.messages.invite_back import invite_back_message
@@ -107,6 +108,8 @@ def _compose(row: OutboxMessage, recipient: User, loaded: Loaded | None) -> Mess
         return invite_back_message(row, recipient)
     if kind is MessageKind.GROUP_MESSAGE:
         return group_message(row, recipient)
+    if kind is MessageKind.DATA_EXPORT:
+        return data_export_message(row, recipient)
     if row.appointment_id is not None:
         return appointment_message(row, kind, recipient, loaded or Loaded())
     if kind in CHANGE_KINDS:

@@ -59,6 +59,9 @@ ACTIONS: dict[str, LazyString] = {
     "letter.issue": _l("Asked for a letter of attendance"),
     "letter.revoke": _l("Took back a letter of attendance"),
     "letter.verify": _l("Checked a letter of attendance by its code"),
+    # A family's copy of its data (services/data_export/).
+    "data.export_requested": _l("Asked for a copy of their information"),
+    "data.export_downloaded": _l("Downloaded a copy of their information"),
 }
 
 #: Who did it when nobody was signed in (a letter checked by its code).

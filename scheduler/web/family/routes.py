@@ -242,6 +242,7 @@ def account_page(*, status: int = 200, **forms: Any) -> tuple[str, int]:
         reset_form=ConfirmForm(),
         verify_form=ConfirmForm(),
         everywhere_form=ConfirmForm(),
+        **(export.export_panel() if current_user.is_family else {}),
     ), status
 
 
@@ -326,4 +327,4 @@ def reset_feed() -> Response:
     return redirect(url_for("family.account", _anchor="calendar"), 303)
 
 
-from scheduler.web.family import letters, moves, profile  # noqa: E402, F401  (their routes are on this blueprint)
+from scheduler.web.family import export, letters, moves, profile  # noqa: E402, F401  (their routes are on this blueprint)
