@@ -81,6 +81,7 @@ _INT_SETTINGS = (
     "SIGN_IN_HOURS",
     "INVITE_LINK_HOURS",
     "ATTENDANCE_CLOSE_DAYS",
+    "ACCOUNT_CLOSE_GRACE_DAYS",
 )
 #: Environment variables read as numbers of seconds, fractions allowed (tests use them).
 _SECONDS_SETTINGS = (
@@ -136,6 +137,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Who came to a session (or an appointment) can be marked, and changed, until this
         # many days after it ends; then the marks are closed and shown read-only.
         "ATTENDANCE_CLOSE_DAYS": 7,
+        # A household that closed its account can open it again with the emailed link
+        # for this many days; then its personal data is erased (services/erasure.py).
+        "ACCOUNT_CLOSE_GRACE_DAYS": 7,
         # Failed logins for one account from one address before each next try waits:
         # LOGIN_FIRST_DELAY_SECONDS, doubling with each failure, up to
         # LOGIN_LOCKOUT_MINUTES. Failures count for LOGIN_FAILURE_MEMORY_HOURS. One

@@ -71,6 +71,9 @@ class MessageKind(StrEnum):
     #: To a household: a facilitator's message to the group of a session or a series
     #: it is booked in (one email per household, however many of its sessions).
     GROUP_MESSAGE = "group_message"
+    #: To a household that closed its account: what was cancelled, and the link that
+    #: reopens it within the grace period (the one email a closed account gets).
+    REOPEN = "reopen"
 
 
 class WorkshopChange(StrEnum):
