@@ -89,6 +89,7 @@ _INT_SETTINGS = (
     "RETENTION_UNCONFIRMED_DAYS",
     "RETENTION_LINK_DAYS",
     "DATA_EXPORT_HOURS",
+    "ACCOUNT_CLOSE_GRACE_DAYS",
 )
 #: Environment variables read as numbers of seconds, fractions allowed (tests use them).
 _SECONDS_SETTINGS = (
@@ -161,6 +162,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # A copy of its data a family asked for can be downloaded for this many hours
         # after it is ready; then the zip is dropped and the link stops working.
         "DATA_EXPORT_HOURS": 48,
+        # A household that closed its account can open it again with the emailed link
+        # for this many days; then its personal data is erased (services/erasure.py).
+        "ACCOUNT_CLOSE_GRACE_DAYS": 7,
         # Failed logins for one account from one address before each next try waits:
         # LOGIN_FIRST_DELAY_SECONDS, doubling with each failure, up to
         # LOGIN_LOCKOUT_MINUTES. Failures count for LOGIN_FAILURE_MEMORY_HOURS. One

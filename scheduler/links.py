@@ -23,6 +23,7 @@ EMAIL_LINK_PATHS = {
     LinkPurpose.CLAIM: "/claim",
     LinkPurpose.INVITE: "/invite",
     LinkPurpose.CHANGE_EMAIL: "/email/change",
+    LinkPurpose.REOPEN: "/account/reopen",
 }
 
 

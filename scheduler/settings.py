@@ -140,6 +140,11 @@ class Settings:
         return duration
 
     @property
+    def account_close_grace(self) -> timedelta:
+        """How long a closed account can be reopened before its data is erased."""
+        return timedelta(days=self._config["ACCOUNT_CLOSE_GRACE_DAYS"])
+
+    @property
     def invite_link_lifetime(self) -> timedelta:
         """How long the link in an invitation works."""
         return timedelta(hours=self._config["INVITE_LINK_HOURS"])

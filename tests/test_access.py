@@ -28,6 +28,7 @@ from scheduler.models import (
 )
 from scheduler.services import (
     account_admin,
+    closing,
     counseling,
     data_export,
     email_links,
@@ -173,6 +174,8 @@ ACCESS_TABLE = [
     ("POST", "/admin/accounts/{account}/deactivate",      302,  403,  403,  403,  403,  303),
     ("POST", "/admin/accounts/{switched_off}/reactivate", 302,  403,  403,  403,  403,  303),
     ("POST", "/admin/accounts/{invited}/invite",          302,  403,  403,  403,  403,  303),
+    ("POST", "/admin/accounts/{closable}/close",          302,  403,  403,  403,  403,  303),
+    ("POST", "/admin/accounts/{account}/close",           302,  403,  403,  403,  403,  409),
     ("GET",  "/invite/{invite}",                          200,  200,  200,  200,  200,  200),
     ("POST", "/invite/{invite}",                          303,  303,  303,  303,  303,  303),
     ("GET",  "/invite/" + "ab12" * 11,                    404,  404,  404,  404,  404,  404),
@@ -192,6 +195,14 @@ ACCESS_TABLE = [
     ("POST", "/account/feed/reset",                       302,  303,  303,  303,  303,  303),
     ("POST", "/account/email/confirm",                    302,  303,  303,  303,  303,  303),
     ("POST", "/account/sessions/end",                     302,  303,  303,  303,  303,  303),
+    # Closing one's account (a household's only); {reopen} is the emailed link of a
+    # household that closed its own, which opens it again for whoever holds it.
+    ("GET",  "/account/delete",                           302,  200,  200,  403,  403,  403),
+    ("POST", "/account/delete",                           302,  303,  303,  403,  403,  403),
+    ("GET",  "/account/reopen/{reopen}",                  200,  200,  200,  200,  200,  200),
+    ("POST", "/account/reopen/{reopen}",                  303,  303,  303,  303,  303,  303),
+    ("GET",  "/account/reopen/" + "ab12" * 11,            404,  404,  404,  404,  404,  404),
+    ("POST", "/account/reopen/" + "ab12" * 11,            404,  404,  404,  404,  404,  404),
     ("GET",  "/password/forgot",                          200,  200,  200,  200,  200,  200),
     ("POST", "/password/forgot",                          303,  303,  303,  303,  303,  303),
     ("GET",  "/password/reset/{reset_b}",                 200,  200,  200,  200,  200,  200),
@@ -285,6 +296,8 @@ CSRF_TABLE = [
     ("/account/name",                         "family_a",  "/account"),
     ("/account/email",                        "family_a",  "/account"),
     ("/account/password",                     "family_a",  "/account"),
+    ("/account/delete",                       "family_a",  "/account/delete"),
+    ("/account/reopen/{reopen}",              "anonymous", "/account/reopen/{reopen}"),
     ("/email/change/{change_b}",              "anonymous", "/email/change/{change_b}"),
     ("/invite/{invite}",                      "anonymous", "/invite/{invite}"),
     ("/admin/accounts/invite",                "admin",     "/admin/accounts"),
@@ -292,6 +305,7 @@ CSRF_TABLE = [
     ("/admin/accounts/{account}/deactivate",  "admin",     "/admin/accounts/{account}"),
     ("/admin/accounts/{switched_off}/reactivate", "admin", "/admin/accounts/{switched_off}"),
     ("/admin/accounts/{invited}/invite",      "admin",     "/admin/accounts/{invited}"),
+    ("/admin/accounts/{closable}/close",      "admin",     "/admin/accounts/{closable}"),
     ("/password/forgot",                      "anonymous", "/password/forgot"),
     ("/password/reset/{reset_b}",             "anonymous", "/password/reset/{reset_b}"),
     ("/counseling/slots/{slot}/book",         "family_b",  "/counseling/slots/{slot}"),
@@ -388,6 +402,7 @@ class World:
             "/account": {"timezone": "Europe/London"},
             "/account/name": {"name": "A new name"},
             "/account/email": {"email": "moved@example.org", "password": PASSWORD},
+            "/account/delete": {"password": PASSWORD},
             "/account/password": {
                 "current_password": PASSWORD,
                 "password": "a brand new password",
@@ -621,6 +636,19 @@ def _accounts_world(admin: User, family_b: User, make_user) -> dict[str, int | s
     }
 
 
+def _closing_world(make_user) -> dict[str, int | str]:
+    """A household that closed its account (its emailed link), and one an admin may close."""
+    closed = make_user(name="Kowalski household")
+    closing.close(closed.id, PASSWORD, now=utcnow())
+    link = _db.session.scalars(
+        sa.select(EmailLink).where(
+            EmailLink.user_id == closed.id, EmailLink.purpose == LinkPurpose.REOPEN
+        )
+    ).one()
+    closable = make_user(name="Nowak household")
+    return {"reopen": email_links.link_token(link), "closable": closable.id}
+
+
 def _letters_world(owner: User, family_a: User, make_booking) -> dict[str, int | str]:
     """Last term's session, where family A was marked present and asked for a letter."""
     then = utcnow() - timedelta(days=60)
@@ -771,6 +799,7 @@ def _build_world(make_user, make_workshop, make_booking, auth) -> World:
             "account": users["other_facilitator"].id,
             **_letters_world(owner, family_a, make_booking),
             **_export_world(family_a),
+            **_closing_world(make_user),
             **_accounts_world(users["admin"], family_b, make_user),
             **_counseling_world(owner, family_a, family_b),
             **_attendance_world(owner, make_user, make_booking),

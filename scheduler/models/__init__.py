@@ -19,6 +19,7 @@ from scheduler.models.group_messages import GroupMessage, GroupMessageRecipient
 from scheduler.models.letters import AttendanceLetter, LetterKind, LetterWording
 from scheduler.models.outbox import MessageKind, OutboxMessage, OutboxStatus, WorkshopChange
 from scheduler.models.people import (
+    ERASED_NAME,
     NO_PASSWORD,
     EmailLink,
     LinkPurpose,
@@ -39,6 +40,7 @@ from scheduler.models.workshops import (
 __all__ = [
     "ACTIVE_APPOINTMENT_STATUSES",
     "ACTIVE_BOOKING_STATUSES",
+    "ERASED_NAME",
     "LIVE_EXPORT_STATUSES",
     "NO_PASSWORD",
     "Appointment",

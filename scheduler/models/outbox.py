@@ -74,6 +74,9 @@ class MessageKind(StrEnum):
     #: To a family: the copy of its data it asked for is built; the email has its link.
     #: Handling it builds the copy (``services/data_export``), once, before wording it.
     DATA_EXPORT = "data_export"
+    #: To a household that closed its account: what was cancelled, and the link that
+    #: reopens it within the grace period (the one email a closed account gets).
+    REOPEN = "reopen"
 
 
 class WorkshopChange(StrEnum):

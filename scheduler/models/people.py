@@ -17,6 +17,9 @@ from scheduler.timeutil import utcnow
 #: (by phone or at the door) until it claims the record with an emailed link. No argon2
 #: hash starts with "!", so no password ever matches it.
 NO_PASSWORD = "!"  # noqa: S105 (a marker, not a password)
+#: The name an erased household keeps (services/erasure.py): stored in English, neutral,
+#: and shown in the reader's language (the pages translate it, see web/filters.py).
+ERASED_NAME = "Former household"
 
 
 class Role(StrEnum):
@@ -75,6 +78,12 @@ class User(UserMixin, Model):
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The last time this person logged in (None: never, or before Hearth kept it).
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the household closed its account (or an admin closed it on request): it
+    #: can't log in, and until ACCOUNT_CLOSE_GRACE_DAYS later an emailed link reopens it.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: When its personal data was erased after the grace period (services/erasure.py):
+    #: the row stays, as a "Former household" placeholder, so seat counts add up.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def get_id(self) -> str:
         """Flask-Login's id is the token of this sign-in, not the account's id.
@@ -99,6 +108,11 @@ class User(UserMixin, Model):
     def is_household_record(self) -> bool:
         """Recorded by staff and not claimed yet: nobody can log in to it."""
         return self.password_hash.startswith(NO_PASSWORD)
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed by its household (or an admin on request), erased or not yet."""
+        return self.closed_at is not None
 
     @property
     def is_invited(self) -> bool:
@@ -158,12 +172,14 @@ class LinkPurpose(StrEnum):
     CHANGE_EMAIL = "change_email"
     #: A household staff recorded sets its password and takes over its record.
     CLAIM = "claim"
+    #: A household that closed its account opens it again, within the grace period.
+    REOPEN = "reopen"
 
 
 class EmailLink(Model):
     """A single-use, expiring link emailed to a person: a password reset, an address
-    check, an invitation, the confirmation of a new address, or claiming a household
-    record staff made.
+    check, an invitation, the confirmation of a new address, claiming a household
+    record staff made, or reopening a closed account.
 
     Only a random salt and the token's hash are stored; the token is derived from the
     salt with the app's secret when the email is written, so a copy of the database
@@ -173,7 +189,8 @@ class EmailLink(Model):
     __tablename__ = "email_links"
     __table_args__ = (
         CheckConstraint(
-            "purpose IN ('password_reset', 'verify_email', 'claim', 'invite', 'change_email')",
+            "purpose IN ('password_reset', 'verify_email', 'claim', 'invite', 'change_email', "
+            "'reopen')",
             name="purpose",
         ),
         Index("ix_email_links_user_id_purpose", "user_id", "purpose"),

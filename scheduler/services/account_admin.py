@@ -353,5 +353,7 @@ def reactivate(admin_id: int, user_id: int, *, now: datetime) -> None:
         user = _target(admin, found)
         if state_of(user) is not AccountState.DEACTIVATED:
             raise DomainError("not_deactivated")
+        if user.is_closed:  # only its household reopens it, with the emailed link
+            raise DomainError("closed_by_household")
         user.active = True
         audit.add(admin, "account.reactivate", f"user:{user.id}", now=now)

@@ -212,6 +212,9 @@ def authenticate(email: str, password: str, *, ip: str | None, now: datetime) ->
         raise DomainError("login_throttled", seconds=wait.total_seconds())
     user = find_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
+    if ok and user is not None and user.is_closed:
+        # Said plainly only to whoever typed its password: it tells nobody else anything.
+        raise DomainError("account_closed")
     if not ok or user is None or not user.is_active:
         with write_transaction() as session:
             keys = [key for key, _ in _throttle_keys(email, ip)]

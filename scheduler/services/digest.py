@@ -1,4 +1,5 @@
-"""The facilitator's morning digest: today's sessions and appointments, in numbers.
+"""The facilitator's morning digest: today's sessions and appointments, and the bookings
+cancelled since yesterday's digest in sessions still to come, in numbers.
 
 It names no family: email is read on shared screens and forwarded, and the roster
 page (audited) is one click away for the names.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from scheduler.database import write_transaction
@@ -32,6 +33,8 @@ from scheduler.timeutil import to_local, to_utc
 
 #: Digests go out from this local hour; until the last hour a late dispatcher catches up.
 FIRST_HOUR, LAST_HOUR = 7, 12
+#: What one digest covers of cancellations: the day since the one before.
+CANCELLATIONS_SINCE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,37 @@ def day_summary(facilitator: User, day: date) -> list[DigestLine]:
     return [DigestLine(s, counts[s.id], summarise_needs(confirmed[s.id])) for s in sessions]
 
 
+@dataclass(frozen=True)
+class CancelledLine:
+    """Bookings given up in one session still to come (by the household, or by closing
+    its account): seats it can fill again."""
+
+    session: WorkshopSession
+    bookings: int
+    seats: int
+
+
+def cancelled_since(facilitator_id: int, until: datetime) -> list[CancelledLine]:
+    """The bookings cancelled in the day before ``until``, in the scheduled sessions
+    after it of the workshops the facilitator runs, by session in time order."""
+    rows = db.session.execute(
+        select(WorkshopSession, func.count(Booking.id), func.sum(Booking.seats))
+        .join(Booking, Booking.session_id == WorkshopSession.id)
+        .join(WorkshopSession.workshop)
+        .where(
+            permissions.runs_workshop_clause(facilitator_id),
+            WorkshopSession.status == SessionStatus.SCHEDULED,
+            WorkshopSession.starts_at > until,
+            Booking.status == BookingStatus.CANCELLED,
+            Booking.cancelled_at >= until - CANCELLATIONS_SINCE,
+            Booking.cancelled_at < until,
+        )
+        .group_by(WorkshopSession.id)
+        .order_by(WorkshopSession.starts_at, WorkshopSession.id)
+    )
+    return [CancelledLine(s, count, int(seats or 0)) for s, count, seats in rows.tuples()]
+
+
 def appointments_on(facilitator: User, day: date) -> list[Appointment]:
     """The counselor's own held appointments (confirmed or awaiting approval) on a local
     day (an admin's too: not everyone's, which an admin may manage)."""
@@ -115,8 +149,10 @@ def queue_due(now: datetime) -> int:
             if not FIRST_HOUR <= local.hour < LAST_HOUR:
                 continue
             day = local.date()
-            if sessions_on(facilitator.id, day, facilitator.timezone) or appointments_on(
-                facilitator, day
+            if (
+                sessions_on(facilitator.id, day, facilitator.timezone)
+                or appointments_on(facilitator, day)
+                or cancelled_since(facilitator.id, now)
             ):
                 notify.digest_due(facilitator.id, day, now)
                 queued += 1

@@ -1,5 +1,6 @@
-"""Emailed links: password reset, address confirmation, invitations, changes of address
-and claiming a household record staff made, single-use and expiring.
+"""Emailed links: password reset, address confirmation, invitations, changes of address,
+claiming a household record staff made and reopening a closed account, single-use and
+expiring.
 
 All go through the outbox like every other email. A link works once, until it
 expires, and only while the account still has the address it had when the link was
@@ -22,7 +23,8 @@ from scheduler.services import notify, tokens
 from scheduler.services.errors import DomainError
 from scheduler.services.locks import lock
 
-#: How long each kind of link works (an invitation: INVITE_LINK_HOURS, see valid_for).
+#: How long each kind of link works (an invitation: INVITE_LINK_HOURS, reopening a closed
+#: account: ACCOUNT_CLOSE_GRACE_DAYS; see valid_for).
 VALID_FOR = {
     LinkPurpose.PASSWORD_RESET: timedelta(hours=1),
     LinkPurpose.VERIFY_EMAIL: timedelta(days=7),
@@ -35,6 +37,8 @@ def valid_for(purpose: str) -> timedelta:
     """How long a link of this kind works from when it is made."""
     if purpose == LinkPurpose.INVITE:
         return settings.current().invite_link_lifetime
+    if purpose == LinkPurpose.REOPEN:
+        return settings.current().account_close_grace
     return VALID_FOR[LinkPurpose(purpose)]
 
 
@@ -108,11 +112,14 @@ def void(session: Session, user_id: int, purposes: list[LinkPurpose], now: datet
 
 def is_usable(link: EmailLink, user: User | None, now: datetime) -> bool:
     """Tell whether a link still works: unused, unexpired, same address, and an active
-    account (an invitation: an account still waiting for it)."""
+    account (an invitation: an account still waiting for it; reopening: an account
+    closed and not erased yet)."""
     if user is None or link.used_at is not None or now >= link.expires_at:
         return False
     if link.purpose == LinkPurpose.INVITE:
         waiting = user.is_invited and not user.is_active
+    elif link.purpose == LinkPurpose.REOPEN:
+        waiting = user.is_closed and user.erased_at is None
     else:
         waiting = user.is_active
     return waiting and user.email == link.email

@@ -158,6 +158,16 @@ MESSAGES: dict[str, LazyString | Worded] = {
     "not_invited": _l("This person has already joined, so there is no invitation to send."),
     "already_deactivated": _l("This account is already switched off."),
     "not_deactivated": _l("This account isn't switched off."),
+    "account_closed": _l(
+        "This account is closed. To open it again, use the link in the email we sent "
+        "when it was closed."
+    ),
+    "already_closed": _l("This account is already closed."),
+    "not_a_household": _l("Only a household's account can be closed here."),
+    "closed_by_household": _l(
+        "This account was closed. Only the household can open it again, with the link "
+        "we emailed it, until its data is erased."
+    ),
     "upcoming_needs_choice": _upcoming_needs_choice,
     "bad_successor": _l("Choose another active facilitator or admin to take the workshops over."),
     # workshops and sessions

@@ -178,6 +178,16 @@ def cancel_family_reminders(family_id: int) -> None:
     _withdraw_reminders(OutboxMessage.recipient_id == family_id)
 
 
+def withdraw_all_to(recipient_id: int) -> None:
+    """Withdraw every email still waiting to go to one account (it was closed)."""
+    waiting = OutboxMessage.status == OutboxStatus.PENDING
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.recipient_id == recipient_id, waiting)
+        .values(status=OutboxStatus.CANCELLED)
+    )
+
+
 def restore_reminders(
     family_id: int, bookings: list[Booking], appointments: list[Appointment], now: datetime
 ) -> None:

@@ -50,7 +50,7 @@ from scheduler.models import (
     Workshop,
     WorkshopSession,
 )
-from scheduler.services import locks
+from scheduler.services import erasure, locks
 from scheduler.services.feeds.changes import own
 from scheduler.timeutil import utcnow
 
@@ -296,6 +296,8 @@ STEPS: list[Step] = [
     Step("email_links", delete_dead_links),
     Step("sign_ins", delete_ended_sign_ins),
     Step("login_failures", delete_old_login_failures),
+    # Households that closed their account, once its grace period is over.
+    Step("closed_accounts", erasure.erase_due),
 ]
 
 

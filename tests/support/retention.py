@@ -21,6 +21,7 @@ from sqlalchemy import update
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.models import (
+    ERASED_NAME,
     NO_PASSWORD,
     AuditEvent,
     CounselingSlot,
@@ -38,7 +39,7 @@ from scheduler.models import (
     User,
 )
 from scheduler.services.booking import Needs, cancel_booking
-from scheduler.services.feeds.changes import own
+from scheduler.services.feeds.changes import PEOPLE, own
 from tests.support.counseling import book
 
 #: The day the purge runs (a Monday), at noon UTC.
@@ -52,6 +53,7 @@ LIMITS = {
     "RETENTION_AUDIT_DAYS": 730,
     "RETENTION_UNCONFIRMED_DAYS": 30,
     "RETENTION_LINK_DAYS": 7,
+    "ACCOUNT_CLOSE_GRACE_DAYS": 7,
 }
 MINUTE = timedelta(minutes=1)
 NEEDS = Needs(
@@ -196,7 +198,51 @@ def build_world(
     _audit(world)
     _accounts(world, make_user, make_workshop, facilitator)
     _links_and_sign_ins(world, past.family_id)
+    _closed_accounts(world, make_user)
     return world
+
+
+def _closed_accounts(world: World, make_user: Callable[..., User]) -> None:
+    """Households that closed their account a minute past the grace period, and inside it."""
+    cutoff = limit("ACCOUNT_CLOSE_GRACE_DAYS")
+    with time_machine.travel(BOOKED, tick=False):
+        past = make_user(name="Closed long ago", verified=True)
+        inside = make_user(name="Closed just now", verified=True)
+    for user, closed_at in ((past, cutoff - MINUTE), (inside, cutoff + MINUTE)):
+        with write_transaction() as session:
+            # As closing leaves it: switched off, its feed and links gone.
+            session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(
+                    closed_at=closed_at,
+                    active=False,
+                    feed_salt=None,
+                    feed_token_hash=None,
+                    link_salt=None,
+                    last_login_at=None,
+                )
+            )
+    world.expect(
+        "users",
+        past.id,
+        name=ERASED_NAME,
+        email=None,
+        password_hash=NO_PASSWORD,
+        reminders_enabled=False,
+        invite_back=False,
+        timezone="UTC",
+        email_verified_at=None,
+        erased_at=NOW,
+    )
+    # A name staff calendars show changed: the people feeds' counter moves on, once.
+    people = db.session.get(FeedState, PEOPLE)
+    world.expect(
+        "feed_states", PEOPLE, counter=(people.counter if people else 0) + 1, changed_at=NOW
+    )
+    world.counts["closed_accounts"] = 1
+    world.past["ACCOUNT_CLOSE_GRACE_DAYS"] = [("users", past.id)]
+    world.inside["ACCOUNT_CLOSE_GRACE_DAYS"] = [("users", inside.id)]
 
 
 def _messages(world: World, workshop_id: int, family_id: int) -> None:

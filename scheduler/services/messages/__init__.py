@@ -84,9 +84,12 @@ def compose(row: OutboxMessage, loaded: Loaded | None = None) -> Message | None:
 
 
 def _reachable(recipient: User, row: OutboxMessage) -> bool:
-    """Active accounts get mail; an invited one (not active yet) only its invitation."""
+    """Active accounts get mail; an invited one (not active yet) only its invitation, a
+    closed one only the link that reopens it."""
     if recipient.is_invited:
         return row.kind == MessageKind.INVITE
+    if recipient.is_closed:
+        return row.kind == MessageKind.REOPEN
     return recipient.is_active
 
 

@@ -22,6 +22,7 @@ LINK_KINDS = frozenset(
         MessageKind.INVITE,
         MessageKind.CHANGE_EMAIL,
         MessageKind.CLAIM,
+        MessageKind.REOPEN,
     }
 )
 
@@ -75,6 +76,8 @@ def link_message(row: OutboxMessage, kind: MessageKind, user: User) -> Message |
             ],
             links=[(_("Choose a new password"), url)],
         )
+    if kind is MessageKind.REOPEN:
+        return _closed(row, user, url, lasts)
     if kind is MessageKind.CLAIM:
         return render_message(
             row,
@@ -121,6 +124,31 @@ def signup_attempt_message(row: OutboxMessage, user: User) -> Message:
             _("If it wasn't you, you can ignore this email. Your account is safe."),
         ],
         links=[(_("Log in"), links.login()), (_("Choose a new password"), links.forgot_password())],
+    )
+
+
+def _closed(row: OutboxMessage, user: User, url: str, lasts: str) -> Message:
+    """The one email a closed account gets: what closing did, and how to undo it."""
+    return render_message(
+        row,
+        user,
+        _("Hearth: your account is closed"),
+        headline=_("Your Hearth account is closed, as you asked."),
+        details=[
+            _(
+                "Your upcoming bookings and appointments were cancelled, and you were "
+                "logged out everywhere. Your calendar link no longer works."
+            ),
+            _(
+                "Changed your mind? Open your account again with the link below, for the "
+                "next {lasts}. Bookings that were cancelled stay cancelled."
+            ).format(lasts=lasts),
+            _(
+                "After that, your name, email address, needs and notes are erased for good. "
+                "If you didn't ask for this, use the link and change your password."
+            ),
+        ],
+        links=[(_("Open my account again"), url)],
     )
 
 

@@ -73,8 +73,27 @@ def _appointment_line(clock: str, appointment: Appointment) -> str:
     return words.format(clock=clock)
 
 
+def _cancelled_line(when: str, line: digest.CancelledLine) -> str:
+    """Bookings given up in a session still to come, with no family named."""
+    # Translators: {seats} is "2 seats"; {when} a date and time.
+    return ngettext(
+        "{when}: {title}. {count} booking cancelled since yesterday ({seats} free again).",
+        "{when}: {title}. {count} bookings cancelled since yesterday ({seats} free again).",
+        line.bookings,
+    ).format(
+        when=when,
+        title=line.session.workshop.title,
+        count=line.bookings,
+        seats=ngettext("{count} seat", "{count} seats", line.seats).format(count=line.seats),
+    )
+
+
 def _headline(sessions: int, appointments: int, zone: str) -> str:
     """Good morning, how much there is today, and the one zone every time is in."""
+    if not sessions and not appointments:
+        return _("Good morning. Nothing is booked for you today. Times are in {zone}.").format(
+            zone=zone
+        )
     if sessions and appointments:
         words = _(
             "Good morning. You have {sessions} and {appointments} today. Times are in {zone}."
@@ -102,7 +121,8 @@ def digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
     day = digest.digest_day(facilitator, row.due_at)
     lines = digest.day_summary(facilitator, day)
     appointments = digest.appointments_on(facilitator, day)
-    if not lines and not appointments:
+    cancelled = digest.cancelled_since(facilitator.id, row.due_at)
+    if not lines and not appointments and not cancelled:
         return None  # everything of the day was cancelled since
     zone = facilitator.timezone
     details, shown = [], []
@@ -120,6 +140,10 @@ def digest_message(row: OutboxMessage, facilitator: User) -> Message | None:
                 links.counselor_appointment(appointment.id),
             )
         )
+    for cancel in cancelled:
+        when = time_text(cancel.session.starts_at, zone, relative=False).main
+        details.append(_cancelled_line(when, cancel))
+        shown.append((_("Roster, {when}").format(when=when), links.roster(cancel.session.id)))
     return render_message(
         row,
         facilitator,

@@ -13,7 +13,7 @@ from werkzeug import Response
 from scheduler import settings
 from scheduler.extensions import db
 from scheduler.models import Role, User
-from scheduler.services import account_admin, invitations
+from scheduler.services import account_admin, closing, invitations
 from scheduler.services.account_admin import AccountState
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
@@ -105,6 +105,8 @@ def _account_page(user: User, *, status: int = 200, **forms: Any) -> tuple[str, 
         upcoming=account_admin.upcoming_of(user.id, now),
         successors=successors,
         is_self=user.id == current_user.id,
+        reopen_until=closing.reopen_until(user),
+        close_grace_days=settings.current().account_close_grace.days,
         role_form=forms.get("role_form") or RoleForm(role=user.role),
         deactivate_form=forms.get("deactivate_form") or DeactivateForm(successors=successors),
         button_form=ConfirmForm(),
@@ -195,6 +197,28 @@ def reactivate(user_id: int) -> Response | tuple[str, int]:
     except DomainError as error:
         return _account_page(user, status=409, error=error.message)
     flash(_("%(name)s's account is switched on again.", name=user.name), "success")
+    return redirect(url_for("admin.account", user_id=user.id), 303)
+
+
+@bp.post("/accounts/<int:user_id>/close")
+@role_required(Role.ADMIN)
+def close(user_id: int) -> Response | tuple[str, int]:
+    """Close a household's account on its request: the same as closing it itself."""
+    user = _account(user_id)
+    if not ConfirmForm().validate_on_submit():
+        return _account_page(user, status=422)
+    try:
+        closing.close_for(current_user.id, user.id, now=utcnow())
+    except DomainError as error:
+        return _account_page(user, status=409, error=error.message)
+    flash(
+        _(
+            "%(name)s's account is closed. Its upcoming bookings and appointments are "
+            "cancelled, and it was emailed a link to open it again.",
+            name=user.name,
+        ),
+        "success",
+    )
     return redirect(url_for("admin.account", user_id=user.id), 303)
 
 

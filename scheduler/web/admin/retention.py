@@ -58,6 +58,11 @@ STEP_WORDS: dict[str, Callable[[int], str]] = {
     "login_failures": lambda n: ngettext(
         "%(num)d old failed login deleted", "%(num)d old failed logins deleted", n
     ),
+    "closed_accounts": lambda n: ngettext(
+        "%(num)d closed account erased after its grace period",
+        "%(num)d closed accounts erased after their grace period",
+        n,
+    ),
 }
 
 

@@ -14,6 +14,7 @@ from scheduler.extensions import db
 from scheduler.models import AuditEvent, Role, User
 from scheduler.services import audit, dispatch
 from scheduler.web.access import role_required
+from scheduler.web.filters import person_name
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -27,6 +28,9 @@ ACTIONS: dict[str, LazyString] = {
     "account.role": _l("Changed the role of"),
     "account.deactivate": _l("Switched off the account of"),
     "account.reactivate": _l("Switched on again the account of"),
+    # Closing an account (services/closing.py): by its household, or an admin on request.
+    "account.close": _l("Closed the account of"),
+    "account.reopen": _l("Reopened their account"),
     "account.name": _l("Changed their name"),
     "account.email_requested": _l("Asked to change their email address"),
     "account.email_changed": _l("Changed their email address"),
@@ -91,7 +95,7 @@ def _rows(events: list[AuditEvent]) -> list[EventRow]:
             event=e,
             what=str(ACTIONS.get(e.action, e.action)),
             account=named.get(int(e.subject[5:])) if e.subject[5:].isdigit() else None,
-            who=e.actor_name or str(NOBODY),
+            who=person_name(e.actor_name) if e.actor_name else str(NOBODY),
         )
         for e in events
     ]

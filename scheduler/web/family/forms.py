@@ -44,6 +44,12 @@ class EmailChangeForm(FlaskForm):
     password = _current_password("email-current-password")
 
 
+class CloseAccountForm(FlaskForm):
+    """Closing the account: the password typed again, so nobody at an open screen can."""
+
+    password = _current_password("close-password")
+
+
 class PasswordChangeForm(FlaskForm):
     current_password = _current_password("current-password")
     password = new_password_field(

@@ -327,4 +327,4 @@ def reset_feed() -> Response:
     return redirect(url_for("family.account", _anchor="calendar"), 303)
 
 
-from scheduler.web.family import export, letters, moves, profile  # noqa: E402, F401  (their routes are on this blueprint)
+from scheduler.web.family import closing, export, letters, moves, profile  # noqa: E402, F401  (their routes are on this blueprint)
