@@ -17,6 +17,7 @@ from scheduler.models import (
     AttendanceLetter,
     AuditEvent,
     Booking,
+    DataExport,
     EmailLink,
     GroupMessageRecipient,
     LoginFailure,
@@ -111,6 +112,7 @@ def test_the_erased_household_is_a_placeholder_nobody_can_log_in_to(db, history)
         "email links": EmailLink.user_id == family.id,
         "mail": OutboxMessage.recipient_id == family.id,
         "failed logins": LoginFailure.key.like("email:%"),
+        "copies of its data": DataExport.household_id == family.id,
     }
     assert {what: _count(db, where) for what, where in rows.items()} == dict.fromkeys(rows, 0)
     acted = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.actor_id == family.id))

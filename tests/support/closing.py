@@ -16,10 +16,19 @@ from datetime import datetime, timedelta
 import time_machine
 from sqlalchemy import select
 
+from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.jobs import sweep_once
 from scheduler.models import Booking, Role, User, Workshop, WorkshopSession
-from scheduler.services import accounts, counseling, email_links, group_messages, letters, sessions
+from scheduler.services import (
+    accounts,
+    counseling,
+    data_export,
+    email_links,
+    group_messages,
+    letters,
+    sessions,
+)
 from scheduler.services.booking import Needs
 from scheduler.services.errors import DomainError
 from scheduler.services.group_messages import Draft
@@ -114,6 +123,10 @@ def rich_household(
         with suppress(DomainError):  # a failed login, kept under its address's hash
             accounts.authenticate(EMAIL, "not the password", ip="192.0.2.9", now=closing_at)
         sessions.start(family, remember=True, now=closing_at)
+        # A copy of its data, built (as the dispatcher does) and waiting to be downloaded.
+        copy = data_export.request_export(family.id, closing_at)
+        with write_transaction():
+            data_export.build(copy.id, closing_at)
     return History(
         family=family,
         other=other,
