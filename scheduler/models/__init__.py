@@ -24,6 +24,7 @@ from scheduler.models.people import (
     LoginFailure,
     LoginSession,
     Role,
+    StaffNameChoice,
     User,
 )
 from scheduler.models.workshops import (
@@ -64,6 +65,7 @@ __all__ = [
     "Role",
     "SessionKind",
     "SessionStatus",
+    "StaffNameChoice",
     "User",
     "Workshop",
     "WorkshopChange",
