@@ -43,6 +43,9 @@ RATE_LIMITS = {
     # Letter checks from one address: a caseworker checks a few; a code (80 random bits)
     # can't be guessed at any rate, and this keeps guessing from filling the audit log.
     "RATELIMIT_PROOF_CHECKS": "30 per minute;300 per day",
+    # A household choosing how staff see its name, per account: each change is on the
+    # audit trail and bumps the feeds' "people" counter, so a loop can't flood either.
+    "RATELIMIT_STAFF_NAME": "10 per minute;60 per hour",
 }
 
 #: What 42 CFR part 2 (section 2.32(a)(2), as amended in 2024) lets a program print on

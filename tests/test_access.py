@@ -178,6 +178,7 @@ ACCESS_TABLE = [
     ("POST", "/account/name",                             302,  303,  303,  303,  303,  303),
     ("POST", "/account/email",                            302,  303,  303,  303,  303,  303),
     ("POST", "/account/password",                         302,  303,  303,  303,  303,  303),
+    ("POST", "/account/staff-name",                       302,  303,  303,  403,  403,  403),
     ("GET",  "/email/change/{change_b}",                  200,  200,  200,  200,  200,  200),
     ("POST", "/email/change/{change_b}",                  303,  303,  303,  303,  303,  303),
     ("GET",  "/email/change/" + "ab12" * 11,              404,  404,  404,  404,  404,  404),
@@ -276,6 +277,7 @@ CSRF_TABLE = [
     ("/account/name",                         "family_a",  "/account"),
     ("/account/email",                        "family_a",  "/account"),
     ("/account/password",                     "family_a",  "/account"),
+    ("/account/staff-name",                   "family_a",  "/account"),
     ("/email/change/{change_b}",              "anonymous", "/email/change/{change_b}"),
     ("/invite/{invite}",                      "anonymous", "/invite/{invite}"),
     ("/admin/accounts/invite",                "admin",     "/admin/accounts"),
@@ -377,6 +379,7 @@ class World:
             "/workshops/{workshop}/enroll": {"seats": "1"},
             "/account": {"timezone": "Europe/London"},
             "/account/name": {"name": "A new name"},
+            "/account/staff-name": {"staff_name_choice": "alias", "alias": "Blue door"},
             "/account/email": {"email": "moved@example.org", "password": PASSWORD},
             "/account/password": {
                 "current_password": PASSWORD,

@@ -20,6 +20,7 @@ from scheduler.models.bookings import Attendance
 from scheduler.services import household_names, letters
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import utcnow
+from tests.support.app import AuthActions
 from tests.support.letters import FAMILY, took_place
 
 NAME = "Zephyrine Quillfeather"
@@ -167,6 +168,16 @@ def test_staff_have_no_choice_to_make(client, auth, make_user):
 
     assert "Your name as staff see it" not in page(client.get("/account"))
     assert choose(client, staff_name_choice="alias", alias=ALIAS).status_code == 403
+
+
+def test_choosing_is_rate_limited(make_app, family):
+    limited = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STAFF_NAME="2 per hour")
+    client = limited.test_client()
+    AuthActions(client).login(family)
+
+    answers = [choose(client, staff_name_choice="first").status_code for _ in range(3)]
+
+    assert answers == [303, 303, 429]
 
 
 # --- the rule and its SQL twin --------------------------------------------------------------

@@ -14,9 +14,11 @@ from scheduler.timeutil import utcnow
 from scheduler.web.access import role_required
 from scheduler.web.family.forms import StaffNameForm
 from scheduler.web.family.routes import account_page, bp
+from scheduler.web.limits import by_account, limit
 
 
 @bp.post("/account/staff-name")
+@limit("RATELIMIT_STAFF_NAME", key=by_account)
 @role_required(Role.FAMILY)
 def choose_staff_name() -> Response | tuple[str, int]:
     form = StaffNameForm(family=current_user)
