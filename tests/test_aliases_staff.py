@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from scheduler.database import write_transaction
 from scheduler.jobs import sweep_once
 from scheduler.models import Booking, Role, User, Workshop
 from scheduler.models.bookings import Attendance
@@ -25,6 +26,7 @@ from scheduler.services.booking import Needs
 from scheduler.timeutil import utcnow
 from tests.support.attendance import mark_booking
 from tests.support.counseling import book
+from tests.support.feeds import private_feed, vevents
 from tests.support.mail import received, text_of
 
 BOOKED_ON = datetime(2026, 10, 1, 16, 0, tzinfo=UTC)
@@ -120,6 +122,7 @@ def test_check_in_and_the_walk_in_search_which_finds_a_household_by_its_real_nam
     found = page(client, f"{door}?q=quillfeath")
     names_them_as_chosen(found, ALIAS)
     assert "Add as a walk-in" in found
+    names_them_as_chosen(page(client, f"{door}?q=blue+door"), ALIAS)  # by its alias too
     chosen = page(client, f"{door}?household={term.aliased.id}")
     names_them_as_chosen(chosen, ALIAS)
 
@@ -213,8 +216,10 @@ def test_the_admins_account_pages_and_audit_log(client, auth, term):
     assert "zq@example.org" in found  # admins see the chosen name and the address
     account = page(client, f"/admin/accounts/{term.aliased.id}")
     names_them_as_chosen(account, ALIAS)
-    assert "zq@example.org" in account
-    names_them_as_chosen(page(client, f"/admin/accounts/{term.first.id}"), FIRST_NAME)
+    assert "zq@example.org" in account and "A name they chose" in account
+    first = page(client, f"/admin/accounts/{term.first.id}")
+    names_them_as_chosen(first, FIRST_NAME)
+    assert "Their first name only" in first
     trail = page(client, "/admin/audit")
     assert "Chose how staff see their name" in trail
     names_them_as_chosen(trail)
@@ -255,3 +260,20 @@ def test_the_family_still_sees_its_own_name_on_its_account_page(client, auth, te
 
     assert 'value="Zephyrine Quillfeather"' in shown
     assert "Staff see you as <strong" in shown and ALIAS in shown
+
+
+def test_the_counselors_calendar_names_households_as_they_chose_and_follows_a_new_choice(
+    client, db, term
+):
+    with write_transaction() as session:  # the counselor asked for names in their calendar
+        session.get_one(User, term.counselor.id).descriptive_titles = True
+
+    before = private_feed(client, db, term.counselor)
+    events = vevents(before.get_data()).values()
+    words = " ".join(f"{e['summary']} {e.get('description', '')}" for e in events)
+
+    names_them_as_chosen(words)
+    household_names.choose(term.aliased.id, "alias", "Green gate", now=utcnow())
+    after = private_feed(client, db, term.counselor)
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert b"Green gate" in after.get_data()

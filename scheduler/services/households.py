@@ -68,7 +68,7 @@ def search(query: str, viewer: User, *, session_id: int, now: datetime) -> list[
 
     Showing them is a view of families' data, so it is audited first (not the words
     searched for: they may be a name). Short queries find nothing; at most
-    ``MAX_RESULTS`` households come back, by name.
+    ``MAX_RESULTS`` households come back, by the name staff see.
     """
     words = query.strip()
     if len(words) < MIN_QUERY:
