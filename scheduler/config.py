@@ -45,6 +45,9 @@ RATE_LIMITS = {
     "RATELIMIT_PROOF_CHECKS": "30 per minute;300 per day",
     # Copies of its data one family asks for (each is built in full by the dispatcher).
     "RATELIMIT_DATA_EXPORT": "3 per day",
+    # A household choosing how staff see its name, per account: each change is on the
+    # audit trail and bumps the feeds' "people" counter, so a loop can't flood either.
+    "RATELIMIT_STAFF_NAME": "10 per minute;60 per hour",
 }
 
 #: What 42 CFR part 2 (section 2.32(a)(2), as amended in 2024) lets a program print on

@@ -182,6 +182,7 @@ ACCESS_TABLE = [
     ("POST", "/account/name",                             302,  303,  303,  303,  303,  303),
     ("POST", "/account/email",                            302,  303,  303,  303,  303,  303),
     ("POST", "/account/password",                         302,  303,  303,  303,  303,  303),
+    ("POST", "/account/staff-name",                       302,  303,  303,  403,  403,  403),
     ("GET",  "/email/change/{change_b}",                  200,  200,  200,  200,  200,  200),
     ("POST", "/email/change/{change_b}",                  303,  303,  303,  303,  303,  303),
     ("GET",  "/email/change/" + "ab12" * 11,              404,  404,  404,  404,  404,  404),
@@ -298,6 +299,7 @@ CSRF_TABLE = [
     ("/account/password",                     "family_a",  "/account"),
     ("/account/delete",                       "family_a",  "/account/delete"),
     ("/account/reopen/{reopen}",              "anonymous", "/account/reopen/{reopen}"),
+    ("/account/staff-name",                   "family_a",  "/account"),
     ("/email/change/{change_b}",              "anonymous", "/email/change/{change_b}"),
     ("/invite/{invite}",                      "anonymous", "/invite/{invite}"),
     ("/admin/accounts/invite",                "admin",     "/admin/accounts"),
@@ -401,6 +403,7 @@ class World:
             "/workshops/{workshop}/enroll": {"seats": "1"},
             "/account": {"timezone": "Europe/London"},
             "/account/name": {"name": "A new name"},
+            "/account/staff-name": {"staff_name_choice": "alias", "alias": "Blue door"},
             "/account/email": {"email": "moved@example.org", "password": PASSWORD},
             "/account/delete": {"password": PASSWORD},
             "/account/password": {

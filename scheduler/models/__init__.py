@@ -26,6 +26,7 @@ from scheduler.models.people import (
     LoginFailure,
     LoginSession,
     Role,
+    StaffNameChoice,
     User,
 )
 from scheduler.models.retention import RetentionRun
@@ -72,6 +73,7 @@ __all__ = [
     "Role",
     "SessionKind",
     "SessionStatus",
+    "StaffNameChoice",
     "User",
     "Workshop",
     "WorkshopChange",

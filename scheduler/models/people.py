@@ -6,11 +6,22 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, false, true
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    and_,
+    case,
+    false,
+    true,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.extensions import Model
-from scheduler.models.types import UTCDateTime
+from scheduler.models.types import UTCDateTime, first_word
 from scheduler.timeutil import utcnow
 
 #: The ``password_hash`` of an account nobody can log in to: a household staff recorded
@@ -28,9 +39,40 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class StaffNameChoice(StrEnum):
+    """How a household is named to staff (facilitators, counselors, admins)."""
+
+    #: Its name as it typed it.
+    FULL = "full"
+    #: The first word of its name only.
+    FIRST = "first"
+    #: A name of its own choosing, kept in ``User.alias``.
+    ALIAS = "alias"
+
+
+#: The longest alias a household may choose.
+ALIAS_MAX_LENGTH = 60
+
+
+def first_name_of(name: str) -> str:
+    """The first word of a name, what staff see of a household that chose its first
+    name only ("Ana Ruiz" → "Ana"); ``first_word`` is its SQL twin."""
+    return name.split(" ", 1)[0]
+
+
 class User(UserMixin, Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('family', 'facilitator', 'admin')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('family', 'facilitator', 'admin')", name="role"),
+        CheckConstraint(
+            "staff_name_choice IN ('full', 'first', 'alias')", name="staff_name_choice"
+        ),
+        # An alias chosen is never empty, so staff always see some name.
+        CheckConstraint(
+            "staff_name_choice != 'alias' OR (alias IS NOT NULL AND alias != '')",
+            name="alias_when_chosen",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Lower-cased on the way in, so uniqueness is case-insensitive on every backend.
@@ -84,6 +126,35 @@ class User(UserMixin, Model):
     #: When its personal data was erased after the grace period (services/erasure.py):
     #: the row stays, as a "Former household" placeholder, so seat counts add up.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: How staff see a household's name (``StaffNameChoice``); ``staff_name`` applies it.
+    staff_name_choice: Mapped[str] = mapped_column(
+        String(10), default=StaffNameChoice.FULL, server_default=StaffNameChoice.FULL
+    )
+    #: The name a household chose to be shown to staff; None unless it chose an alias.
+    alias: Mapped[str | None] = mapped_column(String(ALIAS_MAX_LENGTH))
+
+    @hybrid_property
+    def staff_name(self) -> str:
+        """The name staff see: the whole name, its first word, or the alias, as the
+        household chose; in a query, the same as SQL. Staff's own choice is always full.
+        """
+        if self.staff_name_choice == StaffNameChoice.ALIAS and self.alias is not None:
+            return self.alias
+        if self.staff_name_choice == StaffNameChoice.FIRST:
+            return first_name_of(self.name)
+        return self.name
+
+    @staff_name.inplace.expression
+    @classmethod
+    def _staff_name_expression(cls) -> ColumnElement[str]:
+        return case(
+            (
+                and_(cls.staff_name_choice == StaffNameChoice.ALIAS, cls.alias.is_not(None)),
+                cls.alias,
+            ),
+            (cls.staff_name_choice == StaffNameChoice.FIRST, first_word(cls.name)),
+            else_=cls.name,
+        )
 
     def get_id(self) -> str:
         """Flask-Login's id is the token of this sign-in, not the account's id.

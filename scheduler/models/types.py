@@ -6,8 +6,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -40,3 +43,27 @@ class UTCDateTime(TypeDecorator[datetime]):
 def status_in(statuses: Iterable[str]) -> str:
     """Return ``status IN ('a', 'b')`` for a partial index, from the constant the code uses."""
     return "status IN ({})".format(", ".join(f"'{status}'" for status in statuses))
+
+
+class first_word(FunctionElement[str]):
+    """The text before the first space, or all of it: ``"Ana Ruiz"`` → ``"Ana"``.
+
+    The SQL twin of ``text.split(" ", 1)[0]``; the backends spell it differently.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "first_word"
+
+
+@compiles(first_word, "postgresql")
+def _first_word_postgresql(element: first_word, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"split_part({compiler.process(element.clauses, **kw)}, ' ', 1)"
+
+
+@compiles(first_word)
+def _first_word_sqlite(element: first_word, compiler: SQLCompiler, **kw: Any) -> str:
+    # The text with a space added always has one: the first word is what comes before it.
+    # ``element.clauses`` is one argument, said twice: SQLite binds it twice, in order.
+    text = compiler.process(element.clauses, **kw)
+    return f"substr({text}, 1, instr({text} || ' ', ' ') - 1)"

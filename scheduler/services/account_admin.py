@@ -91,14 +91,19 @@ def search(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> AccountPage:
-    """Accounts by name, with ``text`` in their name or address; a page past the end is
-    the last page."""
+    """Accounts by name, with ``text`` in their name, alias or address; a page past the
+    end is the last page.
+
+    Listed and ordered by the name staff see (``User.staff_name``); a household's real
+    name still finds it (someone writing in gives it), as in ``households.search``.
+    """
     where: list[ColumnElement[bool]] = []
     if text.strip():
         pattern = _like(text.strip())
         where.append(
             or_(
                 func.lower(User.name).like(pattern, escape="\\"),
+                func.lower(User.alias).like(pattern, escape="\\"),
                 User.email.like(pattern, escape="\\"),
             )
         )
@@ -112,7 +117,7 @@ def search(
     found = db.session.scalars(
         select(User)
         .where(*where)
-        .order_by(func.lower(User.name), User.id)
+        .order_by(func.lower(User.staff_name), User.id)
         .offset((page - 1) * per_page)
         .limit(per_page)
     )

@@ -74,6 +74,7 @@ class MissedHousehold:
     """A household whose two most recent marks in a workshop both say absent."""
 
     id: int
+    #: The name staff see it by (``User.staff_name``), never more than it chose.
     name: str
 
 
@@ -251,13 +252,16 @@ def _missed_twice(
         .subquery()
     )
     absent = func.sum(case((marks.c.attendance == Attendance.ABSENT, 1), else_=0))
+    # Staff see each household by the name it chose (and in that order); grouped by
+    # the columns that name is made of, so every backend accepts the expression.
+    staff_name = User.staff_name.label("staff_name")
     rows = db.session.execute(
-        select(marks.c.workshop_id, User.id, User.name)
+        select(marks.c.workshop_id, User.id, staff_name)
         .join(User, User.id == marks.c.family_id)
         .where(marks.c.place <= 2)
-        .group_by(marks.c.workshop_id, User.id, User.name)
+        .group_by(marks.c.workshop_id, User.id, User.name, User.staff_name_choice, User.alias)
         .having(absent == 2)
-        .order_by(marks.c.workshop_id, User.name, User.id)
+        .order_by(marks.c.workshop_id, staff_name, User.id)
     )
     found: dict[int, list[MissedHousehold]] = defaultdict(list)
     for workshop_id, household_id, name in rows:

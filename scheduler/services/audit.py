@@ -13,7 +13,7 @@ from scheduler.models import AuditEvent, User
 
 def record(actor: User, action: str, subject: str, *, now: datetime) -> None:
     """Write one audit event in its own transaction, before the data is shown."""
-    actor_id, actor_name = actor.id, actor.name
+    actor_id, actor_name = actor.id, actor.staff_name
     with write_transaction() as session:
         session.add(
             AuditEvent(
@@ -33,12 +33,13 @@ def add(actor: User | None, action: str, subject: str, *, now: datetime) -> None
     household): the change and its trail commit together or not at all. ``None`` is
     someone not signed in (a letter of attendance checked by its code): the event keeps
     no id and an empty name, which the audit page words as such (an account removed
-    later keeps its name, so the two never look alike).
+    later keeps its name, so the two never look alike). A name is kept as staff see it
+    (``User.staff_name``): the trail is read by admins.
     """
     db.session.add(
         AuditEvent(
             actor_id=actor.id if actor else None,
-            actor_name=actor.name if actor else "",
+            actor_name=actor.staff_name if actor else "",
             action=action,
             subject=subject,
             created_at=now,

@@ -34,6 +34,7 @@ from scheduler.models import (
     LoginSession,
     OutboxMessage,
     Role,
+    StaffNameChoice,
     User,
 )
 from scheduler.services.accounts import throttle_key
@@ -139,4 +140,5 @@ def _blank_account(user: User, now: datetime) -> None:
     user.reminder_offsets = ""
     user.feed_salt = user.feed_token_hash = user.link_salt = None
     user.email_verified_at = user.last_login_at = None
+    user.staff_name_choice, user.alias = StaffNameChoice.FULL, None
     user.erased_at = now

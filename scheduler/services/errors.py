@@ -210,6 +210,15 @@ MESSAGES: dict[str, LazyString | Worded] = {
     "runs_already": _l("{name} already runs this workshop."),
     "lead_stays": _l("{name} made this workshop and leads it, so they stay on it."),
     "cofacilitator_not_found": _l("That person no longer runs this workshop."),
+    # how staff see a household's name (services/household_names.py)
+    "staff_name_unknown": _l(
+        "Choose how staff see your name: your full name, your first name only, or a name "
+        "you choose."
+    ),
+    "alias_missing": _l("Write the name staff should see, or choose another option."),
+    "alias_too_long": _l(
+        "The name staff see can have up to {limit} characters. Please make it shorter."
+    ),
     # messages to a group
     "group_message_empty": _l("Write your message first: it can't be empty."),
     "group_message_too_long": _l(

@@ -152,7 +152,7 @@ def _scope(workshop_id: int, session_id: int | None, now: datetime) -> list[Work
 
 def _households(sessions: list[WorkshopSession], include_waitlist: bool) -> list[User]:
     """Each household with a seat (or, when asked, a place on the waitlist) in any of
-    ``sessions``, once, by name. A switched-off account reads nothing any more."""
+    ``sessions``, once, by the name staff see. A switched-off account reads nothing any more."""
     statuses = [BookingStatus.CONFIRMED]
     if include_waitlist:
         statuses.append(BookingStatus.WAITLISTED)
@@ -161,7 +161,7 @@ def _households(sessions: list[WorkshopSession], include_waitlist: bool) -> list
     )
     return list(
         db.session.scalars(
-            select(User).where(User.id.in_(booked), User.active).order_by(User.name, User.id)
+            select(User).where(User.id.in_(booked), User.active).order_by(User.staff_name, User.id)
         )
     )
 
@@ -201,7 +201,7 @@ def preview(workshop_id: int, draft: Draft, actor_id: int, *, now: datetime) -> 
     # A row the email is worded for, as the dispatcher's would be; never saved.
     row = OutboxMessage(key=f"preview:{workshop.id}:f{family.id}")
     with i18n.for_user(family.language):
-        email = letter_email(row, letter, family)
+        email = letter_email(row, letter, family, for_staff=True)
     return Preview(len(households), len(addressed), family, email)
 
 

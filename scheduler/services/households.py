@@ -64,19 +64,23 @@ def _digits_of(column: Any) -> ColumnElement[str]:
 
 
 def search(query: str, viewer: User, *, session_id: int, now: datetime) -> list[User]:
-    """Families whose name, email or phone has ``query`` in it, for staff booking one.
+    """Families whose name, alias, email or phone has ``query`` in it, for staff booking one.
 
     Showing them is a view of families' data, so it is audited first (not the words
     searched for: they may be a name). Short queries find nothing; at most
-    ``MAX_RESULTS`` households come back, by name.
+    ``MAX_RESULTS`` households come back, by the name staff see.
     """
     words = query.strip()
     if len(words) < MIN_QUERY:
         return []
     audit.record(viewer, "household.search", f"session:{session_id}", now=now)
     wanted = words.casefold()
+    # Its real name matches even when it chose another for staff (a family phoning in
+    # says its real name: matching tells the caller nothing they didn't just say); the
+    # result shows the name it chose (``User.staff_name``), and is in that order.
     matches = [
         func.lower(User.name).contains(wanted, autoescape=True),
+        func.lower(User.alias).contains(wanted, autoescape=True),
         func.lower(User.email).contains(wanted, autoescape=True),
     ]
     digits = re.sub(r"\D", "", words)
@@ -86,7 +90,7 @@ def search(query: str, viewer: User, *, session_id: int, now: datetime) -> list[
         db.session.scalars(
             select(User)
             .where(User.role == Role.FAMILY, User.active, or_(*matches))
-            .order_by(func.lower(User.name), User.id)
+            .order_by(func.lower(User.staff_name), User.id)
             .limit(MAX_RESULTS)
         )
     )

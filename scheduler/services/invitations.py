@@ -28,7 +28,7 @@ def _exists(email: str) -> DomainError:
     owner = accounts.find_by_email(email)
     if owner is None:  # only a rolled-back sign-up could get here
         return DomainError("account_exists", name=email, account_id=None)
-    return DomainError("account_exists", name=owner.name, account_id=owner.id)
+    return DomainError("account_exists", name=owner.staff_name, account_id=owner.id)
 
 
 def invite(admin_id: int, *, email: str, name: str, role: str, now: datetime) -> User:

@@ -111,7 +111,7 @@ def first_name(household: str) -> str:
 
 def sign_in_sheet(roster: Roster) -> list[SignInLine]:
     """List the confirmed households by first name, alphabetically, for a printed sheet."""
-    lines = [SignInLine(first_name(b.family.name), b.seats) for b in roster.confirmed]
+    lines = [SignInLine(first_name(b.family.staff_name), b.seats) for b in roster.confirmed]
     return sorted(lines, key=lambda line: (line.first_name.casefold(), line.first_name))
 
 
@@ -179,7 +179,7 @@ def roster_lines(roster: Roster) -> list[RosterLine]:
         RosterLine(
             status=_status_word(b.status),
             waitlist_position=positions.get(b.id),
-            household=b.family.name,
+            household=b.family.staff_name,
             email=b.family.email or "",
             phone=b.family.phone,
             seats=b.seats,

@@ -297,7 +297,7 @@ def _overflow(session: WorkshopSession, capacity: int, zone: str) -> list[Affect
         affected.append(
             Affected(
                 booking.id,
-                booking.family.name,
+                booking.family.staff_name,
                 booking.seats,
                 moment_text(session.starts_at, zone),
             )

@@ -19,13 +19,14 @@ from sqlalchemy import select
 from scheduler.database import write_transaction
 from scheduler.extensions import db
 from scheduler.jobs import sweep_once
-from scheduler.models import Booking, Role, User, Workshop, WorkshopSession
+from scheduler.models import Booking, Role, StaffNameChoice, User, Workshop, WorkshopSession
 from scheduler.services import (
     accounts,
     counseling,
     data_export,
     email_links,
     group_messages,
+    household_names,
     letters,
     sessions,
 )
@@ -47,6 +48,8 @@ NEEDS = Needs(
 )
 APPOINTMENT_NOTE = "Our son Eirik, 17, relapsed in March"
 #: What must be nowhere once the household is erased.
+#: The name it asked staff to see it by.
+ALIAS = "Lantern Keeper"
 SECRETS = (
     NAME,
     "Quist",
@@ -56,6 +59,7 @@ SECRETS = (
     NEEDS.notes,
     APPOINTMENT_NOTE,
     "Eirik",
+    ALIAS,
 )
 
 OTHER_NAME = "Brennan household"
@@ -91,6 +95,7 @@ def rich_household(
     now = utcnow()
     facilitator = make_user(Role.FACILITATOR, name="Maya Lee")
     family = make_user(name=NAME, email=EMAIL, verified=True)
+    household_names.choose(family.id, StaffNameChoice.ALIAS, ALIAS, now=now)
     other = make_user(name=OTHER_NAME, email="brennan@example.org")
     waiting = make_user(name="Walsh household", email="walsh@example.org")
     past = make_workshop(

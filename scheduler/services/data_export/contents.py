@@ -130,6 +130,8 @@ def _account(family: User) -> dict[str, Any]:
         "email": family.email,
         "language": family.language,
         "timezone": zone,
+        # How staff see it: its full name, its first name only, or the alias it chose.
+        "shown_to_staff_as": family.staff_name,
         "preferences": {
             "descriptive_calendar_titles": family.descriptive_titles,
             "reminder_emails": family.reminders_enabled,

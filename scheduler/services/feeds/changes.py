@@ -14,7 +14,8 @@ Which counters a change bumps:
 - a co-facilitator added or removed: theirs, and ``public`` (one facilitator's public feed);
 - an appointment: its family's and its counselor's;
 - a counselor's settings (zone, place, link, shown in appointments): ``counseling``;
-- a person's name, shown in other people's events: ``people``; their wording choices
+- a person's name (or how staff see a household), shown in other people's events:
+  ``people``; their wording choices
   (descriptive titles, language), their own counter.
 
 Why at commit and not at each flush: every such transaction takes the counter rows'
@@ -76,7 +77,8 @@ def _counters(session: Session, thing: Any) -> set[str]:
     if isinstance(thing, User):
         state: InstanceState[User] = inspect(thing)
         changed = {a.key for a in state.attrs if a.history.has_changes()}
-        names = {PEOPLE} if "name" in changed else set()
+        # The name others see: its own, or how staff see a household (an alias).
+        names = {PEOPLE} if changed & {"name", "staff_name_choice", "alias"} else set()
         if changed & {"descriptive_titles", "language", "role"}:
             names.add(own(thing.id))
         return names

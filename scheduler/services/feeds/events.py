@@ -190,7 +190,7 @@ def appointment_event(
     place = settings.location if settings is not None and not online else ""
     if for_counselor:
         family = appointment.kind == SessionKind.FAMILY
-        household = appointment.family.name
+        household = appointment.family.staff_name
         # A counselor's calendar is often synced to a third party: families are named
         # only when the counselor asked for it. The private note never goes in.
         if descriptive:

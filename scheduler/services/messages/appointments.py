@@ -163,7 +163,7 @@ def _approval_request(
     if not appointment.is_pending or counselor.id != appointment.facilitator_id:
         return None  # approved, declined or cancelled before this went out
     when = when_text(appointment.slot.starts_at, counselor.timezone)
-    household = appointment.family.name
+    household = appointment.family.staff_name
     return render_message(
         row,
         counselor,
@@ -190,7 +190,7 @@ def _family_changed(
     if row.version is not None and row.version < appointment.sequence:
         return None  # changed again since: that change's own notice tells the counselor
     when = when_text(appointment.slot.starts_at, counselor.timezone)
-    household = appointment.family.name
+    household = appointment.family.staff_name
     if appointment.is_active:
         subject = _("Hearth: an appointment moved")
         headline = _("{household} moved their appointment with you. It is now on {when}.")

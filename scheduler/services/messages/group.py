@@ -87,8 +87,14 @@ def group_message(row: OutboxMessage, family: User) -> Message | None:
     return letter_email(row, Letter.of(message), family)
 
 
-def letter_email(row: OutboxMessage, letter: Letter, family: User) -> Message:
-    """The email one household gets, in the current language (the household's own)."""
+def letter_email(
+    row: OutboxMessage, letter: Letter, family: User, *, for_staff: bool = False
+) -> Message:
+    """The email one household gets, in the current language (the household's own).
+
+    ``for_staff``: the copy its author previews, which greets the household by the name
+    staff see (``User.staff_name``); the household's own email greets it by its name.
+    """
     titled = letter.show_title and family.descriptive_titles
     title = letter.workshop.title
     if letter.subject:
@@ -133,5 +139,6 @@ def letter_email(row: OutboxMessage, letter: Letter, family: User) -> Message:
         quote=letter.body,
         details=[replies.format(name=name)],
         links=shown,
+        **({"greeting": _("Hello {name},").format(name=family.staff_name)} if for_staff else {}),
     )
     return replace(email, reply_to=letter.reply_to)

@@ -132,7 +132,7 @@ def change_role(user_id: int) -> Response | tuple[str, int]:
     except DomainError as error:
         return _account_page(user, status=409, role_form=form, error=error.message)
     if changed:
-        flash(_("%(name)s's role is changed.", name=user.name), "success")
+        flash(_("%(name)s's role is changed.", name=user.staff_name), "success")
     return redirect(url_for("admin.account", user_id=user.id), 303)
 
 
@@ -153,7 +153,7 @@ def deactivate(user_id: int) -> Response | tuple[str, int]:
         )
     except DomainError as error:
         return _account_page(user, status=409, deactivate_form=form, error=error.message)
-    flash(_deactivated_text(user.name, done), "success")
+    flash(_deactivated_text(user.staff_name, done), "success")
     return redirect(url_for("admin.account", user_id=user.id), 303)
 
 
@@ -196,7 +196,7 @@ def reactivate(user_id: int) -> Response | tuple[str, int]:
         account_admin.reactivate(current_user.id, user.id, now=utcnow())
     except DomainError as error:
         return _account_page(user, status=409, error=error.message)
-    flash(_("%(name)s's account is switched on again.", name=user.name), "success")
+    flash(_("%(name)s's account is switched on again.", name=user.staff_name), "success")
     return redirect(url_for("admin.account", user_id=user.id), 303)
 
 

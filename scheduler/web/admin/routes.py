@@ -32,6 +32,7 @@ ACTIONS: dict[str, LazyString] = {
     "account.close": _l("Closed the account of"),
     "account.reopen": _l("Reopened their account"),
     "account.name": _l("Changed their name"),
+    "account.staff_name": _l("Chose how staff see their name"),
     "account.email_requested": _l("Asked to change their email address"),
     "account.email_changed": _l("Changed their email address"),
     "account.password": _l("Changed their password"),
@@ -83,22 +84,34 @@ class EventRow:
 
 
 def _rows(events: list[AuditEvent]) -> list[EventRow]:
-    """Name the accounts the events are about, in one query."""
+    """Name the accounts the events are about, and who did them, in one query.
+
+    Each by the name staff see now (``User.staff_name``): a household that chose an
+    alias after an entry was written is not named by its real name here; an account
+    gone keeps the name the entry was written with.
+    """
     ids = {
         int(e.subject.removeprefix("user:"))
         for e in events
         if e.subject.startswith("user:") and e.subject.removeprefix("user:").isdigit()
-    }
+    } | {e.actor_id for e in events if e.actor_id is not None}
     named = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
     return [
         EventRow(
             event=e,
             what=str(ACTIONS.get(e.action, e.action)),
             account=named.get(int(e.subject[5:])) if e.subject[5:].isdigit() else None,
-            who=person_name(e.actor_name) if e.actor_name else str(NOBODY),
+            who=_who(e, named.get(e.actor_id) if e.actor_id is not None else None),
         )
         for e in events
     ]
+
+
+def _who(event: AuditEvent, actor: User | None) -> str:
+    """Who did it, as staff see them; "Someone not signed in" when nobody was."""
+    if actor is not None:
+        return person_name(actor.staff_name)
+    return person_name(event.actor_name) if event.actor_name else str(NOBODY)
 
 
 @bp.get("/audit")

@@ -42,7 +42,7 @@ def appointment_page(found: Appointment, *, status: int = 200, error: str = "") 
 
 
 def saved_words(appointment: Appointment) -> str:
-    name = appointment.family.name
+    name = appointment.family.staff_name
     if appointment.attendance == AppointmentAttendance.NO_SHOW:
         return _("Saved: %(name)s didn't come.", name=name)
     return _("Saved: %(name)s came.", name=name)

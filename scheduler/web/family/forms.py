@@ -8,9 +8,11 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
+from wtforms import BooleanField, PasswordField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from scheduler.models import StaffNameChoice, User
+from scheduler.models.people import ALIAS_MAX_LENGTH, first_name_of
 from scheduler.services.reminder_times import parse_offsets
 from scheduler.web.fields import PlainText, TimezoneField, strip
 from scheduler.web.forms import address_field, new_password_field, password_again_field
@@ -35,6 +37,38 @@ class NameForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired(_l("Tell us what to call you.")), Length(max=120), PlainText()],
     )
+
+
+class StaffNameForm(FlaskForm):
+    """How staff see the household; each choice says the name they would see."""
+
+    staff_name_choice = RadioField(
+        _l("How staff see your name"),
+        description=_l(
+            "Facilitators, counselors and admins see this name on rosters, at the door "
+            "and in their emails. Your own pages and emails keep your name."
+        ),
+        # The rule (services/household_names.py) refuses an unknown choice in words.
+        validate_choice=False,
+    )
+    alias = StringField(
+        _l("The name staff see"),
+        description=_l("Up to %(limit)d characters.", limit=ALIAS_MAX_LENGTH),
+        filters=[strip],
+        validators=[PlainText()],
+        render_kw={"maxlength": ALIAS_MAX_LENGTH, "autocomplete": "off"},
+    )
+
+    def __init__(self, *args: Any, family: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.staff_name_choice.choices = [
+            (StaffNameChoice.FULL, _("My full name: “%(name)s”", name=family.name)),
+            (
+                StaffNameChoice.FIRST,
+                _("My first name only: “%(name)s”", name=first_name_of(family.name)),
+            ),
+            (StaffNameChoice.ALIAS, _("A name I choose (write it below)")),
+        ]
 
 
 class EmailChangeForm(FlaskForm):

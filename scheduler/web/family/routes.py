@@ -18,7 +18,13 @@ from scheduler.services.group_messages import received as group_messages_receive
 from scheduler.services.moves import movable
 from scheduler.timeutil import utcnow
 from scheduler.web.access import own_booking, role_required, visible_workshop
-from scheduler.web.family.forms import AccountForm, EmailChangeForm, NameForm, PasswordChangeForm
+from scheduler.web.family.forms import (
+    AccountForm,
+    EmailChangeForm,
+    NameForm,
+    PasswordChangeForm,
+    StaffNameForm,
+)
 from scheduler.web.forms import (
     ALL_SESSIONS,
     ConfirmForm,
@@ -232,6 +238,11 @@ def account_page(*, status: int = 200, **forms: Any) -> tuple[str, int]:
         "name_form": lambda: NameForm(name=current_user.name),
         "email_form": EmailChangeForm,
         "password_form": PasswordChangeForm,
+        "staff_name_form": lambda: StaffNameForm(
+            family=current_user,
+            staff_name_choice=current_user.staff_name_choice,
+            alias=current_user.alias or "",
+        ),
     }
     shown = {name: forms.get(name) or make() for name, make in fresh.items()}
     return render_template(
@@ -327,4 +338,4 @@ def reset_feed() -> Response:
     return redirect(url_for("family.account", _anchor="calendar"), 303)
 
 
-from scheduler.web.family import closing, export, letters, moves, profile  # noqa: E402, F401  (their routes are on this blueprint)
+from scheduler.web.family import closing, export, letters, moves, profile, staff_name  # noqa: E402, F401  (their routes are on this blueprint)

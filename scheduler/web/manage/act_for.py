@@ -139,7 +139,7 @@ def _booked_words(bookings: list[Booking], existing: bool, *, whole: bool) -> st
             _(
                 "This email already had an account, %(name)s: we booked for it, so no new "
                 "household was recorded.",
-                name=household.name,
+                name=household.staff_name,
             )
         )
     words.append(told(household))
@@ -147,7 +147,7 @@ def _booked_words(bookings: list[Booking], existing: bool, *, whole: bool) -> st
 
 
 def _one_booked(booking: Booking) -> list[str]:
-    name, seats = booking.family.name, seats_text(booking.seats)
+    name, seats = booking.family.staff_name, seats_text(booking.seats)
     if booking.is_confirmed:
         return [_("Booked %(seats)s for %(name)s.", seats=seats, name=name)]
     return [_("%(name)s is on the waitlist for %(seats)s.", name=name, seats=seats)]
@@ -155,7 +155,7 @@ def _one_booked(booking: Booking) -> list[str]:
 
 def _series_booked(bookings: list[Booking]) -> list[str]:
     """A whole series: how many sessions were booked, and which full ones they wait for."""
-    name, seats = bookings[0].family.name, seats_text(bookings[0].seats)
+    name, seats = bookings[0].family.staff_name, seats_text(bookings[0].seats)
     booked = [b for b in bookings if b.is_confirmed]
     waiting = [b for b in bookings if not b.is_confirmed]
     words = []
@@ -207,7 +207,7 @@ def cancel_for(booking_id: int) -> ResponseReturnValue:
         except DomainError as error:
             flash(error.message, "error")
         else:
-            done = _("%(name)s's booking is cancelled.", name=household.name)
+            done = _("%(name)s's booking is cancelled.", name=household.staff_name)
             flash(f"{done} {told(household)}", "success")
     return redirect(url_for("manage.roster", session_id=session_id), 303)
 
@@ -233,7 +233,7 @@ def needs_for(booking_id: int) -> ResponseReturnValue:
                     "Saved for %(name)s, for %(num)d session. Their seats stay as they are.",
                     "Saved for %(name)s, for %(num)d sessions. Their seats stay as they are.",
                     len(changed),
-                    name=booking.family.name,
+                    name=booking.family.staff_name,
                 ),
                 "success",
             )

@@ -145,7 +145,7 @@ def mark(booking_id: int) -> ResponseReturnValue:
         )
     except DomainError as error:
         return _refused(booking, error.message, 400 if error.code in _BAD_INPUT else 409)
-    words = saved_words(booking.family.name, marked, booking.seats)
+    words = saved_words(booking.family.staff_name, marked, booking.seats)
     if wants_json():
         tally = attendance.session_tally(booking.session_id)
         return jsonify(
@@ -212,7 +212,7 @@ def walk_in(session_id: int) -> ResponseReturnValue:
 def _walked_in_words(household: User, booking: Booking) -> str:
     done = _(
         "Added %(name)s at the door: %(seats)s, marked as came.",
-        name=household.name,
+        name=household.staff_name,
         seats=seats_text(booking.seats),
     )
     if booking.over_capacity:

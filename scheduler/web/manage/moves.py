@@ -37,7 +37,7 @@ def move_booking(booking_id: int) -> ResponseReturnValue:
             full = form.session_id.data if error.code == "move_target_full" else None
         else:
             when = moment_text(moved.session.starts_at, current_user.timezone)
-            done = _("%(name)s is moved to %(when)s.", name=household.name, when=when)
+            done = _("%(name)s is moved to %(when)s.", name=household.staff_name, when=when)
             flash(f"{done} {told(household)}", "success")
             return redirect(url_for("manage.roster", session_id=source_id), 303)
     elif form.errors:

@@ -287,7 +287,7 @@ def promote(booking_id: int) -> ResponseReturnValue:
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(_("%(name)s now has a seat.", name=booking.family.name), "success")
+            flash(_("%(name)s now has a seat.", name=booking.family.staff_name), "success")
     return redirect(url_for("manage.roster", session_id=target.id), 303)
 
 
