@@ -1,4 +1,4 @@
-"""Roster CSV: a pure builder, safe to open in a spreadsheet.
+"""CSV files (rosters, the audit log): pure builders, safe to open in a spreadsheet.
 
 Its words (column titles, yes and no) are given by the caller in the reader's language
 (``services.rosters.csv_words``); without them it writes the field names, in English.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 #: The fields of a line, in column order; also the English column titles.
@@ -80,9 +80,21 @@ def roster_csv(lines: Iterable[RosterLine], words: CsvWords | None = None) -> by
     words = words or CsvWords()
     if len(words.header) != len(HEADER):
         raise ValueError("a roster CSV needs one title per column")
+    rows = ([getattr(line, name) for name in HEADER] for line in lines)
+    return table_csv(words.header, rows, words)
+
+
+def table_csv(
+    header: Sequence[object], rows: Iterable[Sequence[object]], words: CsvWords | None = None
+) -> bytes:
+    """Any table as UTF-8 CSV with a BOM, each cell safe from spreadsheet formulas.
+
+    The one way Hearth writes CSV: rosters, and the admin's audit log.
+    """
+    words = words or CsvWords()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(_cell(title, words) for title in words.header)
-    for line in lines:
-        writer.writerow(_cell(getattr(line, name), words) for name in HEADER)
+    writer.writerow(_cell(title, words) for title in header)
+    for row in rows:
+        writer.writerow(_cell(value, words) for value in row)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
