@@ -318,6 +318,8 @@ def test_the_family_trail_is_plain_facts_newest_first(make_user):
     ]
     assert trail.looks[1].when == first
     assert trail.looks[0].words == "Saw your household's needs"
+    assert audit.seen_by_staff(family.id, per_page=None).looks == trail.looks  # an export
+    assert audit.seen_by_staff(staff.id).looks == []  # linked to the family only
 
 
 def test_a_family_pages_through_its_whole_trail(make_user, client, auth):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from scheduler.extensions import db
 from scheduler.models import AuditEvent, AuditEventHousehold, User
+from scheduler.services.audit.trail import counted
 from scheduler.services.catalog import PageNumbers
 
 #: What each kind of event did, told to the family it is about.
@@ -97,12 +98,13 @@ def _about(household_id: int) -> list[ColumnElement[bool]]:
 
 def seen_by_staff(household_id: int, *, page: int = 1, per_page: int | None = 20) -> TrailPage:
     """Who else saw or acted on a household's data, newest first, a page at a time
-    (``per_page=None``: every entry on one page). Two statements, at any size."""
+    (``per_page=None``: every entry on one page, as a data export reads it). Two
+    statements at any size (three for every entry)."""
     where = _about(household_id)
-    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
-    size = per_page or max(total, 1)
-    pages = max(1, -(-total // size))
-    page = min(max(page, 1), pages)
+    if per_page is None:  # everything: the count is the page's size
+        per_page = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*where))
+    size = max(per_page or 0, 1)
+    total, page, pages = counted(where, page, size)
     actor = aliased(User)
     rows = db.session.execute(
         select(AuditEvent.created_at, AuditEvent.actor_name, actor.role, AuditEvent.action)

@@ -74,6 +74,14 @@ class AuditPage(PageNumbers):
         return {household_id for row in self.rows for household_id, _ in row.households}
 
 
+def counted(where: list[ColumnElement[bool]], page: int, per_page: int) -> tuple[int, int, int]:
+    """How many events ``where`` picks out, the page asked for (past the end: the last),
+    and how many pages there are."""
+    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
+    pages = max(1, -(-total // per_page))
+    return total, min(max(page, 1), pages), pages
+
+
 def _newest_first(query: Select[Any]) -> Select[Any]:
     return query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
 
@@ -81,9 +89,7 @@ def _newest_first(query: Select[Any]) -> Select[Any]:
 def search(wanted: TrailFilter, *, page: int = 1, per_page: int = PER_PAGE) -> AuditPage:
     """A page of the entries ``wanted`` picks out; a page past the end is the last."""
     where = wanted.clauses()
-    total = db.session.scalar(select(func.count()).select_from(AuditEvent).where(*where)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
+    total, page, pages = counted(where, page, per_page)
     events = list(
         db.session.scalars(
             _newest_first(select(AuditEvent).where(*where))
