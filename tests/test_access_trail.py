@@ -359,3 +359,24 @@ def test_staff_accounts_have_no_trail_section_and_cannot_open_a_familys(make_use
 
     assert 'id="access"' not in page
     assert client.get("/account/access").status_code == 403
+
+
+def test_the_households_fewer_seats_would_move_are_named_and_audited_with_them(
+    client, auth, make_user, make_workshop, make_booking
+):
+    facilitator = make_user(Role.FACILITATOR)
+    session = make_workshop(facilitator=facilitator, capacity=3).sessions[0]
+    make_booking(session.id, family=make_user(name="Xu household"))
+    later = make_user(name="Yilmaz household")
+    make_booking(session.id, family=later, seats=2)
+    auth.login(facilitator)
+    before = _last_event_id()
+
+    refused = client.post(
+        f"/manage/sessions/{session.id}/capacity", data={"capacity": "1", "scope": "one"}
+    )
+
+    assert refused.status_code == 409
+    shown = refused.get_data(as_text=True)
+    assert "Yilmaz household" in shown and "Xu household" not in shown
+    assert _events_since(before) == [(facilitator.id, "session.capacity_conflict", {later.id})]

@@ -28,6 +28,7 @@ FAMILY_WORDS: dict[str, LazyString] = {
     "counseling.list_view": _l("Saw your appointment in a list of appointments"),
     "dashboard.view": _l("Saw your household's name on their dashboard"),
     "workshop.view": _l("Saw your household's attendance on a workshop's page"),
+    "session.capacity_conflict": _l("Saw that fewer seats would move your household's booking"),
     "account.view": _l("Saw your account's details"),
     "account.list_view": _l("Saw your name and email address in the list of accounts"),
     "account.role": _l("Changed your account's role"),

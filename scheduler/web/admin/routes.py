@@ -69,6 +69,7 @@ ACTIONS: dict[str, LazyString] = {
     # Pages that name households, each look kept with the households it named (issue 18).
     "dashboard.view": _l("Saw their dashboard, naming households"),
     "workshop.view": _l("Saw a workshop's attendance, naming households"),
+    "session.capacity_conflict": _l("Saw the households fewer seats would move to the waitlist"),
     "booking.move_view": _l("Opened a household's booking to move it"),
     "group_message.preview": _l("Saw a household's copy of a message to a group"),
     "counseling.list_view": _l("Saw a list of counseling appointments"),

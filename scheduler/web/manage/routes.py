@@ -153,7 +153,7 @@ def _session_page(
     affected: list[series.Affected] | None = None,
 ) -> tuple[str, int]:
     zone = session.workshop.timezone
-    return render_template(
+    page = render_template(
         "manage/session.html",
         session=session,
         seats=seat_count(session),
@@ -166,7 +166,9 @@ def _session_page(
         cancel_form=cancel or CancelSessionForm(),
         affected=affected or [],
         changeable=session.is_open(utcnow()),
-    ), status
+    )
+    named = {a.family_id for a in affected or []}
+    return shown(page, "session.capacity_conflict", f"session:{session.id}", named), status
 
 
 @bp.get("/sessions/<int:session_id>")
