@@ -1,4 +1,4 @@
-"""CSV files (rosters, a family's own bookings): pure builders, safe to open in a spreadsheet.
+"""CSV files (rosters, a family's own bookings, the audit log): pure, safe in a spreadsheet.
 
 Their words (column titles, yes and no) are given by the caller in the reader's language
 (``services.rosters.csv_words``); without them a roster has the field names, in English.

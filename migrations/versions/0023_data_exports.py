@@ -1,7 +1,7 @@
 """a family's copy of its data, built in the background and downloaded by a secret link
 
 Revision ID: 0023
-Revises: 0022
+Revises: 0025
 Create Date: 2026-12-01 20:30:00
 
 A family asks for everything Hearth holds about it; the dispatcher builds the zip when

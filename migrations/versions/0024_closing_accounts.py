@@ -1,7 +1,7 @@
 """closing accounts: closed and erased households, and the link that reopens one
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-01 21:00:00
 
 A household closes its account (or an admin closes it on request): ``users.closed_at``

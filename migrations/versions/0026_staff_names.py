@@ -1,7 +1,7 @@
 """how staff see a household: its full name, its first name only, or an alias
 
 Revision ID: 0026
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-01 21:00:00
 
 A household chooses how facilitators, counselors and admins see it

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate (docs/architecture.md)."""
 
-from scheduler.models.audit import AuditEvent
+from scheduler.models.audit import AuditEvent, AuditEventHousehold
 from scheduler.models.bookings import ACTIVE_BOOKING_STATUSES, Booking, BookingStatus
 from scheduler.models.counseling import (
     ACTIVE_APPOINTMENT_STATUSES,
@@ -48,6 +48,7 @@ __all__ = [
     "AppointmentStatus",
     "AttendanceLetter",
     "AuditEvent",
+    "AuditEventHousehold",
     "AvailabilityWindow",
     "BlackoutDate",
     "Booking",

@@ -252,7 +252,7 @@ def change_role(admin_id: int, user_id: int, role: str, *, now: datetime) -> boo
         if role != Role.ADMIN:
             _keep_an_admin(user)
         user.role = role
-        audit.add(admin, "account.role", f"user:{user.id}", now=now)
+        audit.add(admin, "account.role", f"user:{user.id}", now=now, households=[user.id])
     return True
 
 
@@ -310,7 +310,7 @@ def deactivate(
         _audit_workshops(admin, "workshop.cofacilitator_remove", stepped.left, now)
         _audit_workshops(admin, "workshop.lead", stepped.passed_on, now)
         accounts.switch_off(user, now)
-        audit.add(admin, "account.deactivate", f"user:{user.id}", now=now)
+        audit.add(admin, "account.deactivate", f"user:{user.id}", now=now, households=[user.id])
     return Deactivated(handed_over, cancelled, len(appointments))
 
 
@@ -361,4 +361,4 @@ def reactivate(admin_id: int, user_id: int, *, now: datetime) -> None:
         if user.is_closed:  # only its household reopens it, with the emailed link
             raise DomainError("closed_by_household")
         user.active = True
-        audit.add(admin, "account.reactivate", f"user:{user.id}", now=now)
+        audit.add(admin, "account.reactivate", f"user:{user.id}", now=now, households=[user.id])

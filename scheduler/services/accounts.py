@@ -136,7 +136,7 @@ def reset_password(token: str, password: str, now: datetime) -> User:
     with write_transaction() as session:
         user = email_links.use(session, token, LinkPurpose.PASSWORD_RESET, now)
         if user.is_household_record:  # a record staff made, taken over this way instead
-            audit.add(user, "household.claimed", f"user:{user.id}", now=now)
+            audit.add(user, "household.claimed", f"user:{user.id}", now=now, households=[user.id])
         user.password_hash = password_hash
         # Whoever was locked out by failed logins can log in with the new password.
         session.execute(

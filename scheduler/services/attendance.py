@@ -152,7 +152,13 @@ def mark_booking(
             return Marked(chosen, came, changed=False)
         _write(booking, chosen, acting, now)
         booking.attended_seats = came
-        audit.add(acting, BOOKING_ACTIONS[chosen], f"booking:{booking.id}", now=now)
+        audit.add(
+            acting,
+            BOOKING_ACTIONS[chosen],
+            f"booking:{booking.id}",
+            now=now,
+            households=[booking.family_id],
+        )
         if chosen is Attendance.ABSENT:
             invite_back.queue(booking, session, now)
         else:
@@ -166,9 +172,17 @@ def mark_walk_in(booking: Booking, acting: User, now: datetime) -> None:
     and as an override when it was let in beyond the session's capacity."""
     _write(booking, Attendance.ATTENDED, acting, now)
     booking.attended_seats = booking.seats
-    audit.add(acting, WALK_IN_ACTION, f"booking:{booking.id}", now=now)
+    audit.add(
+        acting, WALK_IN_ACTION, f"booking:{booking.id}", now=now, households=[booking.family_id]
+    )
     if booking.over_capacity:
-        audit.add(acting, OVER_CAPACITY_ACTION, f"booking:{booking.id}", now=now)
+        audit.add(
+            acting,
+            OVER_CAPACITY_ACTION,
+            f"booking:{booking.id}",
+            now=now,
+            households=[booking.family_id],
+        )
 
 
 def _write(reservation: Booking | Appointment, mark: str, acting: User, now: datetime) -> None:
@@ -195,7 +209,13 @@ def mark_appointment(appointment_id: int, mark: str, *, acting: User, now: datet
         if appointment.attendance == chosen:
             return Marked(chosen, None, changed=False)
         _write(appointment, chosen, acting, now)
-        audit.add(acting, APPOINTMENT_ACTIONS[chosen], f"appointment:{appointment.id}", now=now)
+        audit.add(
+            acting,
+            APPOINTMENT_ACTIONS[chosen],
+            f"appointment:{appointment.id}",
+            now=now,
+            households=[appointment.family_id],
+        )
     return Marked(chosen, None, changed=True)
 
 

@@ -89,7 +89,7 @@ def new_booking(
     else:
         db.session.flush()
     if booked_by is not None:
-        audit.add(booked_by, "act_for.book", f"booking:{booking.id}", now=now)
+        audit.add(booked_by, "act_for.book", f"booking:{booking.id}", [family_id], now=now)
     return booking
 
 
@@ -374,7 +374,7 @@ def cancel_booking(
             raise DomainError("session_started")
         if acting is not None:
             booking.cancelled_by_id = acting.id
-            audit.add(acting, "act_for.cancel", f"booking:{booking.id}", now=now)
+            audit.add(acting, "act_for.cancel", f"booking:{booking.id}", [family_id], now=now)
         transition(booking, BookingStatus.CANCELLED, now)
         promoted = promote_waitlisted(session, now)
     return promoted

@@ -176,7 +176,8 @@ def _runs(workshop_id: int, actor: User) -> Workshop:
 def preview(workshop_id: int, draft: Draft, actor_id: int, *, now: datetime) -> Preview:
     """Who a draft would reach, and exactly what the first of them with an address gets.
 
-    Reads only: nothing is kept until :func:`send`.
+    Nothing is kept until :func:`send` but the access trail: the copy shown names its
+    household, so the look at it is audited, with that household, before it is shown.
     """
     actor = db.session.get_one(User, actor_id)
     workshop = _runs(workshop_id, actor)
@@ -189,6 +190,9 @@ def preview(workshop_id: int, draft: Draft, actor_id: int, *, now: datetime) -> 
     if not addressed:
         return Preview(len(households), 0, None, None)
     family = addressed[0]
+    audit.record(
+        actor, "group_message.preview", f"workshop:{workshop.id}", now=now, households=[family.id]
+    )
     letter = Letter(
         workshop=workshop,
         session=sessions[0] if draft.session_id is not None else None,
@@ -253,7 +257,13 @@ def send(workshop_id: int, draft: Draft, actor_id: int, *, now: datetime) -> Gro
             | {"group_message_id": message.id}
             for household in households
         )
-        audit.add(actor, "group_message.send", f"group_message:{message.id}", now=now)
+        audit.add(
+            actor,
+            "group_message.send",
+            f"group_message:{message.id}",
+            now=now,
+            households=[h.id for h in households],
+        )
     return message
 
 

@@ -66,14 +66,13 @@ def _digits_of(column: Any) -> ColumnElement[str]:
 def search(query: str, viewer: User, *, session_id: int, now: datetime) -> list[User]:
     """Families whose name, alias, email or phone has ``query`` in it, for staff booking one.
 
-    Showing them is a view of families' data, so it is audited first (not the words
-    searched for: they may be a name). Short queries find nothing; at most
-    ``MAX_RESULTS`` households come back, by the name staff see.
+    Showing them is a view of families' data, so it is audited, with the households
+    found, before they are shown (not the words searched for: they may be a name).
+    Short queries find nothing; at most ``MAX_RESULTS`` households come back, by the name staff see.
     """
     words = query.strip()
     if len(words) < MIN_QUERY:
         return []
-    audit.record(viewer, "household.search", f"session:{session_id}", now=now)
     wanted = words.casefold()
     # Its real name matches even when it chose another for staff (a family phoning in
     # says its real name: matching tells the caller nothing they didn't just say); the
@@ -86,7 +85,7 @@ def search(query: str, viewer: User, *, session_id: int, now: datetime) -> list[
     digits = re.sub(r"\D", "", words)
     if len(digits) >= MIN_PHONE_DIGITS:
         matches.append(_digits_of(User.phone).contains(digits, autoescape=True))
-    return list(
+    found = list(
         db.session.scalars(
             select(User)
             .where(User.role == Role.FAMILY, User.active, or_(*matches))
@@ -94,6 +93,9 @@ def search(query: str, viewer: User, *, session_id: int, now: datetime) -> list[
             .limit(MAX_RESULTS)
         )
     )
+    shown = [household.id for household in found]
+    audit.record(viewer, "household.search", f"session:{session_id}", now=now, households=shown)
+    return found
 
 
 def chosen(household_id: int, viewer: User, *, now: datetime) -> User | None:
@@ -101,7 +103,9 @@ def chosen(household_id: int, viewer: User, *, now: datetime) -> User | None:
     household = db.session.get(User, household_id)
     if household is None or not household.is_family or not household.is_active:
         return None
-    audit.record(viewer, "household.view", f"user:{household.id}", now=now)
+    audit.record(
+        viewer, "household.view", f"user:{household.id}", now=now, households=[household.id]
+    )
     return household
 
 
@@ -207,7 +211,9 @@ def record(contact: Contact, *, acting: User, zone: str, now: datetime) -> tuple
     feeds.give_feed_token(household)
     db.session.add(household)
     db.session.flush()
-    audit.add(acting, "household.create", f"user:{household.id}", now=now)
+    audit.add(
+        acting, "household.create", f"user:{household.id}", now=now, households=[household.id]
+    )
     return household, False
 
 
@@ -249,7 +255,9 @@ class HouseholdView:
 
 def view(household: User, viewer: User, *, now: datetime) -> HouseholdView:
     """A household's record and its bookings to come in workshops ``viewer`` runs; audited."""
-    audit.record(viewer, "household.view", f"user:{household.id}", now=now)
+    audit.record(
+        viewer, "household.view", f"user:{household.id}", now=now, households=[household.id]
+    )
     bookings = db.session.scalars(
         select(Booking)
         .join(Booking.session)
@@ -291,7 +299,13 @@ def send_claim_link(household_id: int, email: str, *, acting: User, now: datetim
             link = email_links.issue(transaction, household, LinkPurpose.CLAIM, now)
             if link is None:
                 raise DomainError("too_many_links")
-            audit.add(acting, "household.claim_link", f"user:{household.id}", now=now)
+            audit.add(
+                acting,
+                "household.claim_link",
+                f"user:{household.id}",
+                now=now,
+                households=[household.id],
+            )
     except IntegrityError as error:  # the address was taken at the same moment
         raise DomainError("household_email_taken") from error
     return link
@@ -316,5 +330,11 @@ def claim(token: str, password: str, *, now: datetime) -> User:
             raise DomainError("link_unusable")  # claimed another way since it was sent
         household.password_hash = password_hash
         household.email_verified_at = household.email_verified_at or now
-        audit.add(household, "household.claimed", f"user:{household.id}", now=now)
+        audit.add(
+            household,
+            "household.claimed",
+            f"user:{household.id}",
+            now=now,
+            households=[household.id],
+        )
     return household

@@ -60,7 +60,7 @@ def invite(admin_id: int, *, email: str, name: str, role: str, now: datetime) ->
             session.add(user)
             session.flush()
             email_links.issue(session, user, LinkPurpose.INVITE, now)
-            audit.add(admin, "account.invite", f"user:{user.id}", now=now)
+            audit.add(admin, "account.invite", f"user:{user.id}", now=now, households=[user.id])
     except IntegrityError as error:  # the address was taken a moment ago
         db.session.rollback()
         raise _exists(email) from error
@@ -78,7 +78,7 @@ def send_again(admin_id: int, user_id: int, *, now: datetime) -> bool:
             raise DomainError("not_invited")
         if email_links.issue(session, user, LinkPurpose.INVITE, now) is None:
             return False
-        audit.add(admin, "account.invite", f"user:{user.id}", now=now)
+        audit.add(admin, "account.invite", f"user:{user.id}", now=now, households=[user.id])
     return True
 
 
@@ -104,5 +104,5 @@ def accept(token: str, *, password: str, timezone: str, now: datetime) -> User:
         user.invited_at = None
         user.email_verified_at = now
         feeds.give_feed_token(user)
-        audit.add(user, "account.invite_accepted", f"user:{user.id}", now=now)
+        audit.add(user, "account.invite_accepted", f"user:{user.id}", now=now, households=[user.id])
     return user

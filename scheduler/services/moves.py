@@ -172,7 +172,13 @@ def move_booking(booking_id: int, target_session_id: int, *, actor: User, now: d
         promote_waitlisted(source, now)
         notices.booking_moved(booking, moved, now)
         if staff:
-            audit.add(actor, "act_for.move", f"booking:{booking.id}", now=now)
+            audit.add(
+                actor,
+                "act_for.move",
+                f"booking:{booking.id}",
+                now=now,
+                households=[booking.family_id],
+            )
     return moved
 
 

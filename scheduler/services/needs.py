@@ -71,11 +71,19 @@ def change_needs(
             each.notes = needs.notes.strip()
             each.updated_at = now
         if acting is not None:
-            audit.add(acting, "act_for.needs", f"booking:{booking.id}", now=now)
+            audit.add(
+                acting,
+                "act_for.needs",
+                f"booking:{booking.id}",
+                now=now,
+                households=[booking.family_id],
+            )
     return changed
 
 
 def shown_to_staff(booking: Booking, viewer: User, *, now: datetime) -> list[Booking]:
     """:func:`sharing_needs` for a staff member's page of a household's needs, audited."""
-    audit.record(viewer, "needs.view", f"booking:{booking.id}", now=now)
+    audit.record(
+        viewer, "needs.view", f"booking:{booking.id}", now=now, households=[booking.family_id]
+    )
     return _alike(booking, now)

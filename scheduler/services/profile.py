@@ -38,7 +38,7 @@ def change_name(user_id: int, name: str, *, now: datetime) -> bool:
         if user.name == name.strip():
             return False
         user.name = name.strip()
-        audit.add(user, "account.name", _subject(user), now=now)
+        audit.add(user, "account.name", _subject(user), now=now, households=[user.id])
     return True
 
 
@@ -66,7 +66,7 @@ def request_email_change(user_id: int, new_email: str, password: str, *, now: da
         if owner is not None and owner.is_active:
             key = f"address-in-use:{owner.id}:{now.date().isoformat()}"
             notify.account_notice(MessageKind.ADDRESS_IN_USE, owner.id, key, now)
-        audit.add(user, "account.email_requested", _subject(user), now=now)
+        audit.add(user, "account.email_requested", _subject(user), now=now, households=[user.id])
 
 
 def pending_change(token: str, now: datetime) -> EmailLink | None:
@@ -85,7 +85,7 @@ def confirm_email_change(token: str, *, now: datetime) -> User:
             user.email_verified_at = now  # the link came to it
             key = f"email-changed:{link.id}"
             notify.account_notice(MessageKind.EMAIL_CHANGED, user.id, key, now, link_id=link.id)
-            audit.add(user, "account.email_changed", _subject(user), now=now)
+            audit.add(user, "account.email_changed", _subject(user), now=now, households=[user.id])
     except IntegrityError as error:  # taken by a sign-up a moment ago
         db.session.rollback()
         raise DomainError("link_unusable") from error
@@ -108,4 +108,4 @@ def change_password(
         sessions.end_all(user.id, keep=keep_sign_in)
         purposes = [LinkPurpose.PASSWORD_RESET, LinkPurpose.CHANGE_EMAIL]
         email_links.void(session, user.id, purposes, now)
-        audit.add(user, "account.password", _subject(user), now=now)
+        audit.add(user, "account.password", _subject(user), now=now, households=[user.id])

@@ -64,8 +64,12 @@ def summarise_needs(bookings: list[Booking]) -> NeedsSummary:
 
 
 def build_roster(session: WorkshopSession, viewer: User, *, action: str, now: datetime) -> Roster:
-    """Collect a session's roster, writing the view or export to the audit log first."""
-    audit.record(viewer, action, f"session:{session.id}", now=now)
+    """Collect a session's roster, writing the view or export to the audit log first,
+    with every household on it."""
+    on_it = db.session.scalars(
+        select(Booking.family_id).where(Booking.session_id == session.id, Booking.is_active)
+    )
+    audit.record(viewer, action, f"session:{session.id}", now=now, households=on_it)
     bookings = list(
         db.session.scalars(
             select(Booking)

@@ -73,6 +73,8 @@ class Affected:
     family_name: str
     seats: int
     when: str
+    #: Whose booking it is: naming them is a look at their data (the access trail).
+    family_id: int = 0
 
 
 def no_such_time(error: ValueError) -> DomainError:
@@ -300,6 +302,7 @@ def _overflow(session: WorkshopSession, capacity: int, zone: str) -> list[Affect
                 booking.family.staff_name,
                 booking.seats,
                 moment_text(session.starts_at, zone),
+                booking.family_id,
             )
         )
         excess -= booking.seats

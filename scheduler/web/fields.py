@@ -15,11 +15,12 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from markupsafe import Markup
 from wtforms import SelectChoice, SelectField, StringField, URLField
-from wtforms.validators import URL, Length, Optional, ValidationError
+from wtforms.validators import URL, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import Select, html_params
 
 from scheduler.i18n import current_language
 from scheduler.models import MeetingMode
+from scheduler.services.calendar_view import EARLIEST, LATEST
 from scheduler.timetext import zone_city, zone_name
 from scheduler.timeutil import common_zones, is_valid_zone, utcnow
 
@@ -228,3 +229,22 @@ def set_aside_unknown(fields: Iterable[SelectField], notes: Mapping[str, Any]) -
                 said.append(str(notes[field.name]))
             field.data = ""
     return said
+
+
+def readable_day(form: Any, field: Any) -> None:
+    """A date a person wrote: say how to write one, rather than "Not a valid date value"."""
+    if field.process_errors:
+        field.errors[:] = []
+        raise StopValidation(_("Write the date as year-month-day, like 2026-03-04."))
+
+
+def within_calendar(form: Any, field: Any) -> None:
+    """A day the calendar pages reach (a far-off year is a typing slip)."""
+    if field.data is not None and not EARLIEST <= field.data <= LATEST:
+        raise ValidationError(
+            _(
+                "Choose a date between %(earliest)s and %(latest)s, written like 2026-03-04.",
+                earliest=EARLIEST.isoformat(),
+                latest=LATEST.isoformat(),
+            )
+        )

@@ -299,7 +299,13 @@ def move_by_counselor(
             _move_to(appointment, new_slot, now)
             appointment.moved_by_counselor_at = now
             notify.appointment_moved(appointment, now, by_counselor=True)
-            audit.add(manager, "act_for.appointment_move", f"appointment:{appointment.id}", now=now)
+            audit.add(
+                manager,
+                "act_for.appointment_move",
+                f"appointment:{appointment.id}",
+                now=now,
+                households=[appointment.family_id],
+            )
     except IntegrityError as error:
         raise DomainError("slot_taken") from error
     return appointment

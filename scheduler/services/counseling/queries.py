@@ -95,7 +95,13 @@ def view_appointment(appointment: Appointment, viewer: User, *, now: datetime) -
 
     The page names the family and shows its note, so, as with rosters, who saw it is kept.
     """
-    audit.record(viewer, "view_appointment", f"appointment:{appointment.id}", now=now)
+    audit.record(
+        viewer,
+        "view_appointment",
+        f"appointment:{appointment.id}",
+        now=now,
+        households=[appointment.family_id],
+    )
 
 
 def when(appointment: Appointment, zone: str) -> str:

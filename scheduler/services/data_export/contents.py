@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from scheduler.csvexport import CsvWords
@@ -23,6 +23,7 @@ from scheduler.models import (
     Appointment,
     AttendanceLetter,
     AuditEvent,
+    AuditEventHousehold,
     Booking,
     CounselingSettings,
     GroupMessage,
@@ -255,25 +256,16 @@ def _emails(household_id: int, zone: str) -> list[dict[str, Any]]:
 
 
 def _audit_entries(household_id: int) -> list[AuditEvent]:
-    """The audit events about the household's data, oldest first.
-
-    For now they are found by their subjects: the account itself, its bookings,
-    appointments and letters, and the sessions it held a booking in (a roster view is
-    written about its session, and showed the household's seats and needs).
-    """
-    subjects = [f"user:{household_id}"]
-    for kind, column, owner in (
-        ("booking", Booking.id, Booking.family_id),
-        ("appointment", Appointment.id, Appointment.family_id),
-        ("letter", AttendanceLetter.id, AttendanceLetter.family_id),
-        ("session", Booking.session_id, Booking.family_id),
-    ):
-        ids = db.session.scalars(select(column).where(owner == household_id).distinct())
-        subjects += [f"{kind}:{record_id}" for record_id in ids]
+    """The audit events about the household's data, oldest first: every event linked to
+    it (each page or act that showed or touched it, by staff or by itself, names the
+    households it showed: ``audit_event_households``) and those about its account."""
+    linked = select(AuditEventHousehold.event_id).where(
+        AuditEventHousehold.household_id == household_id
+    )
     return list(
         db.session.scalars(
             select(AuditEvent)
-            .where(AuditEvent.subject.in_(subjects))
+            .where(or_(AuditEvent.id.in_(linked), AuditEvent.subject == f"user:{household_id}"))
             .order_by(AuditEvent.created_at, AuditEvent.id)
         )
     )

@@ -88,7 +88,7 @@ def issue(
         session.add(letter)
         session.flush()
         family = session.get_one(User, family_id)
-        audit.add(family, "letter.issue", f"letter:{letter.id}", now=now)
+        audit.add(family, "letter.issue", f"letter:{letter.id}", now=now, households=[family.id])
     return letter
 
 
@@ -131,7 +131,11 @@ def revoke(letter_id: int, family_id: int, *, now: datetime) -> AttendanceLetter
         if letter.revoked_at is None:
             letter.revoked_at = now
             audit.add(
-                session.get_one(User, family_id), "letter.revoke", f"letter:{letter.id}", now=now
+                session.get_one(User, family_id),
+                "letter.revoke",
+                f"letter:{letter.id}",
+                now=now,
+                households=[family_id],
             )
     return letter
 
@@ -192,7 +196,8 @@ def check(typed: str, *, now: datetime) -> Check:
     else:
         verdict = Verdict.REVOKED if letter.is_revoked else Verdict.VALID
     facts = LetterFacts.of(letter) if verdict == Verdict.VALID else None
-    letter_id = letter.id
+    letter_id, family_id = letter.id, letter.family_id
     with write_transaction():
-        audit.add(None, "letter.verify", f"letter:{letter_id}", now=now)
+        holder = [family_id] if family_id is not None else []
+        audit.add(None, "letter.verify", f"letter:{letter_id}", now=now, households=holder)
     return Check(verdict, facts, code)

@@ -23,6 +23,7 @@ from scheduler.web.admin.routes import bp
 from scheduler.web.forms import ConfirmForm
 from scheduler.web.limits import by_account, limit
 from scheduler.web.requests import id_arg
+from scheduler.web.trail import shown
 
 
 def _account(user_id: int) -> User:
@@ -42,7 +43,7 @@ def _list_page(
         state=AccountState(filters["state"]) if "state" in filters else None,
         page=id_arg("page") or 1,
     )
-    return render_template(
+    page = render_template(
         "admin/accounts.html",
         search=search,
         listing=listing,
@@ -51,7 +52,9 @@ def _list_page(
         existing=existing,
         invite_hours=int(settings.current().invite_link_lifetime.total_seconds() // 3600),
         state_of=account_admin.state_of,
-    ), (status if asked else 422)
+    )
+    families = [u.id for u in listing.accounts if u.is_family]
+    return shown(page, "account.list_view", "accounts", families), (status if asked else 422)
 
 
 @bp.get("/accounts")
@@ -98,7 +101,7 @@ def _account_page(user: User, *, status: int = 200, **forms: Any) -> tuple[str, 
     """One account: what it is, and what an admin can do with it."""
     now = utcnow()
     successors = account_admin.successors(user.id)
-    return render_template(
+    page = render_template(
         "admin/account.html",
         user=user,
         state=account_admin.state_of(user),
@@ -111,7 +114,8 @@ def _account_page(user: User, *, status: int = 200, **forms: Any) -> tuple[str, 
         deactivate_form=forms.get("deactivate_form") or DeactivateForm(successors=successors),
         button_form=ConfirmForm(),
         error=forms.get("error"),
-    ), status
+    )
+    return shown(page, "account.view", f"user:{user.id}", [user.id], always=True), status
 
 
 @bp.get("/accounts/<int:user_id>")

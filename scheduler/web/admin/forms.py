@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import DateField, IntegerField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from scheduler.models import Role, User
 from scheduler.services.account_admin import AccountState, Upon
-from scheduler.web.fields import PlainText, strip
+from scheduler.services.audit import TrailFilter
+from scheduler.web.fields import PlainText, readable_day, strip, within_calendar
 from scheduler.web.forms import address_field
+from scheduler.web.requests import MAX_ID
 
 #: The roles an admin gives, as the forms offer them.
 STAFF_CHOICES = [
@@ -107,3 +118,76 @@ class DeactivateForm(FlaskForm):
 
     def chosen(self) -> Upon | None:
         return Upon(self.upon.data) if self.upon.data else None
+
+
+def _account_number(form: FlaskForm, field: IntegerField) -> None:
+    """Say what goes in, rather than "Not a valid integer value"."""
+    if field.process_errors:
+        field.errors[:] = []
+        raise StopValidation(_("Enter an account number."))
+
+
+class AuditFilterForm(FlaskForm):
+    """What part of the audit trail to show or download, read from the address."""
+
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    actor = SelectField(_l("Who"), default="", validate_choice=False)
+    household = IntegerField(
+        _l("Family (account number)"),
+        validators=[
+            Optional(),
+            _account_number,
+            NumberRange(min=1, max=MAX_ID, message=_l("Enter an account number.")),
+        ],
+        description=_l("Or choose a family's name in the list below."),
+    )
+    action = SelectField(_l("What"), default="", validate_choice=False)
+    since = DateField(_l("From (UTC)"), validators=[Optional(), readable_day, within_calendar])
+    until = DateField(_l("To (UTC)"), validators=[Optional(), readable_day, within_calendar])
+
+    def offer(self, staff: list[tuple[int, str]], actions: dict[str, str]) -> None:
+        """The staff to pick from (by name), and the kinds of entry (by their words)."""
+        self.actor.choices = [SelectChoice("", _l("Anyone"))] + [
+            SelectChoice(str(user_id), name) for user_id, name in staff
+        ]
+        kinds = sorted(actions.items(), key=lambda item: item[1].casefold())
+        self.action.choices = [SelectChoice("", _l("Any kind"))] + [
+            SelectChoice(code, words) for code, words in kinds
+        ]
+        self._actions = set(actions)
+
+    def validate_actor(self, field: SelectField) -> None:
+        text = field.data or ""
+        if text and not (text.isdigit() and 1 <= int(text) <= MAX_ID):
+            raise ValidationError(_("Choose someone from the list."))
+
+    def validate_action(self, field: SelectField) -> None:
+        if field.data and field.data not in self._actions:
+            raise ValidationError(_("Choose a kind of entry from the list."))
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_("This date is before the “From” date."))
+
+    def wanted(self) -> TrailFilter:
+        """The filter as the trail's queries take it."""
+        return TrailFilter(
+            actor_id=int(self.actor.data) if self.actor.data else None,
+            household_id=self.household.data,
+            action=self.action.data or None,
+            since=self.since.data,
+            until=self.until.data,
+        )
+
+    def args(self) -> dict[str, str]:
+        """What was asked, to carry into the pager's links and the CSV link."""
+        asked = {
+            "actor": self.actor.data or "",
+            "household": str(self.household.data or ""),
+            "action": self.action.data or "",
+            "since": self.since.data.isoformat() if self.since.data else "",
+            "until": self.until.data.isoformat() if self.until.data else "",
+        }
+        return {name: value for name, value in asked.items() if value}

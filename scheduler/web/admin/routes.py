@@ -4,17 +4,25 @@ retention purge (``retention.py``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from scheduler.csvexport import table_csv
 from scheduler.extensions import db
 from scheduler.models import AuditEvent, Role, User
 from scheduler.services import audit, dispatch
+from scheduler.services.audit import trail as audit_trail
 from scheduler.web.access import role_required
+from scheduler.web.admin.forms import AuditFilterForm
 from scheduler.web.filters import person_name
+from scheduler.web.requests import id_arg
+from scheduler.web.trail import shown
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -67,6 +75,17 @@ ACTIONS: dict[str, LazyString] = {
     # A family's copy of its data (services/data_export/).
     "data.export_requested": _l("Asked for a copy of their information"),
     "data.export_downloaded": _l("Downloaded a copy of their information"),
+    # Pages that name households, each look kept with the households it named (issue 18).
+    "dashboard.view": _l("Saw their dashboard, naming households"),
+    "workshop.view": _l("Saw a workshop's attendance, naming households"),
+    "session.capacity_conflict": _l("Saw the households fewer seats would move to the waitlist"),
+    "booking.move_view": _l("Opened a household's booking to move it"),
+    "group_message.preview": _l("Saw a household's copy of a message to a group"),
+    "counseling.list_view": _l("Saw a list of counseling appointments"),
+    "account.view": _l("Saw the account of"),
+    "account.list_view": _l("Saw the list of accounts"),
+    "audit.view": _l("Saw the audit log"),
+    "audit.export": _l("Downloaded the audit log"),
 }
 
 #: Who did it when nobody was signed in (a letter checked by its code).
@@ -75,49 +94,141 @@ NOBODY = _l("Someone not signed in")
 
 @dataclass(frozen=True)
 class EventRow:
-    """One audit event as the page shows it: its words, and the account it names."""
+    """One audit event as the page shows it: its words, the account it names, and the
+    households it showed or touched."""
 
     event: AuditEvent
     what: str
     account: User | None
     who: str
+    households: list[tuple[int, str]]
 
 
-def _rows(events: list[AuditEvent]) -> list[EventRow]:
-    """Name the accounts the events are about, and who did them, in one query.
+def _account_id(subject: str) -> int | None:
+    """The account a subject names (``user:7``), if it names one."""
+    number = subject.removeprefix("user:")
+    return int(number) if subject.startswith("user:") and number.isdigit() else None
+
+
+def _rows(found: list[audit.EventRow]) -> list[EventRow]:
+    """Word the events, and name the accounts they are about and who did them, in one query.
 
     Each by the name staff see now (``User.staff_name``): a household that chose an
     alias after an entry was written is not named by its real name here; an account
     gone keeps the name the entry was written with.
     """
-    ids = {
-        int(e.subject.removeprefix("user:"))
-        for e in events
-        if e.subject.startswith("user:") and e.subject.removeprefix("user:").isdigit()
-    } | {e.actor_id for e in events if e.actor_id is not None}
+    ids = {i for row in found if (i := _account_id(row.event.subject)) is not None} | {
+        row.event.actor_id for row in found if row.event.actor_id is not None
+    }
     named = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
     return [
         EventRow(
-            event=e,
-            what=str(ACTIONS.get(e.action, e.action)),
-            account=named.get(int(e.subject[5:])) if e.subject[5:].isdigit() else None,
-            who=_who(e, named.get(e.actor_id) if e.actor_id is not None else None),
+            event=row.event,
+            what=str(ACTIONS.get(row.event.action, row.event.action)),
+            account=named.get(_account_id(row.event.subject) or 0),
+            who=_who(row.event, named.get(row.event.actor_id or 0)),
+            households=[(i, person_name(name)) for i, name in row.households],
         )
-        for e in events
+        for row in found
     ]
 
 
+def _filter_form() -> AuditFilterForm:
+    """The filter as the address asks, offering staff by name and kinds by their words."""
+    form = AuditFilterForm(formdata=request.args)
+    staff = db.session.execute(
+        select(User.id, User.name)
+        .where(User.role.in_([Role.FACILITATOR, Role.ADMIN]))
+        .order_by(func.lower(User.name), User.id)
+    )
+    form.offer([(user_id, name) for user_id, name in staff], _action_words())
+    return form
+
+
+def _action_words() -> dict[str, str]:
+    return {code: str(words) for code, words in ACTIONS.items()}
+
+
+def _refused(form: AuditFilterForm) -> tuple[str, int]:
+    """The page with what can't be read said beside it (400), and nothing looked up."""
+    return render_template("admin/audit.html", form=form, listing=None, rows=[], filtered={}), 400
+
+
 def _who(event: AuditEvent, actor: User | None) -> str:
-    """Who did it, as staff see them; "Someone not signed in" when nobody was."""
-    if actor is not None:
+    """Who did it; "Someone not signed in" when nobody was.
+
+    Staff by the name they had then (the trail keeps it); a household by the name staff
+    see now, so one that chose an alias after the entry is not named by its real name.
+    """
+    if actor is not None and actor.is_family:
         return person_name(actor.staff_name)
     return person_name(event.actor_name) if event.actor_name else str(NOBODY)
 
 
 @bp.get("/audit")
 @role_required(Role.ADMIN)
-def audit_log() -> str:
-    return render_template("admin/audit.html", rows=_rows(audit.recent()))
+def audit_log() -> tuple[str, int]:
+    """The trail, filtered and a page at a time; the look at it is itself audited."""
+    form = _filter_form()
+    if not form.validate():
+        return _refused(form)
+    wanted = form.wanted()
+    listing = audit.search(wanted, page=id_arg("page") or 1)
+    page = render_template(
+        "admin/audit.html",
+        form=form,
+        listing=listing,
+        rows=_rows(listing.rows),
+        filtered=form.args(),
+        household_name=audit_trail.account_name(wanted.household_id),
+    )
+    return shown(page, "audit.view", "audit", listing.household_ids, always=True), 200
+
+
+@bp.get("/audit.csv")
+@role_required(Role.ADMIN)
+def audit_export() -> ResponseReturnValue:
+    """Every entry the filter picks out, as CSV (audited, with the households it names)."""
+    form = _filter_form()
+    if not form.validate():
+        return _refused(form)
+    found = audit.export_rows(form.wanted())
+    rows = _rows(found)
+    body = table_csv(
+        [
+            _("When (UTC)"),
+            _("Who"),
+            _("Their account"),
+            _("What"),
+            _("Code"),
+            _("Of"),
+            _("Families"),
+            _("Family account numbers"),
+        ],
+        (
+            [
+                row.event.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                row.who,
+                row.event.actor_id,
+                row.what,
+                row.event.action,
+                row.event.subject,
+                "; ".join(name for _id, name in row.households),
+                " ".join(str(household_id) for household_id, _name in row.households),
+            ]
+            for row in rows
+        ),
+    )
+    response = Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="audit-log.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+    households = {h for row in found for h, _name in row.households}
+    return shown(response, "audit.export", "audit", households, always=True)
 
 
 @bp.get("/outbox")

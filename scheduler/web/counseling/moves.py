@@ -23,6 +23,7 @@ from scheduler.web.counseling.forms import MoveForm
 from scheduler.web.counseling.routes import STAFF, bp, family_action, manage_bp
 from scheduler.web.limits import by_account, limit
 from scheduler.web.presenters.counseling import days_of
+from scheduler.web.trail import shown
 
 #: How far ahead the "change the time" list looks.
 MOVE_WINDOW = timedelta(days=42)
@@ -35,12 +36,15 @@ def _move_page(
     done: Callable[[str], str],
     back: str,
     template: str,
+    *,
+    audited: bool = False,
     **page: Any,
 ) -> ResponseReturnValue:
     """The counselor's open times in the next weeks, to move ``appointment`` to.
 
     ``move(slot_id)`` moves it; then ``done(new time)`` is said and the reader goes
-    ``back``. A refusal is shown on the form, in words.
+    ``back``. A refusal is shown on the form, in words. ``audited``: staff see the
+    family's appointment, so the page is written to the access trail before it goes.
     """
     zone = current_user.timezone
     choices = counseling.open_slots(
@@ -60,14 +64,18 @@ def _move_page(
             return redirect(back, 303)
     elif form.errors:
         status = 422
-    return render_template(
+    shown_page = render_template(
         template,
         appointment=appointment,
         current=counseling.when(appointment, zone),
         days=days_of(choices, zone),
         form=form,
         **page,
-    ), status
+    )
+    if audited:
+        subject = f"appointment:{appointment.id}"
+        shown(shown_page, "view_appointment", subject, [appointment.family_id], always=True)
+    return shown_page, status
 
 
 @bp.route("/appointments/<int:appointment_id>/move", methods=["GET", "POST"])
@@ -111,6 +119,7 @@ def move_appointment(appointment_id: int) -> ResponseReturnValue:
         ),
         url_for("manage_counseling.appointment", appointment_id=appointment.id),
         "counseling/manage_move.html",
+        audited=True,
         upcoming=appointment.is_open(now),
     )
 

@@ -36,6 +36,7 @@ from scheduler.web.presenters.counseling import (
     held_appointments,
     slot_view,
 )
+from scheduler.web.trail import shown
 
 bp = Blueprint("counseling", __name__, url_prefix="/counseling")
 manage_bp = Blueprint("manage_counseling", __name__, url_prefix="/manage/counseling")
@@ -197,7 +198,8 @@ def _availability_page(rules_form: RulesForm, status: int = 200) -> tuple[str, i
     upcoming = counseling.counselor_appointments(
         current_user, start=now, end=now + timedelta(days=60)
     )
-    return render_template(
+    to_mark = attendance_service.appointments_to_mark(current_user, now)
+    page = render_template(
         "counseling/manage.html",
         rules_form=rules_form,
         window_form=WindowForm(),
@@ -208,11 +210,13 @@ def _availability_page(rules_form: RulesForm, status: int = 200) -> tuple[str, i
         every=EVERY_WEEKDAY,
         blackouts=counseling.blackouts_for(current_user.id),
         upcoming=upcoming,
-        to_mark=attendance_service.appointments_to_mark(current_user, now),
+        to_mark=to_mark,
         zone=zone,
         open_count=len(counseling.open_slots(now, facilitator_id=current_user.id)),
         attendance=attendance_stats.counselor_counts(current_user.id, now=now),
-    ), status
+    )
+    named = {a.family_id for a in (*upcoming, *to_mark)}
+    return shown(page, "counseling.list_view", "counseling", named), status
 
 
 @manage_bp.route("", methods=["GET", "POST"])

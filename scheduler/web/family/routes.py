@@ -11,7 +11,7 @@ from werkzeug import Response
 
 from scheduler.extensions import csrf, db
 from scheduler.models import Role, User, WorkshopSession
-from scheduler.services import accounts, catalog, email_links, feeds, needs, sessions
+from scheduler.services import accounts, audit, catalog, email_links, feeds, needs, sessions
 from scheduler.services import booking as booking_service
 from scheduler.services.errors import DomainError
 from scheduler.services.group_messages import received as group_messages_received
@@ -226,6 +226,15 @@ def account() -> Response | tuple[str, int]:
     return account_page(form=form, status=422 if form.errors else 200)
 
 
+#: Entries of a family's access trail the account page shows; the rest are a link away.
+TRAIL_ON_ACCOUNT_PAGE = 5
+
+
+def _trail() -> audit.TrailPage:
+    """The newest looks at the family's data by staff (the account page's partial)."""
+    return audit.seen_by_staff(current_user.id, per_page=TRAIL_ON_ACCOUNT_PAGE)
+
+
 def account_page(*, status: int = 200, **forms: Any) -> tuple[str, int]:
     """The account page, with the forms given (one that failed, with its errors) and a
     fresh one of each other."""
@@ -254,6 +263,7 @@ def account_page(*, status: int = 200, **forms: Any) -> tuple[str, int]:
         verify_form=ConfirmForm(),
         everywhere_form=ConfirmForm(),
         **(export.export_panel() if current_user.is_family else {}),
+        trail=_trail() if current_user.is_family else None,
     ), status
 
 
@@ -338,4 +348,4 @@ def reset_feed() -> Response:
     return redirect(url_for("family.account", _anchor="calendar"), 303)
 
 
-from scheduler.web.family import closing, export, letters, moves, profile, staff_name  # noqa: E402, F401  (their routes are on this blueprint)
+from scheduler.web.family import access, closing, export, letters, moves, profile, staff_name  # noqa: E402, F401  (their routes are on this blueprint)

@@ -26,12 +26,10 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    StopValidation,
     ValidationError,
 )
 
 from scheduler.i18n import current_language, language_name, languages
-from scheduler.services.calendar_view import EARLIEST, LATEST
 from scheduler.services.program import HistoryFilter, WorkshopChoice
 from scheduler.services.series import MAX_WEEKS, Scope, WorkshopDetails
 from scheduler.timetext import local_day_text
@@ -42,7 +40,9 @@ from scheduler.web.fields import (
     WithinYears,
     meeting_link_field,
     place_field,
+    readable_day,
     strip,
+    within_calendar,
 )
 
 _LOCAL = "%Y-%m-%dT%H:%M"
@@ -182,24 +182,6 @@ class CancelSessionForm(FlaskForm):
     scope = RadioField(_l("Cancel"), choices=_SCOPES, default=Scope.ONE.value)
 
 
-def _readable_day(form: FlaskForm, field: DateField) -> None:
-    """A date a person wrote: say how to write one, rather than "Not a valid date value"."""
-    if field.process_errors:
-        field.errors[:] = []
-        raise StopValidation(_("Write the date as year-month-day, like 2026-03-04."))
-
-
-def _within_calendar(form: FlaskForm, field: DateField) -> None:
-    if field.data is not None and not EARLIEST <= field.data <= LATEST:
-        raise ValidationError(
-            _(
-                "Choose a date between %(earliest)s and %(latest)s, written like 2026-03-04.",
-                earliest=EARLIEST.isoformat(),
-                latest=LATEST.isoformat(),
-            )
-        )
-
-
 def _coming(form: FlaskForm, field: DateField) -> None:
     """A day from today to MAX_YEARS_AHEAD ahead; the service judges "in the future"."""
     if field.data is None:
@@ -222,7 +204,7 @@ class DuplicateForm(FlaskForm):
         _l("Date of the first session"),
         validators=[
             InputRequired(_l("Enter the date of the first session.")),
-            _readable_day,
+            readable_day,
             _coming,
         ],
     )
@@ -256,8 +238,8 @@ class HistoryFilterForm(FlaskForm):
         csrf = False  # a GET form that changes nothing
 
     workshop = SelectField(_l("Workshop"), default="", validate_choice=False)
-    since = DateField(_l("From"), validators=[Optional(), _readable_day, _within_calendar])
-    until = DateField(_l("To"), validators=[Optional(), _readable_day, _within_calendar])
+    since = DateField(_l("From"), validators=[Optional(), readable_day, within_calendar])
+    until = DateField(_l("To"), validators=[Optional(), readable_day, within_calendar])
 
     def offer(self, workshops: list[WorkshopChoice]) -> None:
         """List the workshops with past sessions, each with its first day (terms share titles)."""

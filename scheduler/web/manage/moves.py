@@ -15,6 +15,7 @@ from scheduler.web.access import managed_booking, role_required
 from scheduler.web.forms import MoveBookingForm
 from scheduler.web.manage.act_for import told
 from scheduler.web.manage.routes import _STAFF, bp
+from scheduler.web.trail import shown
 
 
 @bp.route("/bookings/<int:booking_id>/move", methods=["GET", "POST"])
@@ -42,10 +43,11 @@ def move_booking(booking_id: int) -> ResponseReturnValue:
             return redirect(url_for("manage.roster", session_id=source_id), 303)
     elif form.errors:
         status = 422
-    return render_template(
+    page = render_template(
         "manage/move.html",
         booking=booking,
         choices=moves.choices(booking, now),
         form=form,
         full=full,
-    ), status
+    )
+    return shown(page, "booking.move_view", f"booking:{booking.id}", [household.id]), status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
@@ -28,7 +29,7 @@ from scheduler.services.seats import seat_count
 from scheduler.timeutil import utcnow, wall_time
 from scheduler.web.access import managed_booking, owned_session, owned_workshop, role_required
 from scheduler.web.forms import ConfirmForm
-from scheduler.web.manage.attendance_chart import views_for
+from scheduler.web.manage.attendance_chart import AttendanceView, views_for
 from scheduler.web.manage.forms import (
     CancelSessionForm,
     CapacityForm,
@@ -38,6 +39,7 @@ from scheduler.web.manage.forms import (
     WorkshopForm,
 )
 from scheduler.web.requests import id_arg
+from scheduler.web.trail import shown
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 _STAFF = (Role.FACILITATOR, Role.ADMIN)
@@ -51,13 +53,22 @@ def dashboard() -> str:
     appointments = counseling.counselor_appointments(
         current_user, start=now, end=now + timedelta(days=14)
     )
-    return render_template(
+    asks = attention.needs_attention(current_user, now=now)
+    insights = views_for(current_user, [b.workshop for b in listing.workshops], now=now)
+    page = render_template(
         "manage/dashboard.html",
-        attention=attention.needs_attention(current_user, now=now),
+        attention=asks,
         listing=listing,
         appointments=appointments,
-        attendance=views_for(current_user, [b.workshop for b in listing.workshops], now=now),
+        attendance=insights,
     )
+    named = {a.family_id for a in (*asks.requests, *appointments)}
+    return shown(page, "dashboard.view", "dashboard", named | _missed(insights.values()))
+
+
+def _missed(views: Iterable[AttendanceView | None]) -> set[int]:
+    """The households an attendance summary names: those who missed two in a row."""
+    return {h.id for view in views if view for h in view.stats.missed_twice}
 
 
 @bp.route("/workshops/new", methods=["GET", "POST"])
@@ -99,17 +110,19 @@ def workshop_page(
     """A workshop's own page: its sessions, and who runs it (``share``: a refused addition)."""
     now = utcnow()
     rows = rosters.upcoming_for(current_user, now=now, workshop_id=workshop.id)
-    return render_template(
+    insights = views_for(current_user, [workshop], now=now).get(workshop.id)
+    page = render_template(
         "manage/workshop.html",
         workshop=workshop,
         rows=rows,
         has_history=program.has_history(workshop.id, now=now),
-        attendance=views_for(current_user, [workshop], now=now).get(workshop.id),
+        attendance=insights,
         runners=cofacilitators.runners_of(workshop),
         share_form=share or CofacilitatorForm(),
         remove_form=ConfirmForm(),
         group_messages=group_message_history(workshop.id),
-    ), status
+    )
+    return shown(page, "workshop.view", f"workshop:{workshop.id}", _missed([insights])), status
 
 
 @bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
@@ -140,7 +153,7 @@ def _session_page(
     affected: list[series.Affected] | None = None,
 ) -> tuple[str, int]:
     zone = session.workshop.timezone
-    return render_template(
+    page = render_template(
         "manage/session.html",
         session=session,
         seats=seat_count(session),
@@ -153,7 +166,9 @@ def _session_page(
         cancel_form=cancel or CancelSessionForm(),
         affected=affected or [],
         changeable=session.is_open(utcnow()),
-    ), status
+    )
+    named = {a.family_id for a in affected or []}
+    return shown(page, "session.capacity_conflict", f"session:{session.id}", named), status
 
 
 @bp.get("/sessions/<int:session_id>")
