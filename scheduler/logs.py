@@ -30,6 +30,8 @@ SECRET_PATHS = (
     r"/proof\?code=",
     # A family's copy of its data.
     r"/account/export/\d+/",
+    # The link that reopens a closed account.
+    r"/account/reopen/",
 )
 TOKEN_IN_PATH = re.compile(rf"({'|'.join(SECRET_PATHS)})[^/.\s?\"]+")
 
