@@ -51,6 +51,8 @@ def test_changed_settings_change_the_privacy_page_at_once(app, client, headers):
         RETENTION_MESSAGE_DAYS=60,
         RETENTION_AUDIT_DAYS=365,
         RETENTION_UNCONFIRMED_DAYS=1,
+        ACCOUNT_CLOSE_GRACE_DAYS=14,
+        DATA_EXPORT_HOURS=24,
     )
 
     after = text_of(client.get("/privacy", headers=headers))
@@ -63,11 +65,15 @@ def test_changed_settings_change_the_privacy_page_at_once(app, client, headers):
         assert "guardamos las palabras 60 días" in after
         assert "Guardamos este registro 365 días" in after
         assert "borramos la cuenta después de 1 día." in after
+        assert "Durante 14 días puede cambiar de opinión" in after
+        assert "El enlace funciona durante 24 horas." in after
     else:
         assert "cleared 45 days after the session ends" in after
         assert "we keep the words for 60 days" in after
         assert "We keep this record for 365 days" in after
         assert "we delete the account after 1 day." in after
+        assert "For 14 days you can change your mind" in after
+        assert "The link to it works for 24 hours." in after
 
 
 def test_the_privacy_page_is_kept_rendered_for_visitors(app, client):

@@ -372,6 +372,10 @@ class Periods:
     audit: int
     unconfirmed: int
     links: int
+    #: Days a closed account can be reopened before it is erased.
+    close_grace: int
+    #: Hours the link to a family's copy of its data works.
+    export_hours: int
 
 
 def periods() -> Periods:
@@ -383,4 +387,6 @@ def periods() -> Periods:
         audit=current.retention_audit.days,
         unconfirmed=current.retention_unconfirmed.days,
         links=current.retention_links.days,
+        close_grace=current.account_close_grace.days,
+        export_hours=int(current.data_export_lifetime.total_seconds() // 3600),
     )
