@@ -175,3 +175,23 @@ def _the_other_household(db, history) -> tuple[object, ...]:
 def _count(db, where) -> int:
     table = where.left.table if hasattr(where, "left") else None
     return db.session.scalar(sa.select(sa.func.count()).select_from(table).where(where))
+
+
+def test_past_rosters_name_it_as_a_former_household_in_the_readers_language(
+    db, client, auth, history
+):
+    closing.close(history.family.id, PASSWORD, now=history.closing_at)
+    erasure.erase_due(history.closing_at + GRACE)
+    session_id = history.past.sessions[0].id
+    auth.login(history.facilitator)
+
+    english = client.get(f"/manage/sessions/{session_id}/roster").get_data(as_text=True)
+    sheet = client.get(f"/manage/sessions/{session_id}/roster.csv").get_data(as_text=True)
+    spanish = client.get(
+        f"/manage/sessions/{session_id}/roster", headers={"Accept-Language": "es-MX,es;q=0.9"}
+    ).get_data(as_text=True)
+
+    assert "Former household" in english and "Brennan household" in english
+    assert "Familia anterior" in spanish and "Former" not in spanish
+    assert "Former household" in sheet
+    assert not any(secret in english + spanish + sheet for secret in SECRETS)

@@ -16,13 +16,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from scheduler.database import write_transaction
-from scheduler.models import StaffNameChoice, User
+from scheduler.models import ERASED_NAME, StaffNameChoice, User
 from scheduler.models.people import ALIAS_MAX_LENGTH
 from scheduler.services import audit
 from scheduler.services.errors import DomainError
 
 CHOICES = tuple(StaffNameChoice)
+
+#: The placeholder an erased household is stored under, in the reader's language.
+ERASED_NAME_WORDS = _l("Former household")
+
+
+def shown_name(name: str) -> str:
+    """A name as pages, CSV files and printed sheets show it: an erased household's
+    placeholder (stored in English, services/erasure.py) in the reader's language."""
+    return str(ERASED_NAME_WORDS) if name == ERASED_NAME else name
 
 
 def checked(choice: str, alias: str | None) -> tuple[StaffNameChoice, str | None]:

@@ -15,10 +15,11 @@ from sqlalchemy.orm import joinedload
 from scheduler.csvexport import CsvWords, RosterLine
 from scheduler.extensions import db
 from scheduler.i18n import current_language
-from scheduler.models import Booking, BookingStatus, User, Workshop, WorkshopSession
+from scheduler.models import ERASED_NAME, Booking, BookingStatus, User, Workshop, WorkshopSession
 from scheduler.models.bookings import CAME, Attendance
 from scheduler.services import audit, permissions
 from scheduler.services.catalog import PageNumbers, page_of_nexts
+from scheduler.services.household_names import shown_name
 from scheduler.services.seats import SeatCount, seat_count, seat_counts
 from scheduler.services.waitlist import promotes_automatically
 from scheduler.timeutil import to_local
@@ -113,9 +114,14 @@ def first_name(household: str) -> str:
     return words[0] if words else _("Guest")
 
 
+def _sheet_name(name: str) -> str:
+    """A household's first name; an erased one's placeholder whole ("Former household")."""
+    return shown_name(name) if name == ERASED_NAME else first_name(name)
+
+
 def sign_in_sheet(roster: Roster) -> list[SignInLine]:
     """List the confirmed households by first name, alphabetically, for a printed sheet."""
-    lines = [SignInLine(first_name(b.family.staff_name), b.seats) for b in roster.confirmed]
+    lines = [SignInLine(_sheet_name(b.family.staff_name), b.seats) for b in roster.confirmed]
     return sorted(lines, key=lambda line: (line.first_name.casefold(), line.first_name))
 
 
@@ -183,7 +189,7 @@ def roster_lines(roster: Roster) -> list[RosterLine]:
         RosterLine(
             status=_status_word(b.status),
             waitlist_position=positions.get(b.id),
-            household=b.family.staff_name,
+            household=shown_name(b.family.staff_name),
             email=b.family.email or "",
             phone=b.family.phone,
             seats=b.seats,

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 
-from scheduler.models import ERASED_NAME
+from scheduler.services.household_names import shown_name
 from scheduler.timetext import day_text, zone_name
 from scheduler.timeutil import format_local, utcnow
 from scheduler.web.times import reader_time
 
-#: The placeholder an erased household is stored under, in the reader's language.
-ERASED_NAME_WORDS = _l("Former household")
-
-
-def person_name(name: str) -> str:
-    """A name as pages show it: an erased household's placeholder translated."""
-    return str(ERASED_NAME_WORDS) if name == ERASED_NAME else name
+#: A name as pages show it: an erased household's placeholder in the reader's language.
+person_name = shown_name
 
 
 def register(app: Flask) -> None:
