@@ -281,8 +281,8 @@ ACCESS_TABLE = [
     # the zip is for its family signed in, and nobody else learns that it exists.
     ("GET",  "/account/export",                           302,  200,  200,  403,  403,  403),
     ("POST", "/account/export",                           302,  303,  303,  403,  403,  403),
-    ("GET",  "/account/export/{export}/{export_token}.zip",  404, 200, 404, 404,  404,  404),
-    ("GET",  "/account/export/{missing}/{export_token}.zip", 404, 404, 404, 404,  404,  404),
+    ("GET",  "/account/export/{export}/{export_token}.zip",  302, 200, 404, 404,  404,  404),
+    ("GET",  "/account/export/{missing}/{export_token}.zip", 302, 404, 404, 404,  404,  404),
 ]
 
 # Every POST form, posted by someone allowed to, with the token from the page that

@@ -313,7 +313,10 @@ def test_only_its_family_signed_in_with_the_link_opens_a_copy(app, db, mail_to, 
     export = _export(db, world.alvarez)
     wrong_token = f"/account/export/{export.id}/{'0' * len(data_export.token(export))}.zip"
 
-    assert app.test_client().get(link).status_code == 404  # nobody signed in
+    # Nobody signed in: asked to log in, then sent to the copy's page (no token on the way).
+    anonymous = app.test_client().get(link)
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"] == "/login?next=/account/export"
     assert _signed_in(app, world.brennan).get(link).status_code == 404
     assert _signed_in(app, world.maya).get(link).status_code == 404
     assert alvarez.get(wrong_token).status_code == 404

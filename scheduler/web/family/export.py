@@ -52,8 +52,15 @@ def request_export() -> ResponseReturnValue:
 
 @bp.get("/account/export/<int:export_id>/<token>.zip")
 def download_export(export_id: int, token: str) -> ResponseReturnValue:
-    """The zip, for its family signed in with the link; anyone else finds nothing here."""
-    if not current_user.is_authenticated or current_user.role != Role.FAMILY:
+    """The zip, for its family signed in with the link; anyone else finds nothing here.
+
+    Someone not signed in (the family opening its email on another device) is asked to
+    log in and then brought to the copy's page, which has the link: the token itself is
+    never put in the login page's address, where logs would keep it.
+    """
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=url_for("family.export_page")))
+    if current_user.role != Role.FAMILY:
         abort(404)
     try:
         copy = data_export.download(export_id, token, current_user.id, utcnow())
