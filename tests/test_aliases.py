@@ -206,7 +206,10 @@ def test_the_service_refuses_in_words_before_it_writes(db, family):
         ("Ana Ruiz", "first", None, "Ana"),
         ("Ana  María Ruiz", "first", None, "Ana"),
         ("Cher", "first", None, "Cher"),
-        ("The Chen family", "first", None, "The"),
+        ("The Chen family", "first", None, "Chen"),
+        ("the  Okafor household", "first", None, "Okafor"),
+        ("The", "first", None, "The"),
+        ("Theo Park", "first", None, "Theo"),
         ("Ana Ruiz", "alias", "Blue door", "Blue door"),
     ],
 )

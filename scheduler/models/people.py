@@ -15,10 +15,11 @@ from sqlalchemy import (
     and_,
     case,
     false,
+    func,
     true,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from scheduler.extensions import Model
 from scheduler.models.types import UTCDateTime, first_word
@@ -54,10 +55,25 @@ class StaffNameChoice(StrEnum):
 ALIAS_MAX_LENGTH = 60
 
 
+#: Households often sign up as "The Chen family": its first name is the word after it.
+LEADING_THE = "the "
+
+
 def first_name_of(name: str) -> str:
     """The first word of a name, what staff see of a household that chose its first
-    name only ("Ana Ruiz" → "Ana"); ``first_word`` is its SQL twin."""
+    name only ("Ana Ruiz" → "Ana", "The Chen family" → "Chen"); ``first_name_sql`` is
+    its SQL twin."""
+    rest = name[len(LEADING_THE) :].lstrip(" ")
+    if name[: len(LEADING_THE)].lower() == LEADING_THE and rest:
+        return rest.split(" ", 1)[0]
     return name.split(" ", 1)[0]
+
+
+def first_name_sql(name: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[str]:
+    """``first_name_of`` in SQL, on both backends."""
+    rest = func.ltrim(func.substr(name, len(LEADING_THE) + 1))
+    starts_with_the = func.lower(func.substr(name, 1, len(LEADING_THE))) == LEADING_THE
+    return case((and_(starts_with_the, rest != ""), first_word(rest)), else_=first_word(name))
 
 
 class User(UserMixin, Model):
@@ -152,7 +168,7 @@ class User(UserMixin, Model):
                 and_(cls.staff_name_choice == StaffNameChoice.ALIAS, cls.alias.is_not(None)),
                 cls.alias,
             ),
-            (cls.staff_name_choice == StaffNameChoice.FIRST, first_word(cls.name)),
+            (cls.staff_name_choice == StaffNameChoice.FIRST, first_name_sql(cls.name)),
             else_=cls.name,
         )
 
