@@ -101,6 +101,19 @@ def test_first_name_only_shows_the_first_word_of_the_name(client, auth, db, fami
     assert (kept.staff_name_choice, kept.alias, kept.staff_name) == ("first", None, "Zephyrine")
 
 
+@pytest.mark.parametrize("space", ["\u00a0", "\u3000", "  "])
+def test_a_name_typed_with_another_kind_of_space_still_shows_its_first_name_only(
+    client, auth, db, family, space
+):
+    auth.login(family)
+    client.post("/account/name", data={"name": f" Ana{space}Ruiz "})
+
+    choose(client, staff_name_choice="first")
+
+    kept = fresh(db, family.id)
+    assert (kept.name, kept.staff_name) == ("Ana Ruiz", "Ana")
+
+
 def test_going_back_to_the_full_name_keeps_no_alias(client, auth, db, family):
     auth.login(family)
     choose(client, staff_name_choice="alias", alias=ALIAS)

@@ -10,10 +10,12 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
+from scheduler.database import write_transaction
 from scheduler.jobs import sweep_once
 from scheduler.models import (
     Appointment,
     AuditEvent,
+    AuditEventHousehold,
     Booking,
     BookingStatus,
     LoginSession,
@@ -26,7 +28,7 @@ from scheduler.services import closing, digest
 from scheduler.services.errors import DomainError
 from scheduler.timeutil import to_local, to_utc
 from tests.support.app import PASSWORD
-from tests.support.closing import NAME, rich_household
+from tests.support.closing import ALIAS, NAME, rich_household
 from tests.support.feeds import private_feed, token_of
 from tests.support.mail import SERVICE_WORDS, link_in, outbox, received, text_of
 
@@ -215,10 +217,17 @@ def test_an_admin_closes_a_household_account_on_request_and_it_is_audited(
     assert fresh(db, User, history.family.id).closed_at is not None
     assert fresh(db, Booking, history.booking.id).cancelled_by_id == admin.id
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "account.close"))
-    assert [(e.actor_id, e.subject) for e in events] == [(admin.id, f"user:{history.family.id}")]
-    assert "Closed the account of" in client.get("/admin/audit").get_data(as_text=True)
+    (event,) = events
+    assert (event.actor_id, event.subject) == (admin.id, f"user:{history.family.id}")
+    linked = sa.select(AuditEventHousehold.household_id).where(
+        AuditEventHousehold.event_id == event.id
+    )
+    assert list(db.session.scalars(linked)) == [history.family.id]
     page = client.get(f"/admin/accounts/{history.family.id}").get_data(as_text=True)
+    # The admin reads the name the household chose for staff, never its own.
+    assert f"{ALIAS}&#39;s account is closed." in page and NAME not in page
     assert "can open it again with the link we emailed it until" in page
+    assert "Closed the account of" in client.get("/admin/audit").get_data(as_text=True)
     again = client.post(f"/admin/accounts/{history.family.id}/reactivate")
     assert again.status_code == 409  # only its household reopens it
 
@@ -259,3 +268,17 @@ def _actions(db, actor_id: int) -> list[str]:
 def _count(db, where) -> int:
     db.session.rollback()
     return db.session.scalar(sa.select(sa.func.count()).where(where))
+
+
+def test_an_account_an_admin_switched_off_is_not_closed_until_it_is_switched_on(
+    db, make_user, history
+):
+    admin = make_user(Role.ADMIN)
+    with write_transaction() as session:
+        session.get_one(User, history.family.id).active = False
+
+    with pytest.raises(DomainError) as refused:
+        closing.close_for(admin.id, history.family.id, now=history.closing_at)
+
+    assert refused.value.code == "switched_off_first"
+    assert fresh(db, User, history.family.id).closed_at is None

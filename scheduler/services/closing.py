@@ -82,6 +82,9 @@ def _close(user: User, actor: User, now: datetime) -> Closed:
         raise DomainError("not_a_household")
     if user.is_closed:
         raise DomainError("already_closed")
+    # Reopening switches the account on: one an admin switched off stays off.
+    if not user.active:
+        raise DomainError("switched_off_first")
     bookings, promoted = _cancel_bookings(user.id, actor, now)
     appointments = _cancel_appointments(user.id, now)
     # Its own emails about what was just cancelled go with every other one still waiting:
@@ -93,7 +96,7 @@ def _close(user: User, actor: User, now: datetime) -> Closed:
     user.closed_at = now
     if user.email is not None:
         email_links.issue(db.session(), user, LinkPurpose.REOPEN, now)
-    audit.add(actor, "account.close", f"user:{user.id}", now=now)
+    audit.add(actor, "account.close", f"user:{user.id}", households=[user.id], now=now)
     return Closed(bookings, appointments, promoted)
 
 
@@ -155,7 +158,7 @@ def reopen(token: str, *, now: datetime) -> User:
         user = lock(User, [found.id])[0]
         user.closed_at = None
         user.active = True
-        audit.add(user, "account.reopen", f"user:{user.id}", now=now)
+        audit.add(user, "account.reopen", f"user:{user.id}", households=[user.id], now=now)
     return user
 
 

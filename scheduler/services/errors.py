@@ -163,6 +163,10 @@ MESSAGES: dict[str, LazyString | Worded] = {
         "when it was closed."
     ),
     "already_closed": _l("This account is already closed."),
+    "switched_off_first": _l(
+        "This account is switched off. Switch it on first, then close it: reopening it "
+        "would switch it on again."
+    ),
     "not_a_household": _l("Only a household's account can be closed here."),
     "closed_by_household": _l(
         "This account was closed. Only the household can open it again, with the link "

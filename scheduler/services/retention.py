@@ -31,6 +31,7 @@ from scheduler import settings
 from scheduler.database import insert_on_conflict, write_transaction
 from scheduler.extensions import db
 from scheduler.models import (
+    ERASED_NAME,
     NO_PASSWORD,
     Appointment,
     AttendanceLetter,
@@ -211,6 +212,8 @@ def _unconfirmed(cutoff: datetime) -> ColumnElement[bool]:
         User.created_by_id.is_(None),
         ~User.password_hash.startswith(NO_PASSWORD),
         User.invited_at.is_(None),
+        # A closed account waits out its grace period; the erasure step takes it after.
+        User.closed_at.is_(None),
         User.created_at < cutoff,
         or_(User.last_login_at.is_(None), User.last_login_at < cutoff),
         ~exists().where(Booking.family_id == User.id),
@@ -237,6 +240,14 @@ def delete_unconfirmed_accounts(now: datetime) -> int:
         if not still:
             return 0
         session.execute(delete(FeedState).where(FeedState.name.in_([own(i) for i in still])))
+        # The trail outlives the account (actor_id goes NULL): the name it was kept under
+        # must not (an account that changed its name or chose an alias left entries).
+        session.execute(
+            update(AuditEvent)
+            .where(AuditEvent.actor_id.in_(still))
+            .values(actor_name=ERASED_NAME)
+            .execution_options(synchronize_session=False)
+        )
         statement = delete(User).where(User.id.in_(still))
         return _changed(session.execute(statement.execution_options(synchronize_session=False)))
 

@@ -116,6 +116,13 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+def one_spaced(value: Any) -> Any:
+    """A name with every run of spaces (a non-breaking or an ideographic one too) made one
+    plain space: "first name only" (``User.staff_name``) splits at a plain space, in
+    Python and in SQL, so what staff see never falls back to the whole name."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
 #: C0 and C1 control characters and DEL. Nobody types them; pasted, they break mail
 #: headers and calendar files, and PostgreSQL refuses NUL in text outright.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")

@@ -322,6 +322,8 @@ def _accounts(
         # Staff once (made by the command, so never confirmed), who leads a workshop.
         former_staff = make_user(Role.FACILITATOR)
         make_workshop(facilitator=former_staff)
+        # Closed by an admin on its request: it waits out its grace period.
+        closing_now = make_user(name="Closing now")
     with time_machine.travel(cutoff + MINUTE, tick=False):
         kept = make_user()
     with write_transaction() as session:
@@ -334,6 +336,22 @@ def _accounts(
             update(User).where(User.id == came_back.id).values(last_login_at=cutoff + MINUTE)
         )
         session.execute(update(User).where(User.id == former_staff.id).values(role=Role.FAMILY))
+        session.execute(
+            update(User)
+            .where(User.id == closing_now.id)
+            .values(closed_at=NOW - timedelta(days=1), active=False)
+        )
+    # It changed its name once: the entry outlives the account, its name does not.
+    (renamed,) = _add(
+        AuditEvent(
+            actor_id=gone.id,
+            actor_name="Never confirmed",
+            action="account.name",
+            subject=f"user:{gone.id}",
+            created_at=cutoff - MINUTE,
+        )
+    )
+    world.expect("audit_events", renamed, actor_id=None, actor_name=ERASED_NAME)
     world.expect("users", gone.id)
     if db.session.get(FeedState, own(gone.id)) is not None:
         world.expect("feed_states", own(gone.id))

@@ -219,7 +219,7 @@ def close(user_id: int) -> Response | tuple[str, int]:
         _(
             "%(name)s's account is closed. Its upcoming bookings and appointments are "
             "cancelled, and it was emailed a link to open it again.",
-            name=user.name,
+            name=user.staff_name,
         ),
         "success",
     )

@@ -21,7 +21,7 @@ from wtforms.validators import (
 from scheduler.models import Role, User
 from scheduler.services.account_admin import AccountState, Upon
 from scheduler.services.audit import TrailFilter
-from scheduler.web.fields import PlainText, readable_day, strip, within_calendar
+from scheduler.web.fields import PlainText, one_spaced, readable_day, strip, within_calendar
 from scheduler.web.forms import address_field
 from scheduler.web.requests import MAX_ID
 
@@ -71,7 +71,7 @@ class AccountSearchForm(FlaskForm):
 class InviteForm(FlaskForm):
     name = StringField(
         _l("Their name"),
-        filters=[strip],
+        filters=[one_spaced],
         validators=[DataRequired(_l("Tell us their name.")), Length(max=120), PlainText()],
         description=_l("As others will see it. They can change it later."),
     )
@@ -160,7 +160,7 @@ class AuditFilterForm(FlaskForm):
 
     def validate_actor(self, field: SelectField) -> None:
         text = field.data or ""
-        if text and not (text.isdigit() and 1 <= int(text) <= MAX_ID):
+        if text and not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID):
             raise ValidationError(_("Choose someone from the list."))
 
     def validate_action(self, field: SelectField) -> None:

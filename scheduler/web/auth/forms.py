@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from scheduler.web.fields import PlainText, TimezoneField, strip
+from scheduler.web.fields import PlainText, TimezoneField, one_spaced, strip
 from scheduler.web.forms import address_field, new_password_field, password_again_field
 
 
@@ -11,7 +11,7 @@ class RegisterForm(FlaskForm):
     # Fields in the order the page shows them: the error summary lists them so.
     name = StringField(
         _l("Your name or your family's name"),
-        filters=[strip],
+        filters=[one_spaced],
         validators=[DataRequired(_l("Tell us what to call you.")), Length(max=120), PlainText()],
         description=_l("Only the facilitators of sessions you book will see it."),
     )

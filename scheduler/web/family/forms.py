@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from scheduler.models import StaffNameChoice, User
 from scheduler.models.people import ALIAS_MAX_LENGTH, first_name_of
 from scheduler.services.reminder_times import parse_offsets
-from scheduler.web.fields import PlainText, TimezoneField, strip
+from scheduler.web.fields import PlainText, TimezoneField, one_spaced, strip
 from scheduler.web.forms import address_field, new_password_field, password_again_field
 from scheduler.web.requests import MAX_ID
 
@@ -34,7 +34,7 @@ def _current_password(field_id: str) -> PasswordField:
 class NameForm(FlaskForm):
     name = StringField(
         _l("Your name or your family's name"),
-        filters=[strip],
+        filters=[one_spaced],
         validators=[DataRequired(_l("Tell us what to call you.")), Length(max=120), PlainText()],
     )
 
@@ -163,7 +163,7 @@ MOST_LETTER_SESSIONS = 200
 def _record_ids(form: FlaskForm, field: SelectMultipleField) -> None:
     values = field.data or []
     if len(values) > MOST_LETTER_SESSIONS or not all(
-        v.isdigit() and 1 <= int(v) <= MAX_ID for v in values
+        v.isascii() and v.isdigit() and 1 <= int(v) <= MAX_ID for v in values
     ):
         raise ValidationError(_("Choose sessions from the list."))
 

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, St
 
 from scheduler.services import households
 from scheduler.services.households import Contact
-from scheduler.web.fields import PlainText, strip
+from scheduler.web.fields import PlainText, one_spaced, strip
 from scheduler.web.forms import NeedsFields
 from scheduler.web.requests import id_arg
 
@@ -70,7 +70,7 @@ class BookForForm(NeedsFields):
     household_id = HiddenField(default="")
     name = StringField(
         _l("Contact name"),
-        filters=[strip],
+        filters=[one_spaced],
         # No Optional(): it would stop the chain before validate_name says it is needed.
         validators=[Length(max=120), PlainText()],
         description=_l("The person or family, as they want to be called."),

@@ -33,7 +33,9 @@ def _one_of_the_choices(form: GroupMessageForm, field: SelectField) -> None:
     value = field.data
     if value == EVERY_SESSION:
         return
-    if not (isinstance(value, str) and value.isdigit() and 1 <= int(value) <= MAX_ID):
+    if not (
+        isinstance(value, str) and value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID
+    ):
         raise ValidationError(_("Choose who to write to from the list."))
 
 
