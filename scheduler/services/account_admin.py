@@ -94,16 +94,16 @@ def search(
     """Accounts by name, with ``text`` in their name, alias or address; a page past the
     end is the last page.
 
-    Listed and ordered by the name staff see (``User.staff_name``); a household's real
-    name still finds it (someone writing in gives it), as in ``households.search``.
+    Found, listed and ordered by the name staff see (``User.staff_name``) or the email,
+    as in ``households.search``: a household's real name finds it only when that is
+    the name it chose, so a guessed name never tells which alias answers to it.
     """
     where: list[ColumnElement[bool]] = []
     if text.strip():
         pattern = _like(text.strip())
         where.append(
             or_(
-                func.lower(User.name).like(pattern, escape="\\"),
-                func.lower(User.alias).like(pattern, escape="\\"),
+                func.lower(User.staff_name).like(pattern, escape="\\"),
                 User.email.like(pattern, escape="\\"),
             )
         )

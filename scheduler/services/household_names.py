@@ -7,9 +7,9 @@ changes it. Its own pages and its own mail keep its real name, and so does a let
 attendance it asks for (``letters.choices``): that is how its legal name reaches anyone
 who needs it, through a letter the household itself made.
 
-Staff searching for a household (``households.search``, ``account_admin``) still find it
-by its real name: a family phoning in says its real name, and matching it reveals
-nothing the caller didn't just say; the result is shown by the name the household chose.
+Staff searching for a household (``households.search``, ``account_admin``) find it by the
+name it chose for them, its email or its phone, never by a real name it didn't choose:
+otherwise a guessed surname would tell which alias answers to it.
 """
 
 from __future__ import annotations

@@ -64,7 +64,8 @@ def _digits_of(column: Any) -> ColumnElement[str]:
 
 
 def search(query: str, viewer: User, *, session_id: int, now: datetime) -> list[User]:
-    """Families whose name, alias, email or phone has ``query`` in it, for staff booking one.
+    """Families whose name as staff see it, email or phone has ``query`` in it, for staff
+    booking one.
 
     Showing them is a view of families' data, so it is audited, with the households
     found, before they are shown (not the words searched for: they may be a name).
@@ -74,12 +75,11 @@ def search(query: str, viewer: User, *, session_id: int, now: datetime) -> list[
     if len(words) < MIN_QUERY:
         return []
     wanted = words.casefold()
-    # Its real name matches even when it chose another for staff (a family phoning in
-    # says its real name: matching tells the caller nothing they didn't just say); the
-    # result shows the name it chose (``User.staff_name``), and is in that order.
+    # Only by what staff may see: the name it chose for them (``User.staff_name``), its
+    # email or phone. Its real name finds it only when that is what it chose, or staff
+    # could type a guessed surname and learn which alias answers to it.
     matches = [
-        func.lower(User.name).contains(wanted, autoescape=True),
-        func.lower(User.alias).contains(wanted, autoescape=True),
+        func.lower(User.staff_name).contains(wanted, autoescape=True),
         func.lower(User.email).contains(wanted, autoescape=True),
     ]
     digits = re.sub(r"\D", "", words)
