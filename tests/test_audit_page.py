@@ -282,10 +282,13 @@ def test_the_audit_page_is_itself_audited_with_the_families_it_shows(client, tra
 
     client.get("/admin/audit?action=roster.view")
     client.get("/admin/audit")
+    # Filtered by a family with no entry of that kind: its name is still on the page.
+    client.get(f"/admin/audit?household={brennan.id}&action=roster.view")
 
     assert page_audits(db) == [
         ("audit.view", {alvarez.id}),
         ("audit.view", {alvarez.id, brennan.id}),
+        ("audit.view", {brennan.id}),
     ]
 
 

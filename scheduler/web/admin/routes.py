@@ -174,15 +174,20 @@ def audit_log() -> tuple[str, int]:
         return _refused(form)
     wanted = form.wanted()
     listing = audit.search(wanted, page=id_arg("page") or 1)
+    household_name = audit_trail.account_name(wanted.household_id)
     page = render_template(
         "admin/audit.html",
         form=form,
         listing=listing,
         rows=_rows(listing.rows),
         filtered=form.args(),
-        household_name=audit_trail.account_name(wanted.household_id),
+        household_name=household_name,
     )
-    return shown(page, "audit.view", "audit", listing.household_ids, always=True), 200
+    # The family filtered by is named at the top even when it has no entries.
+    named = listing.household_ids | (
+        {wanted.household_id} if household_name and wanted.household_id else set()
+    )
+    return shown(page, "audit.view", "audit", named, always=True), 200
 
 
 @bp.get("/audit.csv")
