@@ -164,8 +164,7 @@ MESSAGES: dict[str, LazyString | Worded] = {
     ),
     "already_closed": _l("This account is already closed."),
     "switched_off_first": _l(
-        "This account is switched off. Switch it on first, then close it: reopening it "
-        "would switch it on again."
+        "Switch this account on before closing it: reopening it would switch it on."
     ),
     "not_a_household": _l("Only a household's account can be closed here."),
     "closed_by_household": _l(

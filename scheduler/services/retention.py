@@ -240,14 +240,9 @@ def delete_unconfirmed_accounts(now: datetime) -> int:
         if not still:
             return 0
         session.execute(delete(FeedState).where(FeedState.name.in_([own(i) for i in still])))
-        # The trail outlives the account (actor_id goes NULL): the name it was kept under
-        # must not (an account that changed its name or chose an alias left entries).
-        session.execute(
-            update(AuditEvent)
-            .where(AuditEvent.actor_id.in_(still))
-            .values(actor_name=ERASED_NAME)
-            .execution_options(synchronize_session=False)
-        )
+        # Its entries on the trail outlive it (actor_id goes NULL); its name must not.
+        names = update(AuditEvent).where(AuditEvent.actor_id.in_(still))
+        session.execute(names.values(actor_name=ERASED_NAME))
         statement = delete(User).where(User.id.in_(still))
         return _changed(session.execute(statement.execution_options(synchronize_session=False)))
 
