@@ -16,6 +16,19 @@ CONTENT_SECURITY_POLICY = (
 HSTS = "max-age=63072000"
 
 
+def private_download(body: bytes, mimetype: str, filename: str) -> Response:
+    """A file of someone's data (a roster, a letter, a copy, the audit log) to save, never
+    kept by a shared computer or a proxy."""
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 def register(app: Flask) -> None:
     """Add security headers to every response."""
 

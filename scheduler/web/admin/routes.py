@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -21,6 +21,7 @@ from scheduler.services.audit import trail as audit_trail
 from scheduler.web.access import role_required
 from scheduler.web.admin.forms import AuditFilterForm
 from scheduler.web.filters import person_name
+from scheduler.web.headers import private_download
 from scheduler.web.requests import id_arg
 from scheduler.web.trail import shown
 
@@ -224,14 +225,7 @@ def audit_export() -> ResponseReturnValue:
             for row in rows
         ),
     )
-    response = Response(
-        body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": 'attachment; filename="audit-log.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    response = private_download(body, "text/csv", "audit-log.csv")
     households = {h for row in found for h, _name in row.households}
     return shown(response, "audit.export", "audit", households, always=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +16,7 @@ from scheduler.timeutil import utcnow
 from scheduler.web.access import role_required
 from scheduler.web.family.routes import bp
 from scheduler.web.forms import ConfirmForm
+from scheduler.web.headers import private_download
 from scheduler.web.limits import by_account, limit
 
 
@@ -71,9 +72,4 @@ def download_export(export_id: int, token: str) -> ResponseReturnValue:
                 "errors/error.html", code=410, title=error.message, detail=None, back=back
             ), 410
         abort(404)
-    response = make_response(copy.content)
-    response.headers["Content-Type"] = "application/zip"
-    response.headers["Content-Disposition"] = f'attachment; filename="{copy.filename}"'
-    # A shared computer or a proxy must keep no copy of it.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_download(copy.content, "application/zip", copy.filename)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,6 +20,7 @@ from scheduler.timeutil import utcnow
 from scheduler.web.access import role_required
 from scheduler.web.family.forms import LetterForm, LetterPreviewForm, RevokeLetterForm
 from scheduler.web.family.routes import bp
+from scheduler.web.headers import private_download
 from scheduler.web.limits import by_account, limit
 
 #: A rule's "no" that is really a form left empty: said as a form error (422).
@@ -119,12 +120,7 @@ def proof_pdf(letter_id: int) -> ResponseReturnValue:
                 "errors/error.html", code=410, title=error.message, detail=None
             ), 410
         abort(404)
-    response = make_response(pdf.content)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{pdf.filename}"'
-    # A shared computer or a proxy must keep no copy of it.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_download(pdf.content, "application/pdf", pdf.filename)
 
 
 @bp.post("/account/proofs/<int:letter_id>/revoke")

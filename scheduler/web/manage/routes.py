@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -29,6 +29,7 @@ from scheduler.services.seats import seat_count
 from scheduler.timeutil import utcnow, wall_time
 from scheduler.web.access import managed_booking, owned_session, owned_workshop, role_required
 from scheduler.web.forms import ConfirmForm
+from scheduler.web.headers import private_download
 from scheduler.web.manage.attendance_chart import AttendanceView, views_for
 from scheduler.web.manage.forms import (
     CancelSessionForm,
@@ -281,14 +282,8 @@ def roster_export(session_id: int) -> ResponseReturnValue:
     target = owned_session(session_id)
     data = rosters.build_roster(target, current_user, action="roster.export", now=utcnow())
     filename = f"roster-{target.starts_at:%Y-%m-%d}-session-{target.id}.csv"
-    return Response(
-        roster_csv(rosters.roster_lines(data), rosters.csv_words()),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    body = roster_csv(rosters.roster_lines(data), rosters.csv_words())
+    return private_download(body, "text/csv", filename)
 
 
 @bp.post("/bookings/<int:booking_id>/promote")
