@@ -4,7 +4,7 @@ that within the grace period, and after it the link is dead."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +33,13 @@ from tests.support.feeds import private_feed, token_of
 from tests.support.mail import SERVICE_WORDS, link_in, outbox, received, text_of
 
 GRACE = timedelta(days=7)
+
+
+@pytest.fixture(autouse=True)
+def _a_fixed_today():
+    """The household's history starts on a fixed day (its sessions cross a clock change)."""
+    with time_machine.travel(datetime(2027, 3, 1, 15, 0, tzinfo=UTC), tick=True):
+        yield
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -33,6 +33,13 @@ from tests.support.app import PASSWORD
 from tests.support.closing import EMAIL, OTHER_NEEDS, SECRETS, rich_household
 
 GRACE = timedelta(days=7)
+
+
+@pytest.fixture(autouse=True)
+def _a_fixed_today():
+    """The household's history starts on a fixed day (its sessions cross a clock change)."""
+    with time_machine.travel(datetime(2027, 3, 1, 15, 0, tzinfo=UTC), tick=True):
+        yield
 
 
 @pytest.fixture
